@@ -1,0 +1,159 @@
+"""Helpers without Telegram I/O: content filtering, rate limiting, formatting and validation."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import texts
+
+# Entity types that carry a link or reveal who someone is.
+LINK_ENTITY_TYPES = frozenset({"url", "text_link", "mention", "text_mention", "email"})
+
+# Top-level domains recognised without a scheme ("example.org"). A closed list keeps
+# "18.5" or "e.g." from counting as links.
+_TLDS = (
+    "com|net|org|info|biz|io|co|me|ru|ua|by|kz|uk|de|fr|it|es|nl|pl|tr|ir|in|cn|jp|br|us|ca|au|"
+    "xyz|top|site|online|store|shop|app|dev|ly|gg|tv|cc|to|su|link|club|pro|live|fun|space|tech"
+)
+LINK_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"https?://", re.IGNORECASE),
+    re.compile(r"\bwww\.", re.IGNORECASE),
+    re.compile(r"\bt\.me/", re.IGNORECASE),
+    re.compile(r"telegram\.(?:me|dog)/", re.IGNORECASE),
+    re.compile(r"(?<![\w.])@[A-Za-z]\w{3,}"),
+    re.compile(rf"\b[\w-]+\.(?:{_TLDS})\b(?!\.\d)", re.IGNORECASE),
+)
+
+
+class MessageFilter:
+    """Decides whether a text may be relayed: no links or mentions, no configured bad words."""
+
+    def __init__(self, bad_words: Iterable[str]) -> None:
+        words = sorted({w.strip().lower() for w in bad_words if w.strip()}, key=len, reverse=True)
+        # Whole words only: "class" must not match "ass".
+        self._bad_words = (
+            re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)", re.IGNORECASE)
+            if words
+            else None
+        )
+
+    @staticmethod
+    def contains_link(text: str | None, entity_types: Sequence[str] = ()) -> bool:
+        """True if Telegram marked a link/mention entity or one of the link patterns matches."""
+        if any(kind in LINK_ENTITY_TYPES for kind in entity_types):
+            return True
+        if not text:
+            return False
+        return any(pattern.search(text) for pattern in LINK_PATTERNS)
+
+    def contains_bad_word(self, text: str | None) -> bool:
+        """True if the text contains a configured bad word as a whole word, in any case."""
+        return bool(text and self._bad_words and self._bad_words.search(text))
+
+    def check(self, text: str | None, entity_types: Sequence[str] = ()) -> str | None:
+        """The reason to block the text (a user-facing message), or None if it may pass."""
+        if self.contains_link(text, entity_types):
+            return texts.LINK_BLOCKED
+        if self.contains_bad_word(text):
+            return texts.BAD_WORD_BLOCKED
+        return None
+
+
+class RateLimiter:
+    """Sliding-window limiter: at most `max_requests` actions per `time_window` seconds per key."""
+
+    def __init__(
+        self, max_requests: int = 10, time_window: float = 60, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.max_requests = max_requests
+        self.time_window = time_window
+        self._clock = clock
+        self._hits: dict[int, deque[float]] = {}
+
+    def is_allowed(self, key: int) -> bool:
+        """Record an action for `key` and say whether it is within the limit."""
+        now = self._clock()
+        hits = self._hits.setdefault(key, deque())
+        while hits and hits[0] <= now - self.time_window:
+            hits.popleft()
+        if len(hits) >= self.max_requests:
+            return False
+        hits.append(now)
+        return True
+
+    def cleanup(self) -> int:
+        """Forget keys with no action inside the window; returns how many were dropped."""
+        cutoff = self._clock() - self.time_window
+        stale = [key for key, hits in self._hits.items() if not hits or hits[-1] <= cutoff]
+        for key in stale:
+            del self._hits[key]
+        return len(stale)
+
+    def __len__(self) -> int:
+        return len(self._hits)
+
+
+class TextFormatter:
+    """Builds the longer user-facing texts from data."""
+
+    @staticmethod
+    def gender(value: str) -> str:
+        """The display name of a stored gender."""
+        return texts.GENDER_LABELS.get(value, value)
+
+    @staticmethod
+    def timestamp(value: str) -> str:
+        """A stored 'YYYY-MM-DD HH:MM:SS' UTC timestamp, to the minute."""
+        return value[:16]
+
+    @classmethod
+    def profile(cls, user: dict[str, Any], vip_until: str | None, chats: int, good: int, bad: int) -> str:
+        """The /profile text."""
+        vip = texts.PROFILE_VIP_UNTIL.format(until=cls.timestamp(vip_until)) if vip_until else texts.PROFILE_NO_VIP
+        return texts.PROFILE.format(
+            gender=cls.gender(user["gender"]), age=user["age"], vip=vip, chats=chats, good=good, bad=bad
+        )
+
+    @staticmethod
+    def channel_list(channels: Iterable[str]) -> str:
+        """One channel a line, each as a t.me link the user can open."""
+        return "\n".join(f"• {c} (https://t.me/{c.lstrip('@')})" for c in channels)
+
+    @staticmethod
+    def stats(figures: dict[str, int]) -> str:
+        """The /stats text."""
+        return texts.STATS.format(**figures)
+
+
+class ValidationHelper:
+    """Parses and checks what users type."""
+
+    MIN_AGE = 18
+    MAX_AGE = 100
+
+    @classmethod
+    def parse_age(cls, text: str | None) -> tuple[int | None, str | None]:
+        """(age, None) for a valid age, else (None, the reason to show the user)."""
+        raw = (text or "").strip()
+        if not raw or not raw.isascii() or not raw.isdecimal():
+            return None, texts.AGE_NOT_NUMBER
+        # Check the length before int() so a huge number is never converted.
+        age = int(raw) if len(raw) <= 3 else cls.MAX_AGE + 1
+        if age < cls.MIN_AGE:
+            return None, texts.AGE_TOO_YOUNG.format(min_age=cls.MIN_AGE)
+        if age > cls.MAX_AGE:
+            return None, texts.AGE_TOO_OLD.format(max_age=cls.MAX_AGE)
+        return age, None
+
+    @staticmethod
+    def parse_user_id(text: str | None) -> int | None:
+        """A positive Telegram user id, or None."""
+        raw = (text or "").strip()
+        if not raw.isdecimal() or not raw.isascii() or len(raw) > 15:
+            return None
+        value = int(raw)
+        return value if value > 0 else None
