@@ -1,0 +1,343 @@
+"""SQLite storage: users, ratings, chat history, payments and the durable copy of the search queue.
+
+One connection per thread (the bot itself uses one: the asyncio thread), WAL mode, foreign keys
+on, every write in a `with conn:` transaction. The schema version lives in `PRAGMA user_version`;
+`MIGRATIONS[n]` upgrades version n to n+1, so an existing database is migrated in place.
+Timestamps are UTC text 'YYYY-MM-DD HH:MM:SS' (SQLite's CURRENT_TIMESTAMP), so they compare as text.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+RATING_TYPES = ("good", "bad", "scam")
+
+MIGRATIONS: tuple[str, ...] = (
+    # 0 -> 1: the seed's schema, plus ban reason, VIP end date, chat ids on ratings,
+    # payments, and the search queue.
+    """
+    CREATE TABLE users (
+        user_id INTEGER PRIMARY KEY,
+        gender TEXT NOT NULL CHECK (gender IN ('male', 'female')),
+        age INTEGER NOT NULL CHECK (age BETWEEN 18 AND 100),
+        is_vip BOOLEAN NOT NULL DEFAULT 0,
+        is_banned BOOLEAN NOT NULL DEFAULT 0,
+        subscribed BOOLEAN NOT NULL DEFAULT 0,
+        created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        vip_until TIMESTAMP,
+        ban_reason TEXT,
+        banned_at TIMESTAMP
+    );
+    CREATE TABLE chat_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user1_id INTEGER NOT NULL,
+        user2_id INTEGER NOT NULL,
+        started_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        ended_at TIMESTAMP,
+        FOREIGN KEY (user1_id) REFERENCES users(user_id),
+        FOREIGN KEY (user2_id) REFERENCES users(user_id),
+        CHECK (user1_id <> user2_id)
+    );
+    CREATE TABLE ratings (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        rater_id INTEGER NOT NULL,
+        target_id INTEGER NOT NULL,
+        rating_type TEXT NOT NULL CHECK (rating_type IN ('good', 'bad', 'scam')),
+        created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        chat_id INTEGER NOT NULL,
+        FOREIGN KEY (rater_id) REFERENCES users(user_id),
+        FOREIGN KEY (target_id) REFERENCES users(user_id),
+        FOREIGN KEY (chat_id) REFERENCES chat_history(id),
+        UNIQUE (rater_id, chat_id)
+    );
+    CREATE TABLE payments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        telegram_payment_charge_id TEXT NOT NULL UNIQUE,
+        user_id INTEGER NOT NULL,
+        amount INTEGER NOT NULL,
+        currency TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        vip_until TIMESTAMP NOT NULL,
+        created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        FOREIGN KEY (user_id) REFERENCES users(user_id)
+    );
+    CREATE TABLE search_queue (
+        user_id INTEGER PRIMARY KEY,
+        joined_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        FOREIGN KEY (user_id) REFERENCES users(user_id)
+    );
+    CREATE INDEX idx_ratings_target ON ratings(target_id);
+    CREATE INDEX idx_ratings_type ON ratings(rating_type);
+    CREATE INDEX idx_ratings_target_type ON ratings(target_id, rating_type, rater_id);
+    CREATE INDEX idx_ratings_created ON ratings(created_at);
+    CREATE INDEX idx_users_vip ON users(is_vip);
+    CREATE INDEX idx_users_banned ON users(is_banned);
+    CREATE INDEX idx_users_created ON users(created_at);
+    CREATE INDEX idx_chat_history_user1 ON chat_history(user1_id);
+    CREATE INDEX idx_chat_history_user2 ON chat_history(user2_id);
+    CREATE INDEX idx_chat_history_started ON chat_history(started_at);
+    CREATE INDEX idx_chat_history_open ON chat_history(id) WHERE ended_at IS NULL;
+    CREATE INDEX idx_payments_user ON payments(user_id);
+    CREATE INDEX idx_payments_created ON payments(created_at);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class RatingResult:
+    """What `add_rating` did: status is 'ok', 'duplicate' or 'invalid'."""
+
+    status: str
+    target_id: int | None = None
+    reports: int = 0
+
+
+class Database:
+    """Thread-local SQLite connections and every query the bot makes."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._migrate()
+
+    def get_connection(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, detect_types=0)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            # WAL makes NORMAL durable against process crashes (kill -9); only power loss can
+            # drop the last transactions.
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.get_connection()
+
+    def close(self) -> None:
+        """Close this thread's connection (the bot calls it at shutdown)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _migrate(self) -> None:
+        conn = self.conn
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"database {self.path} has schema version {version}, newer than this bot's {SCHEMA_VERSION}"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            # executescript commits first; BEGIN makes each migration all-or-nothing.
+            conn.executescript(f"BEGIN; {MIGRATIONS[target - 1]}; PRAGMA user_version = {target}; COMMIT;")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    # Users
+
+    def create_user(self, user_id: int, gender: str, age: int) -> bool:
+        """Register a user; False if they already exist."""
+        with self.conn:
+            cur = self.conn.execute(
+                "INSERT OR IGNORE INTO users (user_id, gender, age) VALUES (?, ?, ?)", (user_id, gender, age)
+            )
+        return cur.rowcount == 1
+
+    def get_user(self, user_id: int) -> dict[str, Any] | None:
+        """The user's row as a dict, or None."""
+        row = self.conn.execute("SELECT * FROM users WHERE user_id = ?", (user_id,)).fetchone()
+        return dict(row) if row else None
+
+    def is_banned(self, user_id: int) -> bool:
+        row = self.conn.execute("SELECT is_banned FROM users WHERE user_id = ?", (user_id,)).fetchone()
+        return bool(row and row[0])
+
+    def set_subscribed(self, user_id: int, subscribed: bool) -> None:
+        with self.conn:
+            self.conn.execute("UPDATE users SET subscribed = ? WHERE user_id = ?", (int(subscribed), user_id))
+
+    def ban_user(self, user_id: int, reason: str | None = None) -> bool:
+        """Ban a user and take them out of the queue; False if no such user."""
+        with self.conn:
+            cur = self.conn.execute(
+                "UPDATE users SET is_banned = 1, ban_reason = ?, banned_at = CURRENT_TIMESTAMP WHERE user_id = ?",
+                (reason, user_id),
+            )
+            self.conn.execute("DELETE FROM search_queue WHERE user_id = ?", (user_id,))
+        return cur.rowcount == 1
+
+    def unban_user(self, user_id: int) -> bool:
+        """Lift a ban; False if no such user."""
+        with self.conn:
+            cur = self.conn.execute(
+                "UPDATE users SET is_banned = 0, ban_reason = NULL, banned_at = NULL WHERE user_id = ?", (user_id,)
+            )
+        return cur.rowcount == 1
+
+    # VIP
+
+    def vip_until(self, user_id: int) -> str | None:
+        """When the user's VIP ends, or None if they are not VIP now."""
+        row = self.conn.execute(
+            "SELECT vip_until FROM users WHERE user_id = ? AND is_vip = 1 AND vip_until > CURRENT_TIMESTAMP",
+            (user_id,),
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_vip_status(self, user_id: int, days: int) -> str | None:
+        """Grant VIP for `days` (extending an active VIP), or revoke it with days=0; returns the end."""
+        with self.conn:
+            return self._extend_vip(user_id, days)
+
+    def _extend_vip(self, user_id: int, days: int) -> str | None:
+        if days <= 0:
+            self.conn.execute("UPDATE users SET is_vip = 0, vip_until = NULL WHERE user_id = ?", (user_id,))
+            return None
+        row = self.conn.execute(
+            "UPDATE users SET is_vip = 1, vip_until = datetime("
+            "  CASE WHEN is_vip = 1 AND vip_until > CURRENT_TIMESTAMP THEN vip_until ELSE CURRENT_TIMESTAMP END,"
+            "  ?) WHERE user_id = ? RETURNING vip_until",
+            (f"+{int(days)} days", user_id),
+        ).fetchone()
+        return row[0] if row else None
+
+    def expire_vips(self) -> int:
+        """Clear the VIP flag of everyone whose VIP has ended; returns how many."""
+        with self.conn:
+            cur = self.conn.execute("UPDATE users SET is_vip = 0 WHERE is_vip = 1 AND vip_until <= CURRENT_TIMESTAMP")
+        return cur.rowcount
+
+    def record_payment(
+        self, charge_id: str, user_id: int, amount: int, currency: str, payload: str, days: int
+    ) -> tuple[bool, str | None]:
+        """Store a payment and extend VIP, once per charge id: (newly recorded, VIP end)."""
+        with self.conn:
+            existing = self.conn.execute(
+                "SELECT vip_until FROM payments WHERE telegram_payment_charge_id = ?", (charge_id,)
+            ).fetchone()
+            if existing:
+                return False, existing[0]
+            until = self._extend_vip(user_id, days)
+            if until is None:
+                raise LookupError(f"payment {charge_id} for unknown user {user_id}")
+            self.conn.execute(
+                "INSERT INTO payments (telegram_payment_charge_id, user_id, amount, currency, payload, vip_until)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (charge_id, user_id, amount, currency, payload, until),
+            )
+        return True, until
+
+    def payments_of(self, user_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT * FROM payments WHERE user_id = ? ORDER BY id", (user_id,)).fetchall()
+        return [dict(r) for r in rows]
+
+    # Chats and the queue
+
+    def start_chat(self, user1_id: int, user2_id: int) -> int:
+        """Open a chat_history row and take both users out of the queue; returns the chat id."""
+        with self.conn:
+            cur = self.conn.execute("INSERT INTO chat_history (user1_id, user2_id) VALUES (?, ?)", (user1_id, user2_id))
+            self.conn.execute("DELETE FROM search_queue WHERE user_id IN (?, ?)", (user1_id, user2_id))
+        return int(cur.lastrowid or 0)
+
+    def end_chat(self, chat_id: int) -> None:
+        with self.conn:
+            self.conn.execute(
+                "UPDATE chat_history SET ended_at = CURRENT_TIMESTAMP WHERE id = ? AND ended_at IS NULL", (chat_id,)
+            )
+
+    def get_chat(self, chat_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT * FROM chat_history WHERE id = ?", (chat_id,)).fetchone()
+        return dict(row) if row else None
+
+    def open_chats(self) -> list[tuple[int, int, int]]:
+        """(chat id, user1, user2) of every chat not ended: the durable copy of active_chats."""
+        rows = self.conn.execute(
+            "SELECT id, user1_id, user2_id FROM chat_history WHERE ended_at IS NULL ORDER BY id"
+        ).fetchall()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def enqueue(self, user_id: int) -> None:
+        with self.conn:
+            self.conn.execute("INSERT OR IGNORE INTO search_queue (user_id) VALUES (?)", (user_id,))
+
+    def dequeue(self, user_id: int) -> None:
+        with self.conn:
+            self.conn.execute("DELETE FROM search_queue WHERE user_id = ?", (user_id,))
+
+    def queued_users(self) -> list[int]:
+        """Waiting users, longest-waiting first."""
+        rows = self.conn.execute("SELECT user_id FROM search_queue ORDER BY joined_at, rowid").fetchall()
+        return [r[0] for r in rows]
+
+    def chats_count(self, user_id: int) -> int:
+        row = self.conn.execute(
+            "SELECT (SELECT COUNT(*) FROM chat_history WHERE user1_id = ?)"
+            " + (SELECT COUNT(*) FROM chat_history WHERE user2_id = ?)",
+            (user_id, user_id),
+        ).fetchone()
+        return int(row[0])
+
+    # Ratings
+
+    def add_rating(self, rater_id: int, chat_id: int, rating_type: str) -> RatingResult:
+        """Rate the partner of a finished chat, once per rater and chat."""
+        if rating_type not in RATING_TYPES:
+            return RatingResult("invalid")
+        with self.conn:
+            chat = self.conn.execute(
+                "SELECT user1_id, user2_id FROM chat_history WHERE id = ? AND ended_at IS NOT NULL", (chat_id,)
+            ).fetchone()
+            if chat is None or rater_id not in (chat[0], chat[1]):
+                return RatingResult("invalid")
+            target_id = chat[1] if rater_id == chat[0] else chat[0]
+            cur = self.conn.execute(
+                "INSERT OR IGNORE INTO ratings (rater_id, target_id, rating_type, chat_id) VALUES (?, ?, ?, ?)",
+                (rater_id, target_id, rating_type, chat_id),
+            )
+            if cur.rowcount == 0:
+                return RatingResult("duplicate", target_id)
+        reports = self.count_reports(target_id) if rating_type == "scam" else 0
+        return RatingResult("ok", target_id, reports)
+
+    def count_reports(self, target_id: int) -> int:
+        """How many distinct users reported the target."""
+        row = self.conn.execute(
+            "SELECT COUNT(DISTINCT rater_id) FROM ratings WHERE target_id = ? AND rating_type = 'scam'", (target_id,)
+        ).fetchone()
+        return int(row[0])
+
+    def rating_counts(self, user_id: int) -> tuple[int, int]:
+        """(👍, 👎) received."""
+        row = self.conn.execute(
+            "SELECT COALESCE(SUM(rating_type = 'good'), 0), COALESCE(SUM(rating_type = 'bad'), 0)"
+            " FROM ratings WHERE target_id = ?",
+            (user_id,),
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    # Admin figures
+
+    def stats(self) -> dict[str, int]:
+        """users, banned, vip, chats_today and reports_today (UTC day)."""
+        row = self.conn.execute(
+            "SELECT"
+            " (SELECT COUNT(*) FROM users),"
+            " (SELECT COUNT(*) FROM users WHERE is_banned = 1),"
+            " (SELECT COUNT(*) FROM users WHERE is_vip = 1 AND vip_until > CURRENT_TIMESTAMP),"
+            " (SELECT COUNT(*) FROM chat_history WHERE started_at >= date('now')),"
+            " (SELECT COUNT(*) FROM ratings WHERE rating_type = 'scam' AND created_at >= date('now'))"
+        ).fetchone()
+        keys = ("users", "banned", "vip", "chats_today", "reports_today")
+        return {key: int(value) for key, value in zip(keys, row)}
