@@ -1,0 +1,835 @@
+"""Anonymous chat bot for Telegram: pairs strangers at random and relays their messages.
+
+`AnonymousChatBot` owns the in-memory state (`active_chats`, `search_queue`), whose durable copy
+is in SQLite, and registers every handler in `register_handlers`. `main()` runs long polling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import logging.handlers
+import re
+import sqlite3
+import sys
+import time
+from collections.abc import Awaitable
+from typing import Any, NamedTuple
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LabeledPrice,
+    Message,
+    Update,
+)
+from telegram.constants import ChatMemberStatus
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    PreCheckoutQueryHandler,
+    TypeHandler,
+    filters,
+)
+
+import texts
+from config import Config, ConfigError, load_config
+from database import Database
+from utils import MessageFilter, RateLimiter, TextFormatter, ValidationHelper
+
+__version__ = "1.0.0"
+
+logger = logging.getLogger("chatbot")
+
+CURRENCY = "XTR"
+# Commands a banned user may still use: information and payment support (Telegram requires it).
+BANNED_ALLOWED_COMMANDS = frozenset({"help", "rules", "privacy", "paysupport"})
+RATE_LIMITED_COMMANDS = frozenset({"start", "search", "next"})
+CHANNEL_GATED_COMMANDS = frozenset({"search", "next"})
+MEMBER_STATUSES = frozenset(
+    {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
+)
+_COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s|$)")
+
+
+class Pairing(NamedTuple):
+    """One side of an active chat: who the partner is and which chat_history row it is."""
+
+    partner_id: int
+    chat_id: int
+
+
+class PerUserUpdateProcessor(BaseUpdateProcessor):
+    """Runs updates of different users concurrently and each user's updates in arrival order.
+
+    The user's lock is taken before a concurrency slot, so one user flooding the bot waits on
+    their own lock and never occupies the slots everyone else needs.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}
+
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Wait for this user's earlier updates, then for a free slot, then run the handlers."""
+        user = update.effective_user if isinstance(update, Update) else None
+        if user is None:
+            await super().process_update(update, coroutine)
+            return
+        entry = self._locks.get(user.id)
+        if entry is None:
+            entry = self._locks[user.id] = (asyncio.Lock(), [0])
+        lock, users = entry
+        users[0] += 1
+        try:
+            # asyncio.Lock wakes waiters first-in first-out, and the Application starts the
+            # tasks in update order, so each user's updates run in the order they came.
+            async with lock:
+                await super().process_update(update, coroutine)
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._locks[user.id]
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run the handlers."""
+        await coroutine
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+
+def command_of(message: Message | None) -> str | None:
+    """The command a message starts with ('search' for '/search@bot x'), lower-cased, or None."""
+    if message is None or not message.text:
+        return None
+    match = _COMMAND_RE.match(message.text)
+    return match.group(1).lower() if match else None
+
+
+def rating_keyboard(chat_id: int) -> InlineKeyboardMarkup:
+    """The 👍 👎 ⛔ buttons for one finished chat."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts.BTN_GOOD, callback_data=f"rate:{chat_id}:good"),
+                InlineKeyboardButton(texts.BTN_BAD, callback_data=f"rate:{chat_id}:bad"),
+                InlineKeyboardButton(texts.BTN_SCAM, callback_data=f"rate:{chat_id}:scam"),
+            ]
+        ]
+    )
+
+
+GENDER_KEYBOARD = InlineKeyboardMarkup(
+    [
+        [
+            InlineKeyboardButton(texts.BTN_MALE, callback_data="gender:male"),
+            InlineKeyboardButton(texts.BTN_FEMALE, callback_data="gender:female"),
+        ]
+    ]
+)
+JOINED_KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton(texts.BTN_JOINED, callback_data="joined")]])
+VIP_KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton(texts.BTN_BUY_VIP, callback_data="buy_vip")]])
+
+
+class AnonymousChatBot:
+    """The bot: state, handlers and their registration."""
+
+    def __init__(self, config: Config, db: Database) -> None:
+        self.config = config
+        self.db = db
+        # user id -> their side of the chat. Both users of a chat are always present together.
+        self.active_chats: dict[int, Pairing] = {}
+        # Waiting users in arrival order (a dict keeps insertion order and gives O(1) removal).
+        self.search_queue: dict[int, None] = {}
+        self.message_filter = MessageFilter(config.bad_words)
+        self.action_limiter = RateLimiter(config.action_rate_limit, config.action_rate_window)
+        self.message_limiter = RateLimiter(config.message_rate_limit, config.message_rate_window)
+        # user id -> monotonic time their channel membership was last confirmed.
+        self._channels_confirmed: dict[int, float] = {}
+        self.restore_state()
+
+    # State
+
+    def restore_state(self) -> None:
+        """Load open chats and the queue from the database (after a restart or a crash)."""
+        self.active_chats.clear()
+        self.search_queue.clear()
+        for chat_id, user1, user2 in self.db.open_chats():
+            if user1 in self.active_chats or user2 in self.active_chats:
+                # Cannot happen through the handlers; if it did, a user would be in two chats.
+                logger.warning("Closing chat %s: a user is already in another open chat", chat_id)
+                self.db.end_chat(chat_id)
+                continue
+            self.active_chats[user1] = Pairing(user2, chat_id)
+            self.active_chats[user2] = Pairing(user1, chat_id)
+        for user_id in self.db.queued_users():
+            if user_id in self.active_chats:
+                self.db.dequeue(user_id)
+            else:
+                self.search_queue[user_id] = None
+
+    def pair_or_enqueue(self, user_id: int) -> Pairing | None:
+        """Pair the user with the longest-waiting other searcher, or queue them. No awaits inside."""
+        partner_id = next((uid for uid in self.search_queue if uid != user_id), None)
+        if partner_id is None:
+            self.search_queue[user_id] = None
+            self.db.enqueue(user_id)
+            return None
+        del self.search_queue[partner_id]
+        self.search_queue.pop(user_id, None)
+        chat_id = self.db.start_chat(partner_id, user_id)
+        self.active_chats[partner_id] = Pairing(user_id, chat_id)
+        self.active_chats[user_id] = Pairing(partner_id, chat_id)
+        return self.active_chats[user_id]
+
+    def unpair(self, user_id: int) -> Pairing | None:
+        """End the user's chat in memory and in the database; returns their side of it. No awaits."""
+        pairing = self.active_chats.pop(user_id, None)
+        if pairing is not None:
+            self.active_chats.pop(pairing.partner_id, None)
+            self.db.end_chat(pairing.chat_id)
+        return pairing
+
+    def leave_queue(self, user_id: int) -> bool:
+        """Take the user out of the queue; True if they were in it."""
+        if user_id not in self.search_queue:
+            return False
+        del self.search_queue[user_id]
+        self.db.dequeue(user_id)
+        return True
+
+    # Sending
+
+    async def notify(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        chat_id: int,
+        text: str,
+        reply_markup: InlineKeyboardMarkup | None = None,
+    ) -> bool:
+        """Send a text; False (and nothing raised) if the user blocked the bot or is gone."""
+        try:
+            await context.bot.send_message(chat_id, text, reply_markup=reply_markup)
+        except Forbidden:
+            logger.info("User %s blocked the bot", chat_id)
+            return False
+        except BadRequest as exc:
+            logger.warning("Could not message user %s: %s", chat_id, exc.message)
+            return False
+        return True
+
+    async def notify_admins(self, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+        """Send a text to every admin."""
+        for admin_id in sorted(self.config.admin_ids):
+            await self.notify(context, admin_id, text)
+
+    async def finish_chat(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        user_id: int,
+        user_text: str | None,
+        partner_text: str | None,
+    ) -> Pairing | None:
+        """End the user's chat and offer both sides a rating; a None text skips that side."""
+        pairing = self.unpair(user_id)
+        if pairing is None:
+            return None
+        keyboard = rating_keyboard(pairing.chat_id)
+        logger.info("Chat %s ended", pairing.chat_id)
+        if user_text is not None:
+            await self.notify(context, user_id, f"{user_text}\n\n{texts.RATE_PROMPT}", keyboard)
+        if partner_text is not None:
+            await self.notify(context, pairing.partner_id, f"{partner_text}\n\n{texts.RATE_PROMPT}", keyboard)
+        return pairing
+
+    async def partner_gone(self, context: ContextTypes.DEFAULT_TYPE, gone_id: int) -> None:
+        """The user blocked the bot: end their chat, tell the partner, drop them from the queue."""
+        self.leave_queue(gone_id)
+        await self.finish_chat(context, gone_id, None, texts.PARTNER_LEFT)
+
+    async def ban(self, context: ContextTypes.DEFAULT_TYPE, user_id: int, reason: str | None) -> bool:
+        """Ban the user, remove them from any chat or queue, and tell them and their partner."""
+        if not self.db.ban_user(user_id, reason):
+            return False
+        self.search_queue.pop(user_id, None)
+        logger.info("User %s banned", user_id)
+        await self.finish_chat(context, user_id, None, texts.PARTNER_REMOVED)
+        reason_text = texts.BANNED_REASON.format(reason=reason) if reason else ""
+        await self.notify(context, user_id, texts.BANNED.format(reason=reason_text))
+        return True
+
+    # Gatekeeping (group -1)
+
+    async def channels_missing(self, context: ContextTypes.DEFAULT_TYPE, user_id: int, fresh: bool) -> list[str]:
+        """The required channels the user has not joined; `fresh` skips the short-lived cache."""
+        if not self.config.required_channels:
+            return []
+        confirmed = self._channels_confirmed.get(user_id)
+        if (
+            not fresh
+            and confirmed is not None
+            and time.monotonic() - confirmed < self.config.channel_check_cache_seconds
+        ):
+            return []
+        missing = []
+        for channel in self.config.required_channels:
+            try:
+                member = await context.bot.get_chat_member(channel, user_id)
+            except TelegramError as exc:
+                # A misconfigured channel must not lock every user out; the operator sees this.
+                logger.error("Cannot check membership of %s (is the bot an admin there?): %s", channel, exc)
+                continue
+            if member.status not in MEMBER_STATUSES and not getattr(member, "is_member", False):
+                missing.append(channel)
+        if missing:
+            self._channels_confirmed.pop(user_id, None)
+        else:
+            self._channels_confirmed[user_id] = time.monotonic()
+        return missing
+
+    async def ask_to_join(self, context: ContextTypes.DEFAULT_TYPE, user_id: int, missing: list[str]) -> None:
+        """Show the channels still to join with the "I've joined" button."""
+        text = texts.JOIN_CHANNELS.format(channels=TextFormatter.channel_list(missing))
+        await self.notify(context, user_id, text, JOINED_KEYBOARD)
+
+    async def gatekeeper(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stops updates from banned users, users over a rate limit and users missing a channel."""
+        user = update.effective_user
+        message = update.message
+        if user is None or update.pre_checkout_query or (message and message.successful_payment):
+            # Payments are always processed: the user's Stars are already on their way.
+            return
+        if update.my_chat_member or (update.effective_chat and update.effective_chat.type != "private"):
+            return
+        command = command_of(message)
+        if (update.callback_query or message) and command not in BANNED_ALLOWED_COMMANDS:
+            if self.db.is_banned(user.id):
+                if update.callback_query:
+                    await update.callback_query.answer(texts.BANNED.format(reason=""), show_alert=True)
+                else:
+                    await self.notify(context, user.id, texts.BANNED.format(reason=""))
+                raise ApplicationHandlerStop
+        if command in RATE_LIMITED_COMMANDS and not self.action_limiter.is_allowed(user.id):
+            await self.notify(context, user.id, texts.SLOW_DOWN)
+            raise ApplicationHandlerStop
+        if message and command is None and user.id in self.active_chats:
+            if not self.message_limiter.is_allowed(user.id):
+                await self.notify(context, user.id, texts.SLOW_DOWN)
+                raise ApplicationHandlerStop
+        if command in CHANNEL_GATED_COMMANDS or command == "start":
+            missing = await self.channels_missing(context, user.id, fresh=command == "start")
+            if missing:
+                await self.ask_to_join(context, user.id, missing)
+                raise ApplicationHandlerStop
+
+    # Registration
+
+    async def start_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Greets a registered user, or starts registration with the gender question."""
+        await self.continue_registration(update.effective_user.id, context)
+
+    async def continue_registration(self, user_id: int, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Welcome a registered user, ask a new one their gender."""
+        if self.db.get_user(user_id):
+            text = texts.WELCOME
+            if user_id in self.config.admin_ids:
+                text += "\n\n" + texts.ADMIN_COMMANDS
+            await self.notify(context, user_id, text)
+            return
+        context.user_data.pop("gender", None)
+        await self.notify(context, user_id, texts.ASK_GENDER, GENDER_KEYBOARD)
+
+    async def joined_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Checks the channels again after "I've joined"."""
+        query = update.callback_query
+        missing = await self.channels_missing(context, query.from_user.id, fresh=True)
+        if missing:
+            await query.answer(texts.STILL_NOT_JOINED.format(channels=", ".join(missing)), show_alert=True)
+            return
+        await query.answer()
+        await query.edit_message_reply_markup(None)
+        await self.continue_registration(query.from_user.id, context)
+
+    async def gender_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stores the chosen gender and asks for the age."""
+        query = update.callback_query
+        await query.answer()
+        if self.db.get_user(query.from_user.id):
+            return
+        gender = query.data.split(":", 1)[1]
+        context.user_data["gender"] = gender
+        await query.edit_message_text(f"{texts.ASK_GENDER}\n{TextFormatter.gender(gender)}")
+        await self.notify(context, query.from_user.id, texts.ASK_AGE)
+
+    async def age_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Validates the age of a user mid-registration and registers them."""
+        user_id = update.effective_user.id
+        gender = context.user_data.get("gender")
+        if gender is None:
+            await self.notify(context, user_id, texts.NOT_REGISTERED)
+            return
+        age, reason = ValidationHelper.parse_age(update.message.text)
+        if age is None:
+            await self.notify(context, user_id, f"{reason}\n\n{texts.ASK_AGE}")
+            return
+        self.db.create_user(user_id, gender, age)
+        if self.config.required_channels:
+            self.db.set_subscribed(user_id, True)
+        context.user_data.pop("gender", None)
+        logger.info("User %s registered", user_id)
+        await self.notify(context, user_id, texts.REGISTERED)
+
+    # Matching
+
+    async def search_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Pairs the user with a waiting searcher or puts them in the queue."""
+        user_id = update.effective_user.id
+        if not self.db.get_user(user_id):
+            await self.notify(context, user_id, texts.NOT_REGISTERED)
+        elif user_id in self.active_chats:
+            await self.notify(context, user_id, texts.ALREADY_IN_CHAT)
+        elif user_id in self.search_queue:
+            await self.notify(context, user_id, texts.ALREADY_SEARCHING)
+        else:
+            await self.search(context, user_id)
+
+    async def next_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Ends the current chat, if any, and searches again."""
+        user_id = update.effective_user.id
+        if not self.db.get_user(user_id):
+            await self.notify(context, user_id, texts.NOT_REGISTERED)
+            return
+        if user_id in self.search_queue:
+            await self.notify(context, user_id, texts.ALREADY_SEARCHING)
+            return
+        await self.finish_chat(context, user_id, texts.YOU_ENDED_CHAT, texts.PARTNER_ENDED_CHAT)
+        await self.search(context, user_id)
+
+    async def search(self, context: ContextTypes.DEFAULT_TYPE, user_id: int) -> None:
+        """Pair or queue the user, then tell whoever needs to know."""
+        while True:
+            pairing = self.pair_or_enqueue(user_id)
+            if pairing is None:
+                await self.notify(context, user_id, texts.SEARCHING)
+                return
+            # The waiting partner is told first: if they blocked the bot meanwhile, the chat is
+            # dropped before this user ever hears of it, and the search goes on.
+            if await self.announce_partner(context, pairing.partner_id, user_id):
+                break
+            logger.info("Queued user %s is gone; searching again for %s", pairing.partner_id, user_id)
+            self.unpair(user_id)
+        await self.announce_partner(context, user_id, pairing.partner_id)
+        logger.info("Chat %s started", pairing.chat_id)
+
+    async def announce_partner(self, context: ContextTypes.DEFAULT_TYPE, user_id: int, partner_id: int) -> bool:
+        """Tell the user a partner was found (with their gender and age for a VIP)."""
+        text = texts.PARTNER_FOUND
+        if self.db.vip_until(user_id):
+            partner = self.db.get_user(partner_id)
+            if partner:
+                text += "\n\n" + texts.PARTNER_INFO_VIP.format(
+                    gender=TextFormatter.gender(partner["gender"]), age=partner["age"]
+                )
+        else:
+            text += "\n\n" + texts.VIP_HINT
+        return await self.notify(context, user_id, text)
+
+    async def stop_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Ends the chat for both users, or leaves the queue."""
+        user_id = update.effective_user.id
+        if user_id in self.active_chats:
+            await self.finish_chat(context, user_id, texts.YOU_ENDED_CHAT, texts.PARTNER_ENDED_CHAT)
+        elif self.leave_queue(user_id):
+            await self.notify(context, user_id, texts.SEARCH_STOPPED)
+        else:
+            await self.notify(context, user_id, texts.NOTHING_TO_STOP)
+
+    # Messages
+
+    async def private_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Routes a non-command message: payment support, relay, registration or a hint."""
+        user_id = update.effective_user.id
+        if context.user_data.pop("awaiting_support", False):
+            await self.forward_to_support(update, context)
+        elif user_id in self.active_chats:
+            await self.relay_message(update, context)
+        elif "gender" in context.user_data and not self.db.get_user(user_id):
+            await self.age_message(update, context)
+        elif not self.db.get_user(user_id):
+            await self.notify(context, user_id, texts.NOT_REGISTERED)
+        else:
+            await self.notify(context, user_id, texts.NOT_IN_CHAT_HINT)
+
+    async def relay_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Copies a message to the partner, unless the filter blocks it."""
+        message = update.message
+        user_id = update.effective_user.id
+        if message.contact:
+            await self.notify(context, user_id, texts.CONTACT_BLOCKED)
+            return
+        entities = message.entities or message.caption_entities
+        reason = self.message_filter.check(message.text or message.caption, [e.type for e in entities])
+        if reason:
+            await self.notify(context, user_id, reason)
+            return
+        pairing = self.active_chats.get(user_id)
+        if pairing is None:  # the chat ended while this update waited
+            await self.notify(context, user_id, texts.NOT_IN_CHAT_HINT)
+            return
+        try:
+            await context.bot.copy_message(pairing.partner_id, user_id, message.message_id)
+        except Forbidden:
+            logger.info("Partner %s of chat %s blocked the bot", pairing.partner_id, pairing.chat_id)
+            await self.partner_gone(context, pairing.partner_id)
+        except BadRequest as exc:
+            logger.warning("Could not relay a message in chat %s: %s", pairing.chat_id, exc.message)
+            await self.notify(context, user_id, texts.KIND_BLOCKED)
+
+    async def my_chat_member_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Ends the chat and leaves the queue for a user who blocked the bot."""
+        change = update.my_chat_member
+        if change.new_chat_member.status == ChatMemberStatus.BANNED:
+            logger.info("User %s blocked the bot", change.from_user.id)
+            await self.partner_gone(context, change.from_user.id)
+
+    # Ratings
+
+    async def rating_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stores a 👍/👎/⛔ rating once; ⛔ reports the partner and may ban them."""
+        query = update.callback_query
+        _, chat_id, rating_type = query.data.split(":")
+        result = self.db.add_rating(query.from_user.id, int(chat_id), rating_type)
+        if result.status == "invalid":
+            await query.answer(texts.RATING_INVALID)
+            return
+        if result.status == "duplicate":
+            await query.answer(texts.RATING_DUPLICATE)
+            return
+        await query.answer(texts.REPORT_THANKS if rating_type == "scam" else texts.RATING_THANKS)
+        try:
+            await query.edit_message_reply_markup(None)
+        except BadRequest:
+            pass  # already without buttons
+        if rating_type != "scam" or result.target_id is None:
+            return
+        logger.info("User %s reported in chat %s", result.target_id, chat_id)
+        await self.notify_admins(
+            context,
+            texts.ADMIN_REPORT.format(
+                target_id=result.target_id, rater_id=query.from_user.id, chat_id=chat_id, count=result.reports
+            ),
+        )
+        if result.reports >= self.config.report_ban_threshold and not self.db.is_banned(result.target_id):
+            reason = texts.AUTO_BAN_REASON.format(count=result.reports)
+            await self.ban(context, result.target_id, reason)
+            await self.notify_admins(context, texts.ADMIN_AUTO_BAN.format(user_id=result.target_id, count=result.reports))
+
+    async def stale_button_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answers a button whose data no handler knows (old or forged)."""
+        await update.callback_query.answer(texts.RATING_INVALID)
+
+    # Profile and information
+
+    async def profile_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Shows the user's gender, age, VIP status, chats and ratings received."""
+        user_id = update.effective_user.id
+        user = self.db.get_user(user_id)
+        if user is None:
+            await self.notify(context, user_id, texts.NOT_REGISTERED)
+            return
+        good, bad = self.db.rating_counts(user_id)
+        text = TextFormatter.profile(user, self.db.vip_until(user_id), self.db.chats_count(user_id), good, bad)
+        await self.notify(context, user_id, text)
+
+    async def rules_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Shows the rules."""
+        await self.notify(context, update.effective_user.id, texts.RULES)
+
+    async def help_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Lists the commands."""
+        await self.notify(context, update.effective_user.id, texts.HELP)
+
+    async def privacy_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """States what is stored and for how long."""
+        await self.notify(context, update.effective_user.id, texts.PRIVACY)
+
+    async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answers a command the bot does not know (or that this user may not use)."""
+        await self.notify(context, update.effective_user.id, texts.UNKNOWN_COMMAND)
+
+    # VIP and payments
+
+    async def vip_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Shows the VIP benefits, the price and the buy button."""
+        user_id = update.effective_user.id
+        if not self.db.get_user(user_id):
+            await self.notify(context, user_id, texts.NOT_REGISTERED)
+            return
+        until = self.db.vip_until(user_id)
+        status = texts.VIP_STATUS_ACTIVE.format(until=TextFormatter.timestamp(until)) if until else ""
+        text = texts.VIP_INFO.format(price=self.config.vip_price_stars, days=self.config.vip_days, status=status)
+        await self.notify(context, user_id, text, VIP_KEYBOARD)
+
+    async def buy_vip_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Sends the VIP invoice in Telegram Stars."""
+        query = update.callback_query
+        await query.answer()
+        user_id = query.from_user.id
+        if not self.db.get_user(user_id):
+            await self.notify(context, user_id, texts.NOT_REGISTERED)
+            return
+        await context.bot.send_invoice(
+            chat_id=user_id,
+            title=texts.INVOICE_TITLE,
+            description=texts.INVOICE_DESCRIPTION.format(days=self.config.vip_days),
+            payload=self.vip_payload(user_id),
+            provider_token="",
+            currency=CURRENCY,
+            prices=[LabeledPrice(texts.INVOICE_LABEL, self.config.vip_price_stars)],
+        )
+
+    @staticmethod
+    def vip_payload(user_id: int) -> str:
+        """The invoice payload that binds a VIP purchase to its buyer."""
+        return f"vip:{user_id}"
+
+    async def precheckout_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Approves a checkout only if payload, buyer, currency and amount all match."""
+        query = update.pre_checkout_query
+        valid = (
+            query.invoice_payload == self.vip_payload(query.from_user.id)
+            and query.currency == CURRENCY
+            and query.total_amount == self.config.vip_price_stars
+            and self.db.get_user(query.from_user.id) is not None
+        )
+        if valid:
+            await query.answer(ok=True)
+        else:
+            logger.warning("Rejected pre-checkout %s from user %s", query.id, query.from_user.id)
+            await query.answer(ok=False, error_message=texts.PRECHECKOUT_BAD)
+
+    async def successful_payment_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Grants VIP once per payment charge id and confirms it."""
+        payment = update.message.successful_payment
+        user_id = update.effective_user.id
+        new, until = self.db.record_payment(
+            payment.telegram_payment_charge_id,
+            user_id,
+            payment.total_amount,
+            payment.currency,
+            payment.invoice_payload,
+            self.config.vip_days,
+        )
+        if new:
+            logger.info("User %s paid %s %s; VIP until %s", user_id, payment.total_amount, payment.currency, until)
+            await self.notify(context, user_id, texts.VIP_ACTIVATED.format(until=TextFormatter.timestamp(until or "")))
+        else:
+            logger.warning("Payment %s delivered again; not granted twice", payment.telegram_payment_charge_id)
+            await self.notify(context, user_id, texts.PAYMENT_DUPLICATE.format(until=TextFormatter.timestamp(until or "")))
+
+    async def paysupport_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Explains payment support and sends the user's next message to the admins."""
+        context.user_data["awaiting_support"] = True
+        await self.notify(context, update.effective_user.id, texts.PAYSUPPORT)
+
+    async def forward_to_support(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Copies the user's message to every admin under a line with their id."""
+        user_id = update.effective_user.id
+        header = texts.ADMIN_PAYSUPPORT.format(user_id=user_id)
+        for admin_id in sorted(self.config.admin_ids):
+            if await self.notify(context, admin_id, header):
+                try:
+                    await context.bot.copy_message(admin_id, user_id, update.message.message_id)
+                except TelegramError as exc:
+                    logger.warning("Could not copy a support message to admin %s: %s", admin_id, exc)
+        if not self.config.admin_ids:
+            logger.warning("Payment support request from %s, but ADMIN_IDS is empty", user_id)
+        await self.notify(context, user_id, texts.PAYSUPPORT_SENT)
+
+    # Admin
+
+    async def ban_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Admin: /ban <user_id> [reason]."""
+        admin_id = update.effective_user.id
+        target = ValidationHelper.parse_user_id(context.args[0]) if context.args else None
+        if target is None:
+            await self.notify(context, admin_id, texts.ADMIN_BAN_USAGE)
+            return
+        reason = " ".join(context.args[1:]).strip()[:200] or None
+        if await self.ban(context, target, reason):
+            await self.notify(context, admin_id, texts.ADMIN_BANNED.format(user_id=target))
+        else:
+            await self.notify(context, admin_id, texts.ADMIN_NO_SUCH_USER.format(user_id=target))
+
+    async def unban_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Admin: /unban <user_id>."""
+        admin_id = update.effective_user.id
+        target = ValidationHelper.parse_user_id(context.args[0]) if context.args else None
+        if target is None:
+            await self.notify(context, admin_id, texts.ADMIN_UNBAN_USAGE)
+            return
+        if not self.db.unban_user(target):
+            await self.notify(context, admin_id, texts.ADMIN_NO_SUCH_USER.format(user_id=target))
+            return
+        logger.info("User %s unbanned", target)
+        await self.notify(context, admin_id, texts.ADMIN_UNBANNED.format(user_id=target))
+        await self.notify(context, target, texts.UNBANNED)
+
+    async def stats_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Admin: users, bans, VIPs, live chats and today's activity."""
+        figures = self.db.stats()
+        figures["active_chats"] = len(self.active_chats) // 2
+        figures["searching"] = len(self.search_queue)
+        await self.notify(context, update.effective_user.id, TextFormatter.stats(figures))
+
+    # Errors and housekeeping
+
+    async def error_handler(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Logs the failing update's id and the exception, and tells the user something went wrong."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        logger.error("Exception while handling update %s", update_id, exc_info=context.error)
+        if isinstance(update, Update) and update.effective_user and update.effective_chat:
+            if update.effective_chat.type == "private":
+                await self.notify(context, update.effective_user.id, texts.ERROR)
+
+    async def housekeeping_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Expires ended VIPs and forgets idle rate-limit entries."""
+        expired = self.db.expire_vips()
+        dropped = self.action_limiter.cleanup() + self.message_limiter.cleanup()
+        logger.debug("Housekeeping: %s VIPs expired, %s rate-limit entries dropped", expired, dropped)
+
+    async def post_init(self, application: Application) -> None:
+        """Logs the start and schedules housekeeping."""
+        logger.info(
+            "Bot %s started (version %s): %s active chats, %s searching",
+            application.bot.username,
+            __version__,
+            len(self.active_chats) // 2,
+            len(self.search_queue),
+        )
+        if application.job_queue:
+            application.job_queue.run_repeating(self.housekeeping_job, interval=3600, first=10)
+
+    async def post_shutdown(self, application: Application) -> None:
+        """Closes the database."""
+        self.db.close()
+        logger.info("Bot stopped")
+
+    # Wiring
+
+    def register_handlers(self, application: Application) -> None:
+        """Every handler, in a deliberate order: gatekeeping first (group -1), then the rest."""
+        private = filters.ChatType.PRIVATE
+        # Only new messages: an edited "/stop" must never run a command.
+        new = filters.UpdateType.MESSAGE & private
+        admins = filters.User(user_id=self.config.admin_ids) if self.config.admin_ids else None
+
+        application.add_handler(TypeHandler(Update, self.gatekeeper), group=-1)
+
+        commands = {
+            "start": self.start_command,
+            "search": self.search_command,
+            "next": self.next_command,
+            "stop": self.stop_command,
+            "profile": self.profile_command,
+            "rules": self.rules_command,
+            "help": self.help_command,
+            "privacy": self.privacy_command,
+            "vip": self.vip_command,
+            "paysupport": self.paysupport_command,
+        }
+        for name, callback in commands.items():
+            application.add_handler(CommandHandler(name, callback, filters=new))
+        if admins is not None:
+            application.add_handler(CommandHandler("ban", self.ban_command, filters=new & admins))
+            application.add_handler(CommandHandler("unban", self.unban_command, filters=new & admins))
+            application.add_handler(CommandHandler("stats", self.stats_command, filters=new & admins))
+
+        application.add_handler(CallbackQueryHandler(self.gender_callback, pattern=r"^gender:(male|female)$"))
+        application.add_handler(CallbackQueryHandler(self.joined_callback, pattern=r"^joined$"))
+        application.add_handler(CallbackQueryHandler(self.rating_callback, pattern=r"^rate:\d{1,18}:(good|bad|scam)$"))
+        application.add_handler(CallbackQueryHandler(self.buy_vip_callback, pattern=r"^buy_vip$"))
+        application.add_handler(CallbackQueryHandler(self.stale_button_callback))
+
+        application.add_handler(PreCheckoutQueryHandler(self.precheckout_callback))
+        application.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT & private, self.successful_payment_callback))
+        application.add_handler(ChatMemberHandler(self.my_chat_member_update, ChatMemberHandler.MY_CHAT_MEMBER))
+
+        application.add_handler(MessageHandler(new & filters.COMMAND, self.unknown_command))
+        application.add_handler(MessageHandler(new & ~filters.StatusUpdate.ALL, self.private_message))
+
+        application.add_error_handler(self.error_handler)
+
+    def build_application(self) -> Application:
+        """The PTB Application, pointed at `TELEGRAM_API_URL`, with flood retries and per-user order."""
+        root = self.config.telegram_api_url
+        application = (
+            ApplicationBuilder()
+            .token(self.config.bot_token)
+            .base_url(f"{root}/bot")
+            .base_file_url(f"{root}/file/bot")
+            .rate_limiter(
+                AIORateLimiter(overall_max_rate=self.config.api_overall_rate, max_retries=self.config.api_max_retries)
+            )
+            .concurrent_updates(PerUserUpdateProcessor(self.config.concurrent_updates))
+            .post_init(self.post_init)
+            .post_shutdown(self.post_shutdown)
+            .build()
+        )
+        self.register_handlers(application)
+        return application
+
+
+def setup_logging(config: Config) -> None:
+    """Log to stdout and, if LOG_FILE is set, to a rotating file."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stdout)]
+    if config.log_file:
+        handlers.append(
+            logging.handlers.RotatingFileHandler(config.log_file, maxBytes=10_000_000, backupCount=5, encoding="utf-8")
+        )
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=config.log_level, handlers=handlers, force=True
+    )
+    # httpx logs every request URL at INFO, and the URL contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def main() -> int:
+    """Validate the settings, open the database and run long polling until stopped."""
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        setup_logging(config)
+    except OSError as exc:
+        print(f"Configuration error: LOG_FILE {config.log_file!r} cannot be written: {exc}", file=sys.stderr)
+        return 2
+    try:
+        db = Database(config.database_path)
+    except (sqlite3.Error, RuntimeError) as exc:
+        print(f"Configuration error: DATABASE_PATH {config.database_path!r} cannot be opened: {exc}", file=sys.stderr)
+        return 2
+    bot = AnonymousChatBot(config, db)
+    logger.info("Starting (version %s, token %s, API %s)", __version__, config.masked_token, config.telegram_api_url)
+    bot.build_application().run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
