@@ -1,0 +1,136 @@
+"""Fixtures for the end-to-end tests: a Bot API emulator and `python bot.py` as a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from emulator import Emulator, Person
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_NAME = "Admin"
+
+
+class BotProcess:
+    """`python bot.py` pointed at the emulator, with its own database and log file."""
+
+    def __init__(self, emulator: Emulator, url: str, workdir: Path, env: dict[str, str]) -> None:
+        self.emulator = emulator
+        self.workdir = workdir
+        self.env = {
+            # The child gets a clean environment: the developer's own settings must not leak in.
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONUNBUFFERED": "1",
+            "BOT_TOKEN": emulator.token,
+            "TELEGRAM_API_URL": url,
+            "DATABASE_PATH": str(workdir / "bot.db"),
+            "LOG_FILE": str(workdir / "bot.log"),
+            "LOG_LEVEL": "DEBUG",
+            **env,
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+        # A test that provokes a handler failure on purpose sets this; otherwise a traceback fails it.
+        self.allow_tracebacks = False
+        self.output = workdir / "stdout.log"
+
+    def start(self, wait: bool = True) -> BotProcess:
+        """Start the bot; by default wait until it polls for updates."""
+        polls = self.emulator.polls
+        with open(self.output, "ab") as out:
+            # cwd is the test's folder, so a developer's .env in the repo is never read.
+            self.proc = subprocess.Popen(
+                [sys.executable, str(ROOT / "bot.py")], cwd=self.workdir, env=self.env, stdout=out, stderr=out
+            )
+        if wait:
+            self.emulator.wait_until(
+                lambda: self.emulator.polls > polls or self.proc.poll() is not None, 30, "the bot to start polling"
+            )
+            assert self.proc.poll() is None, f"bot exited at start:\n{self.log()}"
+        return self
+
+    def stop(self, timeout: float = 15) -> int:
+        """SIGTERM and wait; returns the exit code."""
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"bot did not stop within {timeout}s of SIGTERM")
+
+    def kill(self) -> None:
+        """kill -9: no chance to clean up."""
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait()
+
+    def restart(self) -> BotProcess:
+        self.stop()
+        return self.start()
+
+    def log(self) -> str:
+        return self.output.read_text(errors="replace") if self.output.exists() else ""
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    emu = Emulator()
+    emu.url = emu.start()
+    yield emu
+    emu.stop()
+    assert not emu.violations, f"calls that break the Bot API: {emu.violations}"
+
+
+@pytest.fixture
+def admin(emulator: Emulator) -> Person:
+    return emulator.person(ADMIN_NAME)
+
+
+@pytest.fixture
+def start_bot(emulator: Emulator, admin: Person, tmp_path: Path) -> Iterator:
+    """start_bot(**settings) starts the bot with ADMIN_IDS set to the admin person."""
+    started: list[BotProcess] = []
+
+    def start(**settings: str) -> BotProcess:
+        env = {"ADMIN_IDS": str(admin.id), **{k: str(v) for k, v in settings.items()}}
+        bot = BotProcess(emulator, emulator.url, tmp_path, env).start()
+        started.append(bot)
+        return bot
+
+    yield start
+    for bot in started:
+        if bot.proc and bot.proc.poll() is None:
+            bot.stop()
+        assert bot.allow_tracebacks or "Traceback" not in bot.log(), f"unexpected traceback:\n{bot.log()}"
+
+
+@pytest.fixture
+def bot(start_bot) -> BotProcess:
+    return start_bot()
+
+
+def register(person: Person, gender: str = "👨 Male", age: str = "25") -> Person:
+    """Walk a person through /start, gender and age."""
+    person.send("/start")
+    person.press(gender)
+    person.wait_for("How old are you?")
+    person.send(age)
+    person.wait_for("/search")
+    return person
+
+
+def pair(a: Person, b: Person) -> None:
+    """Two registered people search and get paired."""
+    a.send("/search")
+    a.wait_for("Searching")
+    b.send("/search")
+    b.wait_for("Partner found")
+    a.wait_for("Partner found")

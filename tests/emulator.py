@@ -1,0 +1,665 @@
+"""A local Telegram Bot API server for end-to-end tests.
+
+A real HTTP server on 127.0.0.1 that answers `/bot<token>/<method>` like api.telegram.org:
+long-polling getUpdates, the sending and editing methods, invoices, channel membership; Telegram's
+status codes and error texts (400, 401, 403, 404, 429 with retry_after). Every call is checked
+against `botapi_slice.json` (facts of the official Bot API): an unknown method, a missing required
+parameter or an unknown one is answered as an error and recorded in `Emulator.violations`, which the
+test fixtures assert to be empty. Every object the emulator injects is checked against the same types.
+
+Tests play people through `Person`: `send()` text (with the entities Telegram adds), `press()` an
+inline button by its label, `pay()` an invoice, `block()` the bot, and `wait_for()` what the bot says.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+import uuid
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+SLICE = json.loads((Path(__file__).with_name("botapi_slice.json")).read_text(encoding="utf-8"))
+BOT_ID = 7000000001
+BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Anon Chat", "username": "anon_chat_test_bot"}
+SENDING_METHODS = frozenset(
+    {"sendMessage", "copyMessage", "copyMessages", "forwardMessage", "sendPhoto", "sendMediaGroup", "sendInvoice"}
+)
+CONTENT_FIELDS = (
+    "text", "entities", "photo", "caption", "caption_entities", "sticker", "voice", "video", "video_note",
+    "animation", "audio", "document", "location", "venue", "dice", "poll", "contact", "media_group_id",
+    "has_media_spoiler", "show_caption_above_media",
+)  # fmt: skip
+URL_RE = re.compile(r"https?://\S+|www\.\S+")
+MENTION_RE = re.compile(r"(?<![\w.])@[A-Za-z]\w{3,}")
+COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]+(?:@\w+)?")
+
+
+class ApiError(Exception):
+    """An error answer: HTTP status, Telegram's description, optional parameters."""
+
+    def __init__(self, code: int, description: str, parameters: dict | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+
+def utf16_len(text: str) -> int:
+    """Telegram measures entity offsets in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def text_entities(text: str) -> list[dict]:
+    """The entities Telegram would add to a typed text: bot_command, url, mention."""
+    entities = []
+    found = []
+    match = COMMAND_RE.match(text)
+    if match:
+        found.append(("bot_command", match))
+    found += [("url", m) for m in URL_RE.finditer(text)]
+    found += [("mention", m) for m in MENTION_RE.finditer(text)]
+    for kind, m in sorted(found, key=lambda item: item[1].start()):
+        entities.append(
+            {"type": kind, "offset": utf16_len(text[: m.start()]), "length": utf16_len(m.group(0))}
+        )
+    return entities
+
+
+def check_object(obj: Any, type_name: str, path: str = "") -> list[str]:
+    """Problems with an object the emulator builds: missing required fields, unknown fields."""
+    spec = SLICE["types"].get(type_name)
+    if spec is None or not isinstance(obj, dict):
+        return []
+    problems = [f"{path}{type_name}.{name} is required" for name, f in spec.items() if f["required"] and name not in obj]
+    for name, value in obj.items():
+        if name not in spec:
+            problems.append(f"{path}{type_name} has no field {name}")
+            continue
+        for field_type in spec[name]["types"]:
+            inner = field_type.removeprefix("Array of ")
+            values = value if field_type.startswith("Array of ") and isinstance(value, list) else [value]
+            for item in values:
+                if isinstance(item, list):  # Array of Array of X (keyboards)
+                    for sub in item:
+                        problems += check_object(sub, inner.removeprefix("Array of "), f"{path}{name}.")
+                else:
+                    problems += check_object(item, inner, f"{path}{name}.")
+    return problems
+
+
+class Emulator:
+    """The server's state and its method implementations. Thread-safe through one condition."""
+
+    def __init__(self, token: str = "123456:TEST-token_abcdefghij") -> None:
+        self.token = token
+        self.cond = threading.Condition()
+        self.updates: list[dict] = []
+        self.update_ids = itertools.count(1)
+        self.users: dict[int, Person] = {}
+        self.user_ids = itertools.count(100001)
+        self.messages: dict[int, dict[int, dict]] = {}  # chat id -> message id -> message
+        self.message_ids: dict[int, itertools.count] = {}
+        self.calls: list[tuple[str, dict]] = []
+        self.violations: list[str] = []
+        self.channels: dict[str, set[int]] = {}
+        self.bot_admin_in: set[str] = set()
+        self.flood_left: dict[int, int] = {}
+        self.flood_retry_after: dict[int, int] = {}
+        self.callback_answers: dict[str, dict] = {}
+        self.precheckout_answers: dict[str, dict] = {}
+        self.invoices: dict[tuple[int, int], dict] = {}  # (chat, message id) -> invoice params
+        self.copies: dict[tuple[int, int], tuple[int, int]] = {}  # copy -> original (chat, message id)
+        self.polls = 0
+        self.server: ThreadingHTTPServer | None = None
+
+    # Server
+
+    def start(self) -> str:
+        """Serve on a free loopback port; returns the root URL for TELEGRAM_API_URL."""
+        emulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802
+                emulator.handle_http(self)
+
+            do_GET = do_POST  # noqa: N815
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+        with self.cond:
+            self.cond.notify_all()
+
+    def handle_http(self, request: BaseHTTPRequestHandler) -> None:
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length) if length else b""
+        status, payload = 200, None
+        match = re.fullmatch(r"/bot([^/]+)/(\w+)", request.path.split("?")[0])
+        try:
+            if not match:
+                raise ApiError(404, "Not Found")
+            if match.group(1) != self.token:
+                raise ApiError(401, "Unauthorized")
+            method = match.group(2)
+            params = self.parse_body(request.headers.get("Content-Type", ""), body)
+            payload = {"ok": True, "result": self.call(method, params)}
+        except ApiError as exc:
+            status = exc.code
+            payload = {"ok": False, "error_code": exc.code, "description": exc.description}
+            if exc.parameters:
+                payload["parameters"] = exc.parameters
+        data = json.dumps(payload).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Length", str(len(data)))
+        request.end_headers()
+        request.wfile.write(data)
+
+    @staticmethod
+    def parse_body(content_type: str, body: bytes) -> dict[str, Any]:
+        """Form, multipart or JSON bodies, as the Bot API accepts; files become their names."""
+        if not body:
+            return {}
+        if content_type.startswith("application/json"):
+            return json.loads(body)
+        if content_type.startswith("multipart/form-data"):
+            message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+            params: dict[str, Any] = {}
+            for part in message.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                filename = part.get_filename()
+                content = part.get_payload(decode=True) or b""
+                params[name] = {"file": filename, "size": len(content)} if filename else content.decode()
+            return params
+        return dict(parse_qsl(body.decode(), keep_blank_values=True))
+
+    # Checking calls against the Bot API
+
+    def call(self, method: str, raw: dict[str, Any]) -> Any:
+        spec = SLICE["methods"].get(method)
+        if spec is None:
+            self.violation(f"unknown method {method}")
+            raise ApiError(404, "Not Found")
+        params: dict[str, Any] = {}
+        for name, value in raw.items():
+            if name not in spec:
+                self.violation(f"{method}: unknown parameter {name}")
+                raise ApiError(400, f"Bad Request: unknown parameter {name}")
+            params[name] = self.coerce(method, name, value, spec[name]["types"])
+        for name, field in spec.items():
+            if field["required"] and name not in params:
+                self.violation(f"{method}: missing required parameter {name}")
+                raise ApiError(400, f"Bad Request: parameter {name} is required")
+        with self.cond:
+            self.calls.append((method, params))
+            chat_id = params.get("chat_id")
+            if method in SENDING_METHODS and isinstance(chat_id, int) and self.flood_left.get(chat_id):
+                self.flood_left[chat_id] -= 1
+                retry = self.flood_retry_after.get(chat_id, 1)
+                raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
+        handler = getattr(self, "api_" + method, None)
+        if method == "getUpdates":
+            return self.api_getUpdates(params)
+        with self.cond:
+            result = handler(params) if handler else True
+            self.cond.notify_all()
+            return result
+
+    def coerce(self, method: str, name: str, value: Any, types: list[str]) -> Any:
+        """Turn a form value into the type the Bot API expects, or answer 400."""
+        if not isinstance(value, str):
+            return value
+        for kind in types:
+            try:
+                if kind == "Integer":
+                    return int(value)
+                if kind == "Float":
+                    return float(value)
+                if kind == "Boolean":
+                    if value.lower() not in ("true", "false"):
+                        raise ValueError(value)
+                    return value.lower() == "true"
+                if kind == "String":
+                    return value
+                if kind == "InputFile":
+                    return value
+                return json.loads(value)
+            except ValueError:
+                continue
+        self.violation(f"{method}: parameter {name} is not {' or '.join(types)}")
+        raise ApiError(400, f"Bad Request: wrong type of parameter {name}")
+
+    def violation(self, text: str) -> None:
+        with self.cond:
+            self.violations.append(text)
+
+    # Helpers for the methods
+
+    def new_message(self, chat_id: int, sender: dict, content: dict) -> dict:
+        """Store a message in a private chat and return it."""
+        counter = self.message_ids.setdefault(chat_id, itertools.count(1))
+        person = self.users[chat_id]
+        message = {
+            "message_id": next(counter),
+            "from": sender,
+            "chat": {"id": chat_id, "type": "private", "first_name": person.first_name},
+            "date": int(time.time()),
+            **content,
+        }
+        self.messages.setdefault(chat_id, {})[message["message_id"]] = message
+        return message
+
+    def target(self, params: dict, key: str = "chat_id") -> int:
+        """The private chat a method writes to; 400 if unknown, 403 if the user blocked the bot."""
+        chat_id = params.get(key)
+        if not isinstance(chat_id, int) or chat_id not in self.users:
+            raise ApiError(400, "Bad Request: chat not found")
+        if self.users[chat_id].blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        return chat_id
+
+    def find_message(self, params: dict, what: str) -> dict:
+        chat_id = self.target(params)
+        message = self.messages.get(chat_id, {}).get(params.get("message_id"))
+        if message is None:
+            raise ApiError(400, f"Bad Request: message to {what} not found")
+        return message
+
+    def push_update(self, update: dict) -> dict:
+        """Queue an update for getUpdates (checked against the Update type first)."""
+        with self.cond:
+            update = {"update_id": next(self.update_ids), **update}
+            for problem in check_object(update, "Update"):
+                self.violations.append(f"emulator built a bad update: {problem}")
+            self.updates.append(update)
+            self.cond.notify_all()
+            return update
+
+    # Methods (called with self.cond held, except getUpdates)
+
+    def api_getMe(self, params: dict) -> dict:  # noqa: N802
+        return {**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": False}  # fmt: skip
+
+    def api_getUpdates(self, params: dict) -> list[dict]:  # noqa: N802
+        offset = params.get("offset")
+        limit = params.get("limit") or 100
+        deadline = time.monotonic() + float(params.get("timeout") or 0)
+        with self.cond:
+            self.polls += 1
+            self.cond.notify_all()
+            if offset:
+                self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            while not self.updates and time.monotonic() < deadline:
+                self.cond.wait(deadline - time.monotonic())
+            allowed = params.get("allowed_updates")
+            return [u for u in self.updates if not allowed or any(k in u for k in allowed)][:limit]
+
+    def api_sendMessage(self, params: dict) -> dict:  # noqa: N802
+        chat_id = self.target(params)
+        text = params["text"]
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if len(text) > 4096:
+            raise ApiError(400, "Bad Request: message is too long")
+        content: dict[str, Any] = {"text": text}
+        if params.get("reply_markup"):
+            content["reply_markup"] = params["reply_markup"]
+        return self.new_message(chat_id, BOT_USER, content)
+
+    def api_copyMessage(self, params: dict) -> dict:  # noqa: N802
+        source_chat = params["from_chat_id"]
+        source = self.messages.get(source_chat, {}).get(params["message_id"]) if isinstance(source_chat, int) else None
+        if source is None:
+            raise ApiError(400, "Bad Request: message to copy not found")
+        if "successful_payment" in source or "invoice" in source:
+            raise ApiError(400, "Bad Request: message can't be copied")
+        chat_id = self.target(params)
+        content = {k: v for k, v in source.items() if k in CONTENT_FIELDS and k != "media_group_id"}
+        if "caption" in params:
+            content["caption"] = params["caption"]
+        copy = self.new_message(chat_id, BOT_USER, content)
+        self.copies[(chat_id, copy["message_id"])] = (source_chat, source["message_id"])
+        return {"message_id": copy["message_id"]}
+
+    def api_sendInvoice(self, params: dict) -> dict:  # noqa: N802
+        chat_id = self.target(params)
+        prices = params["prices"]
+        if params["currency"] == "XTR" and (len(prices) != 1 or params.get("provider_token")):
+            raise ApiError(400, "Bad Request: STARS_INVOICE_INVALID")
+        invoice = {
+            "title": params["title"],
+            "description": params["description"],
+            "start_parameter": params.get("start_parameter", ""),
+            "currency": params["currency"],
+            "total_amount": sum(p["amount"] for p in prices),
+        }
+        message = self.new_message(chat_id, BOT_USER, {"invoice": invoice})
+        self.invoices[(chat_id, message["message_id"])] = params
+        return message
+
+    def api_answerPreCheckoutQuery(self, params: dict) -> bool:  # noqa: N802
+        if params["pre_checkout_query_id"] in self.precheckout_answers:
+            raise ApiError(400, "Bad Request: QUERY_ID_INVALID")
+        if not params["ok"] and not params.get("error_message"):
+            raise ApiError(400, "Bad Request: error_message is required when ok is false")
+        self.precheckout_answers[params["pre_checkout_query_id"]] = params
+        return True
+
+    def api_answerCallbackQuery(self, params: dict) -> bool:  # noqa: N802
+        if params["callback_query_id"] in self.callback_answers:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        self.callback_answers[params["callback_query_id"]] = params
+        return True
+
+    def api_editMessageText(self, params: dict) -> dict:  # noqa: N802
+        message = self.find_message(params, "edit")
+        markup = params.get("reply_markup")
+        if message.get("text") == params["text"] and message.get("reply_markup") == markup:
+            raise ApiError(400, "Bad Request: message is not modified")
+        message["text"] = params["text"]
+        message["edit_date"] = int(time.time())
+        message.pop("reply_markup", None)
+        if markup:
+            message["reply_markup"] = markup
+        return message
+
+    def api_editMessageCaption(self, params: dict) -> dict:  # noqa: N802
+        message = self.find_message(params, "edit")
+        if "caption" not in message and not any(k in message for k in ("photo", "video", "document", "audio", "animation", "voice")):
+            raise ApiError(400, "Bad Request: there is no caption in the message to edit")
+        message["caption"] = params.get("caption", "")
+        message["edit_date"] = int(time.time())
+        return message
+
+    def api_editMessageReplyMarkup(self, params: dict) -> dict:  # noqa: N802
+        message = self.find_message(params, "edit")
+        markup = params.get("reply_markup")
+        if not markup or not markup.get("inline_keyboard"):
+            markup = None
+        if message.get("reply_markup") == markup:
+            raise ApiError(400, "Bad Request: message is not modified")
+        if markup:
+            message["reply_markup"] = markup
+        else:
+            message.pop("reply_markup", None)
+        return message
+
+    def api_getChatMember(self, params: dict) -> dict:  # noqa: N802
+        channel = params["chat_id"]
+        if channel not in self.channels:
+            raise ApiError(400, "Bad Request: chat not found")
+        if channel not in self.bot_admin_in:
+            raise ApiError(400, "Bad Request: member list is inaccessible")
+        user_id = params["user_id"]
+        person = self.users.get(user_id)
+        user = person.user if person else {"id": user_id, "is_bot": False, "first_name": "?"}
+        status = "member" if user_id in self.channels[channel] else "left"
+        return {"status": status, "user": user}
+
+    # Test controls
+
+    def add_channel(self, username: str, bot_is_admin: bool = True) -> None:
+        with self.cond:
+            self.channels.setdefault(username, set())
+            if bot_is_admin:
+                self.bot_admin_in.add(username)
+
+    def flood(self, chat_id: int, times: int, retry_after: int = 1) -> None:
+        """The next `times` sends into this chat are answered 429 with retry_after."""
+        with self.cond:
+            self.flood_left[chat_id] = times
+            self.flood_retry_after[chat_id] = retry_after
+
+    def person(self, first_name: str = "Test", username: str | None = None) -> Person:
+        with self.cond:
+            user_id = next(self.user_ids)
+            person = Person(self, user_id, first_name, username or f"{first_name.lower()}{user_id}")
+            self.users[user_id] = person
+            return person
+
+    def calls_of(self, method: str) -> list[dict]:
+        with self.cond:
+            return [params for name, params in self.calls if name == method]
+
+    def wait_until(self, predicate: Any, timeout: float = 10.0, what: str = "condition") -> Any:
+        """Wait (on the state's condition) until predicate() is truthy; returns its value."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                value = predicate()
+                if value:
+                    return value
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+                self.cond.wait(left)
+
+    def wait_for_poll(self, timeout: float = 20.0) -> None:
+        """Wait until the bot (re)starts polling."""
+        start = self.polls
+        self.wait_until(lambda: self.polls > start, timeout, "the bot to poll getUpdates")
+
+    def pending_updates(self) -> int:
+        with self.cond:
+            return len(self.updates)
+
+
+class Person:
+    """A simulated Telegram user talking to the bot in a private chat."""
+
+    def __init__(self, emulator: Emulator, user_id: int, first_name: str, username: str) -> None:
+        self.emu = emulator
+        self.id = user_id
+        self.first_name = first_name
+        self.username = username
+        self.blocked = False
+        self.cursor = 0  # how many of the bot's messages this person has read
+
+    @property
+    def user(self) -> dict:
+        return {"id": self.id, "is_bot": False, "first_name": self.first_name, "username": self.username,
+                "language_code": "en"}  # fmt: skip
+
+    @property
+    def chat(self) -> dict:
+        return {"id": self.id, "type": "private", "first_name": self.first_name, "username": self.username}
+
+    # Acting
+
+    def send(self, text: str, entities: list[dict] | None = None) -> dict:
+        """Type and send a text (commands included); Telegram's entities are added."""
+        content: dict[str, Any] = {"text": text}
+        found = text_entities(text) if entities is None else entities
+        if found:
+            content["entities"] = found
+        return self.send_content(content)
+
+    def send_content(self, content: dict) -> dict:
+        """Send a message with the given content fields (photo, sticker, contact, ...)."""
+        with self.emu.cond:
+            message = self.emu.new_message(self.id, self.user, content)
+        self.emu.push_update({"message": message})
+        return message
+
+    def send_sticker(self) -> dict:
+        return self.send_content(
+            {"sticker": {"file_id": "CAACAgIAAxkBAAE" + uuid.uuid4().hex[:8], "file_unique_id": uuid.uuid4().hex[:10],
+                         "type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False}}
+        )  # fmt: skip
+
+    def send_contact(self) -> dict:
+        return self.send_content({"contact": {"phone_number": "+15550001111", "first_name": self.first_name,
+                                              "user_id": self.id}})  # fmt: skip
+
+    def press(self, label: str, timeout: float = 10.0) -> dict:
+        """Press the newest inline button with this label; returns the bot's answerCallbackQuery."""
+        message, data = self.emu.wait_until(lambda: self.find_button(label), timeout, f"button {label!r} for {self.id}")
+        return self.press_data(message, data, timeout)
+
+    def press_data(self, message: dict, data: str, timeout: float = 10.0) -> dict:
+        """Press a button with arbitrary callback data (a forged or stale button)."""
+        query_id = uuid.uuid4().hex
+        self.emu.push_update(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self.user,
+                    "message": message,
+                    "chat_instance": str(self.id),
+                    "data": data,
+                }
+            }
+        )
+        return self.emu.wait_until(
+            lambda: self.emu.callback_answers.get(query_id), timeout, f"an answer to callback {data!r}"
+        )
+
+    def find_button(self, label: str) -> tuple[dict, str] | None:
+        for message in reversed(list(self.emu.messages.get(self.id, {}).values())):
+            for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+                for button in row:
+                    if button["text"] == label:
+                        return message, button["callback_data"]
+        return None
+
+    def has_button(self, label: str) -> bool:
+        with self.emu.cond:
+            return self.find_button(label) is not None
+
+    def checkout(self, invoice_message: dict | None = None, timeout: float = 10.0, **overrides: Any) -> dict:
+        """Start paying the newest invoice: send a pre_checkout_query; returns the bot's answer."""
+        if invoice_message is None:
+            invoice_message = self.wait_for_invoice(timeout)
+        with self.emu.cond:
+            params = self.emu.invoices[(self.id, invoice_message["message_id"])]
+        query_id = uuid.uuid4().hex
+        query = {
+            "id": query_id,
+            "from": self.user,
+            "currency": params["currency"],
+            "total_amount": sum(p["amount"] for p in params["prices"]),
+            "invoice_payload": params["payload"],
+            **overrides,
+        }
+        self.emu.push_update({"pre_checkout_query": query})
+        return self.emu.wait_until(lambda: self.emu.precheckout_answers.get(query_id), timeout, "pre-checkout answer")
+
+    def pay(self, timeout: float = 10.0) -> str:
+        """Pay the newest invoice in full; returns the telegram_payment_charge_id."""
+        invoice_message = self.wait_for_invoice(timeout)
+        answer = self.checkout(invoice_message, timeout)
+        assert answer["ok"], f"pre-checkout was refused: {answer}"
+        with self.emu.cond:
+            params = self.emu.invoices[(self.id, invoice_message["message_id"])]
+        charge_id = "stxTEST" + uuid.uuid4().hex
+        self.deliver_payment(params, charge_id)
+        return charge_id
+
+    def deliver_payment(self, params: dict, charge_id: str) -> None:
+        """Telegram's successful_payment service message (sent again to test idempotency)."""
+        self.send_content(
+            {
+                "successful_payment": {
+                    "currency": params["currency"],
+                    "total_amount": sum(p["amount"] for p in params["prices"]),
+                    "invoice_payload": params["payload"],
+                    "telegram_payment_charge_id": charge_id,
+                    "provider_payment_charge_id": "",
+                }
+            }
+        )
+
+    def wait_for_invoice(self, timeout: float = 10.0) -> dict:
+        def newest_invoice() -> dict | None:
+            found = [m for m in self.emu.messages.get(self.id, {}).values() if "invoice" in m]
+            return found[-1] if found else None
+
+        return self.emu.wait_until(newest_invoice, timeout, f"an invoice for {self.id}")
+
+    def block(self, notify: bool = True) -> None:
+        """Block the bot; Telegram then answers 403 and sends a my_chat_member update."""
+        with self.emu.cond:
+            self.blocked = True
+        if notify:
+            self.emu.push_update(
+                {
+                    "my_chat_member": {
+                        "chat": self.chat,
+                        "from": self.user,
+                        "date": int(time.time()),
+                        "old_chat_member": {"status": "member", "user": BOT_USER},
+                        "new_chat_member": {"status": "kicked", "user": BOT_USER, "until_date": 0},
+                    }
+                }
+            )
+
+    def join(self, channel: str) -> None:
+        with self.emu.cond:
+            self.emu.channels.setdefault(channel, set()).add(self.id)
+
+    # Reading
+
+    def bot_messages(self) -> list[dict]:
+        """Everything the bot sent to this person, oldest first."""
+        with self.emu.cond:
+            return [m for m in self.emu.messages.get(self.id, {}).values() if m["from"]["id"] == BOT_ID]
+
+    def wait_for(self, needle: str, timeout: float = 10.0) -> dict:
+        """Wait for the next unread bot message containing `needle`; marks it and earlier ones read."""
+
+        def find() -> dict | None:
+            mine = [m for m in self.emu.messages.get(self.id, {}).values() if m["from"]["id"] == BOT_ID]
+            for index in range(self.cursor, len(mine)):
+                if needle in (mine[index].get("text") or mine[index].get("caption") or ""):
+                    self.cursor = index + 1
+                    return mine[index]
+            return None
+
+        return self.emu.wait_until(find, timeout, f"{needle!r} for user {self.id} (got {self.unread_texts()})")
+
+    def wait_for_copy(self, of: dict, timeout: float = 10.0) -> dict:
+        """Wait for the bot's copy of another person's message in this chat."""
+        key = (of["chat"]["id"], of["message_id"])
+
+        def find() -> dict | None:
+            for message in self.emu.messages.get(self.id, {}).values():
+                if self.emu.copies.get((self.id, message["message_id"])) == key:
+                    return message
+            return None
+
+        return self.emu.wait_until(find, timeout, f"a copy of message {key} for {self.id}")
+
+    def unread_texts(self) -> list[str]:
+        mine = [m for m in self.emu.messages.get(self.id, {}).values() if m["from"]["id"] == BOT_ID]
+        return [m.get("text") or "<non-text>" for m in mine[self.cursor :]]
+
+    def assert_nothing_new(self, seconds: float = 1.0) -> None:
+        """Nothing more arrives from the bot within `seconds`."""
+        time.sleep(seconds)
+        with self.emu.cond:
+            unread = self.unread_texts()
+        assert not unread, f"user {self.id} unexpectedly got {unread}"
+
+    def read_all(self) -> None:
+        with self.emu.cond:
+            self.cursor = len([m for m in self.emu.messages.get(self.id, {}).values() if m["from"]["id"] == BOT_ID])
