@@ -25,6 +25,7 @@ from telegram import (
 )
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.request import BaseRequest
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -773,12 +774,17 @@ class AnonymousChatBot:
 
         application.add_error_handler(self.error_handler)
 
-    def build_application(self) -> Application:
-        """The PTB Application, pointed at `TELEGRAM_API_URL`, with flood retries and per-user order."""
+    def build_application(self, request: BaseRequest | None = None) -> Application:
+        """The PTB Application, pointed at `TELEGRAM_API_URL`, with flood retries and per-user order.
+
+        `request` replaces the HTTP layer (the unit tests pass a fake one).
+        """
         root = self.config.telegram_api_url
+        builder = ApplicationBuilder()
+        if request is not None:
+            builder = builder.request(request).get_updates_request(request)
         application = (
-            ApplicationBuilder()
-            .token(self.config.bot_token)
+            builder.token(self.config.bot_token)
             .base_url(f"{root}/bot")
             .base_file_url(f"{root}/file/bot")
             .rate_limiter(
@@ -805,7 +811,10 @@ def setup_logging(config: Config) -> None:
     )
     # httpx logs every request URL at INFO, and the URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # PTB logs whole updates, message text included, at DEBUG: never go below INFO there.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLevelName(config.log_level)))
 
 
 def main() -> int:

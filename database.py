@@ -150,7 +150,7 @@ class Database:
         """Register a user; False if they already exist."""
         with self.conn:
             cur = self.conn.execute(
-                "INSERT OR IGNORE INTO users (user_id, gender, age) VALUES (?, ?, ?)", (user_id, gender, age)
+                "INSERT INTO users (user_id, gender, age) VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING", (user_id, gender, age)
             )
         return cur.rowcount == 1
 
@@ -270,7 +270,7 @@ class Database:
 
     def enqueue(self, user_id: int) -> None:
         with self.conn:
-            self.conn.execute("INSERT OR IGNORE INTO search_queue (user_id) VALUES (?)", (user_id,))
+            self.conn.execute("INSERT INTO search_queue (user_id) VALUES (?) ON CONFLICT (user_id) DO NOTHING", (user_id,))
 
     def dequeue(self, user_id: int) -> None:
         with self.conn:
@@ -303,7 +303,8 @@ class Database:
                 return RatingResult("invalid")
             target_id = chat[1] if rater_id == chat[0] else chat[0]
             cur = self.conn.execute(
-                "INSERT OR IGNORE INTO ratings (rater_id, target_id, rating_type, chat_id) VALUES (?, ?, ?, ?)",
+                "INSERT INTO ratings (rater_id, target_id, rating_type, chat_id) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (rater_id, chat_id) DO NOTHING",
                 (rater_id, target_id, rating_type, chat_id),
             )
             if cur.rowcount == 0:

@@ -117,6 +117,7 @@ class Emulator:
         self.precheckout_answers: dict[str, dict] = {}
         self.invoices: dict[tuple[int, int], dict] = {}  # (chat, message id) -> invoice params
         self.copies: dict[tuple[int, int], tuple[int, int]] = {}  # copy -> original (chat, message id)
+        self.failures: dict[str, list[ApiError]] = {}  # method -> errors to answer next
         self.polls = 0
         self.server: ThreadingHTTPServer | None = None
 
@@ -168,11 +169,14 @@ class Emulator:
             if exc.parameters:
                 payload["parameters"] = exc.parameters
         data = json.dumps(payload).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json")
-        request.send_header("Content-Length", str(len(data)))
-        request.end_headers()
-        request.wfile.write(data)
+        try:
+            request.send_response(status)
+            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Length", str(len(data)))
+            request.end_headers()
+            request.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the bot stopped while its long poll was open
 
     @staticmethod
     def parse_body(content_type: str, body: bytes) -> dict[str, Any]:
@@ -211,6 +215,8 @@ class Emulator:
                 raise ApiError(400, f"Bad Request: parameter {name} is required")
         with self.cond:
             self.calls.append((method, params))
+            if self.failures.get(method):
+                raise self.failures[method].pop(0)
             chat_id = params.get("chat_id")
             if method in SENDING_METHODS and isinstance(chat_id, int) and self.flood_left.get(chat_id):
                 self.flood_left[chat_id] -= 1
@@ -430,6 +436,11 @@ class Emulator:
             self.flood_left[chat_id] = times
             self.flood_retry_after[chat_id] = retry_after
 
+    def fail_next(self, method: str, code: int = 400, description: str = "Bad Request: injected failure") -> None:
+        """Answer the next call of `method` with this error."""
+        with self.cond:
+            self.failures.setdefault(method, []).append(ApiError(code, description))
+
     def person(self, first_name: str = "Test", username: str | None = None) -> Person:
         with self.cond:
             user_id = next(self.user_ids)
@@ -452,7 +463,8 @@ class Emulator:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-                self.cond.wait(left)
+                # Wake now and then: some predicates watch things outside the state (a process).
+                self.cond.wait(min(left, 0.1))
 
     def wait_for_poll(self, timeout: float = 20.0) -> None:
         """Wait until the bot (re)starts polling."""

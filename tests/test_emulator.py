@@ -1,0 +1,110 @@
+"""The emulator answers like the Bot API, and its API slice matches the official description."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import make_botapi_slice
+from emulator import Emulator, check_object, text_entities
+
+
+def call(emu: Emulator, method: str, token: str | None = None, **params) -> tuple[int, dict]:
+    body = urllib.parse.urlencode(
+        {k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in params.items()}
+    ).encode()
+    url = f"{emu.url}/bot{token or emu.token}/{method}"
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+@pytest.fixture
+def emu():
+    emulator = Emulator()
+    emulator.url = emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+def test_unknown_method_is_404_and_recorded(emu):
+    status, body = call(emu, "sendMessagee", chat_id=1, text="x")
+    assert status == 404 and body == {"ok": False, "error_code": 404, "description": "Not Found"}
+    assert emu.violations == ["unknown method sendMessagee"]
+
+
+def test_missing_and_unknown_parameters_are_400(emu):
+    person = emu.person("A")
+    status, body = call(emu, "sendMessage", chat_id=person.id)
+    assert status == 400 and "text" in body["description"]
+    status, body = call(emu, "sendMessage", chat_id=person.id, text="hi", colour="red")
+    assert status == 400 and "colour" in body["description"]
+    status, _ = call(emu, "copyMessage", chat_id="not-a-number-or-username", from_chat_id=person.id, message_id="x")
+    assert status == 400
+    assert len(emu.violations) == 3
+
+
+def test_wrong_token_is_401(emu):
+    status, body = call(emu, "getMe", token="1:wrong")
+    assert status == 401 and body["description"] == "Unauthorized"
+
+
+def test_blocked_user_is_403_and_flood_is_429(emu):
+    person = emu.person("B")
+    emu.flood(person.id, times=1, retry_after=3)
+    status, body = call(emu, "sendMessage", chat_id=person.id, text="hi")
+    assert status == 429 and body["parameters"] == {"retry_after": 3}
+    assert call(emu, "sendMessage", chat_id=person.id, text="hi")[0] == 200
+    person.block(notify=False)
+    status, body = call(emu, "sendMessage", chat_id=person.id, text="hi")
+    assert status == 403 and "blocked" in body["description"]
+    assert call(emu, "sendMessage", chat_id=999, text="hi")[1]["description"] == "Bad Request: chat not found"
+    assert emu.violations == []
+
+
+def test_get_updates_long_polls_and_confirms_with_offset(emu):
+    person = emu.person("C")
+    person.send("/start")
+    _, body = call(emu, "getUpdates", timeout=0)
+    (update,) = body["result"]
+    assert update["message"]["entities"] == [{"type": "bot_command", "offset": 0, "length": 6}]
+    _, again = call(emu, "getUpdates", offset=update["update_id"] + 1, timeout=0)
+    assert again["result"] == []
+
+
+def test_channel_membership_needs_the_bot_as_admin(emu):
+    person = emu.person("D")
+    emu.add_channel("@open_channel")
+    emu.add_channel("@closed_channel", bot_is_admin=False)
+    assert call(emu, "getChatMember", chat_id="@open_channel", user_id=person.id)[1]["result"]["status"] == "left"
+    person.join("@open_channel")
+    assert call(emu, "getChatMember", chat_id="@open_channel", user_id=person.id)[1]["result"]["status"] == "member"
+    status, body = call(emu, "getChatMember", chat_id="@closed_channel", user_id=person.id)
+    assert status == 400 and "inaccessible" in body["description"]
+
+
+def test_injected_objects_are_checked_against_the_types():
+    assert check_object({"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 1}}}, "Update") == [
+        "message.chat.Chat.type is required"
+    ]
+    assert "Update has no field mesage" in check_object({"update_id": 1, "mesage": {}}, "Update")
+
+
+def test_entities_use_utf16_offsets():
+    assert text_entities("🙂 see http://x.io") == [{"type": "url", "offset": 7, "length": 11}]
+
+
+def test_slice_matches_the_official_api_description():
+    source = make_botapi_slice.DEFAULT_SOURCE
+    if not source.exists():
+        pytest.skip("../shared/botapi/api.json is not beside this clone")
+    committed = json.loads(Path(make_botapi_slice.TARGET).read_text(encoding="utf-8"))
+    assert make_botapi_slice.build(source) == committed, "run: python tests/make_botapi_slice.py"
