@@ -469,6 +469,8 @@ class AnonymousChatBot:
             await self.relay_message(update, context)
         elif "gender" in context.user_data and not self.db.get_user(user_id):
             await self.age_message(update, context)
+        elif user_id in self.search_queue:
+            await self.notify(context, user_id, texts.STILL_SEARCHING)
         elif not self.db.get_user(user_id):
             await self.notify(context, user_id, texts.NOT_REGISTERED)
         else:
@@ -540,7 +542,7 @@ class AnonymousChatBot:
 
     async def stale_button_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answers a button whose data no handler knows (old or forged)."""
-        await update.callback_query.answer(texts.RATING_INVALID)
+        await update.callback_query.answer(texts.BUTTON_INVALID)
 
     # Profile and information
 

@@ -199,6 +199,8 @@ def test_stop_while_searching_leaves_the_queue(bot, emulator):
     bob = register(emulator.person("Bob"))
     alice.send("/search")
     alice.wait_for("Searching")
+    alice.send("is anyone there?")
+    alice.wait_for("Still searching")
     alice.send("/stop")
     alice.wait_for("Search stopped")
     bob.send("/search")
