@@ -1,7 +1,7 @@
 """Every setting of the bot, read once from the environment and a `.env` file, and validated.
 
-`load_config()` raises `ConfigError` naming the variable and what it expects; `bot.main()`
-turns that into one line on stderr and exit code 2.
+`load_config()` raises `ConfigError` listing every problem, one line each, naming the variable and
+what it expects; `bot.main()` prints them on stderr and exits with code 2.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time as dtime
+from typing import Callable, TypeVar
 
 from dotenv import load_dotenv
 
@@ -30,10 +32,16 @@ DEFAULT_BAD_WORDS: tuple[str, ...] = (
 
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _CHANNEL_RE = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
+_TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+T = TypeVar("T")
 
 
 class ConfigError(ValueError):
-    """A setting is missing or malformed; the message names the variable."""
+    """One or more settings are missing or malformed; each problem names its variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,13 @@ class Config:
     api_overall_rate: float = 30.0
     api_max_retries: int = 5
     concurrent_updates: int = 256
+    backup_dir: str = "backups"
+    backup_keep: int = 7
+    backup_time: dtime = dtime(3, 0)
+    heartbeat_file: str = "bot.db.heartbeat"
+    health_max_age: int = 90
+    start_failure_delay: int = 15
+    poll_timeout: int = 10
 
     @property
     def masked_token(self) -> str:
@@ -67,94 +82,129 @@ class Config:
         return f"{bot_id}:***"
 
 
-def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {value}")
-    return value
+class _Reader:
+    """Reads variables, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
+
+    def raw(self, name: str) -> str:
+        return self.env.get(name, "").strip()
+
+    def number(self, name: str, default: T, low: T, high: T, kind: Callable[[str], T]) -> T:
+        raw = self.raw(name)
+        if not raw:
+            return default
+        noun = "a whole number" if kind is int else "a number"
+        try:
+            value = kind(raw)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:  # type: ignore[operator]
+            self.problems.append(f"{name} must be {noun} from {low} to {high}, got {raw!r}")
+            return default
+        return value
+
+    def csv(self, name: str) -> list[str]:
+        return [part.strip() for part in self.env.get(name, "").split(",") if part.strip()]
+
+    def check(self, ok: bool, problem: str) -> None:
+        if not ok:
+            self.problems.append(problem)
 
 
-def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number from {low:g} to {high:g}, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be a number from {low:g} to {high:g}, got {value:g}")
-    return value
+def load_config(
+    env: Mapping[str, str] | None = None, dotenv_path: str | None = ".env", require_token: bool = True
+) -> Config:
+    """Read and validate every setting; `env` defaults to `os.environ` after loading `.env`.
 
-
-def _csv(env: Mapping[str, str], name: str) -> list[str]:
-    return [part.strip() for part in env.get(name, "").split(",") if part.strip()]
-
-
-def load_config(env: Mapping[str, str] | None = None, dotenv_path: str | None = ".env") -> Config:
-    """Read and validate every setting; `env` defaults to `os.environ` after loading `.env`."""
+    `require_token=False` serves the modes that never talk to Telegram (--health, --restore).
+    """
     if env is None:
         if dotenv_path:
             # Real environment variables win over the file, as operators expect.
             load_dotenv(dotenv_path, override=False)
         env = os.environ
+    read = _Reader(env)
 
-    token = env.get("BOT_TOKEN", "").strip()
-    if not token:
-        raise ConfigError("BOT_TOKEN is required: the token BotFather gave you, like 123456:ABC-DEF")
-    if not _TOKEN_RE.match(token):
-        raise ConfigError("BOT_TOKEN must look like 123456:ABC-DEF (digits, a colon, then the secret)")
+    token = read.raw("BOT_TOKEN")
+    if not token and require_token:
+        read.problems.append("BOT_TOKEN is required: the token BotFather gave you, like 123456:ABC-DEF")
+    elif token:
+        read.check(bool(_TOKEN_RE.match(token)), "BOT_TOKEN must look like 123456:ABC-DEF (digits, a colon, the secret)")
 
-    admin_ids: set[int] = set()
-    for part in _csv(env, "ADMIN_IDS"):
-        if not part.isdigit():
-            raise ConfigError(f"ADMIN_IDS must be comma-separated numeric user ids, got {part!r}")
-        admin_ids.add(int(part))
+    admin_ids = set()
+    for part in read.csv("ADMIN_IDS"):
+        if part.isdigit():
+            admin_ids.add(int(part))
+        else:
+            read.problems.append(f"ADMIN_IDS must be comma-separated numeric user ids, got {part!r}")
 
-    channels = _csv(env, "REQUIRED_CHANNELS")
+    channels = read.csv("REQUIRED_CHANNELS")
     for channel in channels:
-        if not _CHANNEL_RE.match(channel):
-            raise ConfigError(
-                f"REQUIRED_CHANNELS must be comma-separated @usernames like @mychannel, got {channel!r}"
-            )
+        read.check(
+            bool(_CHANNEL_RE.match(channel)),
+            f"REQUIRED_CHANNELS must be comma-separated @usernames like @mychannel, got {channel!r}",
+        )
 
-    bad_words = tuple(word.lower() for word in _csv(env, "BAD_WORDS")) or DEFAULT_BAD_WORDS
+    api_url = read.raw("TELEGRAM_API_URL") or "https://api.telegram.org"
+    read.check(
+        bool(re.match(r"^https?://[^\s/]+", api_url)),
+        f"TELEGRAM_API_URL must be an http(s) URL like https://api.telegram.org, got {api_url!r}",
+    )
 
-    api_url = env.get("TELEGRAM_API_URL", "").strip() or "https://api.telegram.org"
-    if not re.match(r"^https?://[^\s/]+", api_url):
-        raise ConfigError(f"TELEGRAM_API_URL must be an http(s) URL like https://api.telegram.org, got {api_url!r}")
+    log_level = read.raw("LOG_LEVEL").upper() or "INFO"
+    read.check(
+        log_level in {"DEBUG", "INFO", "WARNING", "ERROR"},
+        f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, got {log_level!r}",
+    )
 
-    log_level = env.get("LOG_LEVEL", "").strip().upper() or "INFO"
-    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        raise ConfigError(f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, got {log_level!r}")
+    backup_time = dtime(3, 0)
+    raw_time = read.raw("BACKUP_TIME")
+    if raw_time:
+        match = _TIME_RE.match(raw_time)
+        if match:
+            backup_time = dtime(int(match.group(1)), int(match.group(2)))
+        else:
+            read.problems.append(f"BACKUP_TIME must be a UTC time HH:MM like 03:00, got {raw_time!r}")
 
-    database_path = env.get("DATABASE_PATH", "").strip() or "bot.db"
-
-    return Config(
+    database_path = read.raw("DATABASE_PATH") or "bot.db"
+    config = Config(
         bot_token=token,
         admin_ids=frozenset(admin_ids),
         required_channels=tuple(channels),
-        vip_price_stars=_int(env, "VIP_PRICE_STARS", 100, 1, 100_000),
-        vip_days=_int(env, "VIP_DAYS", 30, 1, 3650),
+        vip_price_stars=read.number("VIP_PRICE_STARS", 100, 1, 100_000, int),
+        vip_days=read.number("VIP_DAYS", 30, 1, 3650, int),
         database_path=database_path,
-        bad_words=bad_words,
+        bad_words=tuple(word.lower() for word in read.csv("BAD_WORDS")) or DEFAULT_BAD_WORDS,
         telegram_api_url=api_url.rstrip("/"),
         # An empty LOG_FILE means stdout only, so it is read raw, not with a default.
         log_file=env.get("LOG_FILE", "bot.log").strip(),
         log_level=log_level,
-        action_rate_limit=_int(env, "ACTION_RATE_LIMIT", 10, 1, 10_000),
-        action_rate_window=_int(env, "ACTION_RATE_WINDOW", 60, 1, 86_400),
-        message_rate_limit=_int(env, "MESSAGE_RATE_LIMIT", 30, 1, 10_000),
-        message_rate_window=_int(env, "MESSAGE_RATE_WINDOW", 10, 1, 86_400),
-        report_ban_threshold=_int(env, "REPORT_BAN_THRESHOLD", 3, 1, 1000),
-        channel_check_cache_seconds=_int(env, "CHANNEL_CHECK_CACHE_SECONDS", 300, 0, 86_400),
-        api_overall_rate=_float(env, "API_OVERALL_RATE", 30.0, 1.0, 10_000.0),
-        api_max_retries=_int(env, "API_MAX_RETRIES", 5, 0, 100),
-        concurrent_updates=_int(env, "CONCURRENT_UPDATES", 256, 1, 10_000),
+        action_rate_limit=read.number("ACTION_RATE_LIMIT", 10, 1, 10_000, int),
+        action_rate_window=read.number("ACTION_RATE_WINDOW", 60, 1, 86_400, int),
+        message_rate_limit=read.number("MESSAGE_RATE_LIMIT", 30, 1, 10_000, int),
+        message_rate_window=read.number("MESSAGE_RATE_WINDOW", 10, 1, 86_400, int),
+        report_ban_threshold=read.number("REPORT_BAN_THRESHOLD", 3, 1, 1000, int),
+        channel_check_cache_seconds=read.number("CHANNEL_CHECK_CACHE_SECONDS", 300, 0, 86_400, int),
+        api_overall_rate=read.number("API_OVERALL_RATE", 30.0, 1.0, 10_000.0, float),
+        api_max_retries=read.number("API_MAX_RETRIES", 5, 0, 100, int),
+        concurrent_updates=read.number("CONCURRENT_UPDATES", 256, 1, 10_000, int),
+        backup_dir=read.raw("BACKUP_DIR") or "backups",
+        backup_keep=read.number("BACKUP_KEEP", 7, 1, 1000, int),
+        backup_time=backup_time,
+        heartbeat_file=read.raw("HEARTBEAT_FILE") or f"{database_path}.heartbeat",
+        health_max_age=read.number("HEALTH_MAX_AGE", 90, 3, 86_400, int),
+        start_failure_delay=read.number("START_FAILURE_DELAY", 15, 0, 3600, int),
+        poll_timeout=read.number("POLL_TIMEOUT", 10, 1, 50, int),
     )
+    # The heartbeat is refreshed after each long poll, which lasts up to POLL_TIMEOUT when idle.
+    read.check(
+        config.health_max_age > config.poll_timeout + 2,
+        f"HEALTH_MAX_AGE must exceed POLL_TIMEOUT by more than 2 seconds, got {config.health_max_age}"
+        f" and {config.poll_timeout}",
+    )
+    if read.problems:
+        raise ConfigError(read.problems)
+    return config

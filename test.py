@@ -6,6 +6,7 @@ Run with `pytest test.py` or `python test.py`. The end-to-end tests live in test
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import json
 import sqlite3
@@ -82,6 +83,20 @@ def test_config_parses_lists_and_numbers():
 def test_config_rejects_bad_settings_naming_the_variable(env, named):
     with pytest.raises(ConfigError, match=named):
         load_config({"BOT_TOKEN": TOKEN, **env} if named != "BOT_TOKEN" else env)
+
+
+def test_config_token_is_optional_only_when_asked():
+    assert load_config({}, require_token=False).bot_token == ""
+    with pytest.raises(ConfigError, match="BOT_TOKEN"):
+        load_config({"BOT_TOKEN": "bad"}, require_token=False)
+
+
+def test_config_lists_every_problem_and_checks_health_against_poll_timeout():
+    with pytest.raises(ConfigError) as caught:
+        load_config({"BOT_TOKEN": TOKEN, "VIP_DAYS": "x", "BACKUP_TIME": "25:00", "POLL_TIMEOUT": "30", "HEALTH_MAX_AGE": "20"})
+    assert [p.split()[0] for p in caught.value.problems] == ["BACKUP_TIME", "VIP_DAYS", "HEALTH_MAX_AGE"]
+    assert load_config({"BOT_TOKEN": TOKEN, "BACKUP_TIME": "04:30"}).backup_time.strftime("%H:%M") == "04:30"
+    assert load_config({"BOT_TOKEN": TOKEN, "DATABASE_PATH": "/d/x.db"}).heartbeat_file == "/d/x.db.heartbeat"
 
 
 def test_config_reads_dotenv_without_overriding_the_environment(tmp_path, monkeypatch):
@@ -442,6 +457,24 @@ async def test_admin_commands_are_for_admins_only(harness):
     assert request.texts_to(1) == [texts.UNKNOWN_COMMAND]
     await send(9, "/stats")
     assert "Users: 0" in request.texts_to(9)[-1]
+
+
+async def test_daily_backup_is_scheduled_and_writes_a_backup(harness, tmp_path):
+    chatbot, request, _ = harness
+    application = chatbot.build_application(request)
+    await application.initialize()
+    try:
+        await chatbot.post_init(application)
+        jobs = {job.name: job for job in application.job_queue.jobs()}
+        trigger = jobs["backup_job"].job.trigger
+        assert (str(trigger.fields[5]), str(trigger.fields[6])) == ("3", "0")  # hour, minute: BACKUP_TIME 03:00
+        assert "housekeeping_job" in jobs
+        assert [m for m, _ in request.calls].count("setMyCommands") == 2  # everyone, and admin 9
+    finally:
+        await application.shutdown()
+    chatbot.config = dataclasses.replace(chatbot.config, backup_dir=str(tmp_path / "daily"))
+    await chatbot.backup_job(None)
+    assert len(list((tmp_path / "daily").glob("bot-*.db"))) == 1
 
 
 def test_command_of():
