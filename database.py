@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 RATING_TYPES = ("good", "bad", "scam")
@@ -85,6 +87,9 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+BACKUP_PATTERN = "bot-*.db"
+# Pages copied per step of an online backup; between steps the bot's writes go on.
+BACKUP_PAGES_PER_STEP = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,3 +347,100 @@ class Database:
         ).fetchone()
         keys = ("users", "banned", "vip", "chats_today", "reports_today")
         return {key: int(value) for key, value in zip(keys, row)}
+
+    def daily_activity(self, days: int = 30) -> tuple[list[str], dict[str, list[int]]]:
+        """The last `days` UTC dates and, per date, new users, chats started, reports and VIP purchases."""
+        since = f"-{int(days) - 1} days"
+        dates = [
+            r[0]
+            for r in self.conn.execute(
+                "WITH RECURSIVE d(day) AS (SELECT date('now', ?) UNION ALL"
+                " SELECT date(day, '+1 day') FROM d WHERE day < date('now')) SELECT day FROM d",
+                (since,),
+            )
+        ]
+        queries = {
+            "new users": "SELECT date(created_at), COUNT(*) FROM users WHERE created_at >= date('now', ?) GROUP BY 1",
+            "chats started": "SELECT date(started_at), COUNT(*) FROM chat_history"
+            " WHERE started_at >= date('now', ?) GROUP BY 1",
+            "reports": "SELECT date(created_at), COUNT(*) FROM ratings"
+            " WHERE rating_type = 'scam' AND created_at >= date('now', ?) GROUP BY 1",
+            "VIP purchases": "SELECT date(created_at), COUNT(*) FROM payments WHERE created_at >= date('now', ?) GROUP BY 1",
+        }
+        series = {}
+        for name, sql in queries.items():
+            counts = dict(self.conn.execute(sql, (since,)).fetchall())
+            series[name] = [int(counts.get(day, 0)) for day in dates]
+        return dates, series
+
+    # Backups
+
+    def backup(self, directory: str, keep: int) -> Path:
+        """Copy the live database into `directory` with SQLite's online backup API; keep the newest `keep`.
+
+        Uses a connection of its own, so it may run in a worker thread while the bot writes.
+        """
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
+        target = folder / f"bot-{stamp}.db"
+        partial = target.with_suffix(".db.partial")
+        source = sqlite3.connect(self.path, timeout=30)
+        destination = sqlite3.connect(partial)
+        try:
+            with destination:
+                source.backup(destination, pages=BACKUP_PAGES_PER_STEP)
+        finally:
+            destination.close()
+            source.close()
+        # A backup appears under its final name only when complete.
+        partial.replace(target)
+        for old in sorted(folder.glob(BACKUP_PATTERN))[:-keep]:
+            old.unlink()
+        return target
+
+    @staticmethod
+    def check_backup(path: str) -> str | None:
+        """Why the file cannot be restored (not SQLite, damaged, from a newer bot), or None."""
+        if not Path(path).is_file():
+            return f"{path} does not exist"
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            return f"{path} is not a readable SQLite database: {exc}"
+        if result != "ok":
+            return f"{path} is damaged: {result}"
+        if version > SCHEMA_VERSION or "users" not in tables:
+            return f"{path} is not a backup of this bot (schema version {version})"
+        return None
+
+    @staticmethod
+    def restore(backup_path: str, database_path: str) -> None:
+        """Replace the database at `database_path` with a backup (the bot must be stopped).
+
+        The copy is built beside the database and then swapped in, so a damaged database file is
+        replaced too; its write-ahead log is removed, or SQLite would replay it onto the backup.
+        """
+        problem = Database.check_backup(backup_path)
+        if problem:
+            raise ValueError(problem)
+        target = Path(database_path)
+        fresh = target.with_name(target.name + ".restoring")
+        fresh.unlink(missing_ok=True)
+        source = sqlite3.connect(f"file:{backup_path}?mode=ro", uri=True)
+        destination = sqlite3.connect(fresh)
+        try:
+            with destination:
+                source.backup(destination)
+        finally:
+            destination.close()
+            source.close()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{database_path}{suffix}").unlink(missing_ok=True)
+        fresh.replace(target)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from collections import deque
@@ -157,3 +158,29 @@ class ValidationHelper:
             return None
         value = int(raw)
         return value if value > 0 else None
+
+
+def render_activity_chart(dates: Sequence[str], series: dict[str, Sequence[int]], title: str) -> bytes:
+    """A PNG line chart of daily counts, one line per series (matplotlib, imported on first use)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on a server
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(9, 4.5), dpi=100)
+    axes = figure.subplots()
+    days = [d[5:] for d in dates]  # MM-DD
+    for name, counts in series.items():
+        axes.plot(days, counts, marker="o", markersize=3, linewidth=1.5, label=name)
+    axes.set_title(title)
+    axes.set_ylabel("per day (UTC)")
+    axes.set_ylim(bottom=0)
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.set_xticks(range(0, len(days), max(1, len(days) // 10)))
+    axes.tick_params(axis="x", labelrotation=45, labelsize=8)
+    axes.grid(alpha=0.3)
+    axes.legend(loc="upper left", fontsize=8)
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
