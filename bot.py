@@ -6,17 +6,24 @@ is in SQLite, and registers every handler in `register_handlers`. `main()` runs 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import logging.handlers
+import os
 import re
 import sqlite3
 import sys
 import time
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LabeledPrice,
@@ -25,7 +32,7 @@ from telegram import (
 )
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -44,8 +51,8 @@ from telegram.ext import (
 
 import texts
 from config import Config, ConfigError, load_config
-from database import Database
-from utils import MessageFilter, RateLimiter, TextFormatter, ValidationHelper
+from database import SCHEMA_VERSION, Database
+from utils import MessageFilter, RateLimiter, TextFormatter, ValidationHelper, render_activity_chart
 
 __version__ = "1.0.0"
 
@@ -110,6 +117,35 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to tear down."""
+
+
+class HeartbeatRequest(HTTPXRequest):
+    """The getUpdates HTTP client; touches the heartbeat file whenever a long poll returns.
+
+    `python bot.py --health` reads the file's age, so a stalled polling loop fails the health check.
+    """
+
+    def __init__(self, heartbeat_file: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.heartbeat_file = heartbeat_file
+        self._last_beat = 0.0
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None, **kwargs: Any) -> tuple[int, bytes]:
+        """Send the request; on a successful poll refresh the heartbeat (at most once a second)."""
+        status, payload = await super().do_request(url, method, request_data, **kwargs)
+        now = time.monotonic()
+        if status == 200 and now - self._last_beat >= 1.0:
+            self._last_beat = now
+            beat(self.heartbeat_file)
+        return status, payload
+
+
+def beat(path: str) -> None:
+    """Create or touch the heartbeat file."""
+    try:
+        Path(path).touch()
+    except OSError as exc:
+        logger.warning("Cannot write the heartbeat file %s: %s", path, exc)
 
 
 def command_of(message: Message | None) -> str | None:
@@ -692,11 +728,42 @@ class AnonymousChatBot:
         await self.notify(context, target, texts.UNBANNED)
 
     async def stats_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Admin: users, bans, VIPs, live chats and today's activity."""
+        """Admin: users, bans, VIPs, live chats and today's activity, then a 30-day chart."""
+        admin_id = update.effective_user.id
         figures = self.db.stats()
         figures["active_chats"] = len(self.active_chats) // 2
         figures["searching"] = len(self.search_queue)
-        await self.notify(context, update.effective_user.id, TextFormatter.stats(figures))
+        await self.notify(context, admin_id, TextFormatter.stats(figures))
+        dates, series = self.db.daily_activity(30)
+        # Rendering takes a few hundred milliseconds: keep it off the event loop.
+        png = await asyncio.to_thread(render_activity_chart, dates, series, texts.STATS_CHART_TITLE)
+        await context.bot.send_photo(admin_id, png, caption=texts.STATS_CHART_CAPTION)
+
+    async def backup_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Admin: back up the database now."""
+        admin_id = update.effective_user.id
+        try:
+            path = await self.run_backup()
+        except (OSError, sqlite3.Error) as exc:
+            await self.notify(context, admin_id, texts.BACKUP_FAILED.format(error=exc))
+            return
+        size = max(1, path.stat().st_size // 1024)
+        await self.notify(
+            context, admin_id, texts.BACKUP_DONE.format(name=path.name, size=size, keep=self.config.backup_keep)
+        )
+
+    async def run_backup(self) -> Path:
+        """One online backup into BACKUP_DIR, in a worker thread (its own SQLite connection)."""
+        path = await asyncio.to_thread(self.db.backup, self.config.backup_dir, self.config.backup_keep)
+        logger.info("Database backed up to %s", path)
+        return path
+
+    async def backup_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The daily backup."""
+        try:
+            await self.run_backup()
+        except (OSError, sqlite3.Error) as exc:
+            logger.error("Daily backup into %s failed: %s", self.config.backup_dir, exc)
 
     # Errors and housekeeping
 
@@ -715,20 +782,45 @@ class AnonymousChatBot:
         logger.debug("Housekeeping: %s VIPs expired, %s rate-limit entries dropped", expired, dropped)
 
     async def post_init(self, application: Application) -> None:
-        """Logs the start and schedules housekeeping."""
+        """Logs the start, sets the command menu and profile texts, and schedules the jobs."""
+        config = self.config
+        figures = self.db.stats()
         logger.info(
-            "Bot %s started (version %s): %s active chats, %s searching",
-            application.bot.username,
-            __version__,
-            len(self.active_chats) // 2,
-            len(self.search_queue),
-        )
+            "Started @%s version %s; token %s, API %s, database %s, admins %s, channels %s, VIP %s stars/%s days,"
+            " backups %s (keep %s at %s UTC); %s users, %s banned, %s VIP, %s active chats, %s searching",
+            application.bot.username, __version__, config.masked_token, config.telegram_api_url,
+            config.database_path, len(config.admin_ids), ",".join(config.required_channels) or "none",
+            config.vip_price_stars, config.vip_days, config.backup_dir, config.backup_keep,
+            config.backup_time.strftime("%H:%M"), figures["users"], figures["banned"], figures["vip"],
+            len(self.active_chats) // 2, len(self.search_queue),
+        )  # fmt: skip
+        await self.set_bot_profile(application.bot)
+        beat(config.heartbeat_file)
         if application.job_queue:
             application.job_queue.run_repeating(self.housekeeping_job, interval=3600, first=10)
+            application.job_queue.run_daily(self.backup_job, time=config.backup_time)
+
+    async def set_bot_profile(self, bot: Bot) -> None:
+        """The command menu for everyone, with the admin commands in each admin's chat, and descriptions."""
+        public = [BotCommand(name, description) for name, description in texts.MENU_COMMANDS]
+        admin = public + [BotCommand(name, description) for name, description in texts.ADMIN_MENU_COMMANDS]
+        calls: list[tuple[str, Awaitable[Any]]] = [
+            ("commands", bot.set_my_commands(public, scope=BotCommandScopeDefault())),
+            *((f"admin {a} commands", bot.set_my_commands(admin, scope=BotCommandScopeChat(a))) for a in sorted(self.config.admin_ids)),
+            ("description", bot.set_my_description(texts.BOT_DESCRIPTION)),
+            ("short description", bot.set_my_short_description(texts.BOT_SHORT_DESCRIPTION)),
+        ]
+        for what, call in calls:
+            try:
+                await call
+            except TelegramError as exc:
+                # A convenience only: an admin who never opened the bot ("chat not found") must not stop it.
+                logger.warning("Could not set the %s: %s", what, exc)
 
     async def post_shutdown(self, application: Application) -> None:
-        """Closes the database."""
+        """Closes the database and removes the heartbeat (a stopped bot is not a stalled one)."""
         self.db.close()
+        Path(self.config.heartbeat_file).unlink(missing_ok=True)
         logger.info("Bot stopped")
 
     # Wiring
@@ -760,6 +852,7 @@ class AnonymousChatBot:
             application.add_handler(CommandHandler("ban", self.ban_command, filters=new & admins))
             application.add_handler(CommandHandler("unban", self.unban_command, filters=new & admins))
             application.add_handler(CommandHandler("stats", self.stats_command, filters=new & admins))
+            application.add_handler(CommandHandler("backup", self.backup_command, filters=new & admins))
 
         application.add_handler(CallbackQueryHandler(self.gender_callback, pattern=r"^gender:(male|female)$"))
         application.add_handler(CallbackQueryHandler(self.joined_callback, pattern=r"^joined$"))
@@ -785,6 +878,11 @@ class AnonymousChatBot:
         builder = ApplicationBuilder()
         if request is not None:
             builder = builder.request(request).get_updates_request(request)
+        else:
+            # PTB's own get_updates request, plus the heartbeat; its timeouts leave room for the long poll.
+            builder = builder.get_updates_request(
+                HeartbeatRequest(self.config.heartbeat_file, connection_pool_size=1, read_timeout=self.config.poll_timeout + 10)
+            )
         application = (
             builder.token(self.config.bot_token)
             .base_url(f"{root}/bot")
@@ -819,13 +917,111 @@ def setup_logging(config: Config) -> None:
     logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLevelName(config.log_level)))
 
 
-def main() -> int:
-    """Validate the settings, open the database and run long polling until stopped."""
+def check_setup(config: Config, online: bool) -> list[str]:
+    """Problems that would stop the bot: paths, database, and with `online` the token and channels."""
+    problems = []
     try:
-        config = load_config()
+        Database(config.database_path).close()
+    except (sqlite3.Error, RuntimeError) as exc:
+        problems.append(f"DATABASE_PATH {config.database_path!r} cannot be opened: {exc}")
+    for name, folder in (
+        ("LOG_FILE", Path(config.log_file).parent if config.log_file else None),
+        ("BACKUP_DIR", Path(config.backup_dir)),
+        ("HEARTBEAT_FILE", Path(config.heartbeat_file).parent),
+    ):
+        if folder is None:
+            continue
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            problems.append(f"{name}: cannot create {str(folder)!r}: {exc.strerror}")
+            continue
+        if not os.access(folder, os.W_OK):
+            problems.append(f"{name}: {str(folder)!r} is not writable")
+    if online:
+        problems += asyncio.run(check_online(config))
+    return problems
+
+
+async def check_online(config: Config) -> list[str]:
+    """The token works, and the bot is an admin of every required channel (so it can see members)."""
+    bot = Bot(config.bot_token, base_url=f"{config.telegram_api_url}/bot")
+    try:
+        await bot.initialize()  # calls getMe
+    except TelegramError as exc:
+        return [f"BOT_TOKEN or TELEGRAM_API_URL: getMe failed: {exc.message}"]
+    problems = []
+    try:
+        for channel in config.required_channels:
+            try:
+                member = await bot.get_chat_member(channel, bot.id)
+            except TelegramError as exc:
+                problems.append(f"REQUIRED_CHANNELS: cannot check {channel} ({exc.message}); make the bot an admin there")
+                continue
+            if member.status not in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER):
+                problems.append(f"REQUIRED_CHANNELS: the bot is not an admin of {channel}, so it cannot see members")
+    finally:
+        await bot.shutdown()
+    return problems
+
+
+def check_health(config: Config) -> tuple[bool, str]:
+    """Whether the polling loop has returned from getUpdates within HEALTH_MAX_AGE seconds."""
+    try:
+        age = time.time() - Path(config.heartbeat_file).stat().st_mtime
+    except OSError:
+        return False, f"unhealthy: no heartbeat file {config.heartbeat_file}"
+    if age > config.health_max_age:
+        return False, f"unhealthy: the last poll returned {age:.0f}s ago (limit {config.health_max_age}s)"
+    return True, f"healthy: the last poll returned {age:.0f}s ago"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Anonymous chat bot for Telegram (long polling).")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="validate settings and the database, then exit 0 or 2")
+    parser.add_argument("--online", action="store_true", help="with --check: also call getMe and check the channels")
+    mode.add_argument("--health", action="store_true", help="exit 0 if the polling loop is alive, else 1")
+    mode.add_argument("--restore", metavar="BACKUP", help="replace the database with a backup (stop the bot first)")
+    args = parser.parse_args(argv)
+    if args.online and not args.check:
+        parser.error("--online goes with --check")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Validate the settings, open the database and run long polling until SIGTERM or SIGINT."""
+    args = parse_args(argv)
+    try:
+        config = load_config(require_token=not (args.health or args.restore))
     except ConfigError as exc:
-        print(f"Configuration error: {exc}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"Configuration error: {problem}", file=sys.stderr)
         return 2
+    if args.health:
+        healthy, line = check_health(config)
+        print(line)
+        return 0 if healthy else 1
+    if args.check:
+        problems = check_setup(config, args.online)
+        for problem in problems:
+            print(f"Configuration error: {problem}", file=sys.stderr)
+        if not problems:
+            print(f"Configuration OK (database schema version {SCHEMA_VERSION}{', online checks passed' if args.online else ''})")
+        return 2 if problems else 0
+    if args.restore:
+        healthy, _ = check_health(config)
+        if healthy:
+            print("Refusing to restore: the bot seems to be running (fresh heartbeat). Stop it first.", file=sys.stderr)
+            return 2
+        try:
+            Database.restore(args.restore, config.database_path)
+        except (ValueError, sqlite3.Error) as exc:
+            print(f"Restore failed: {exc}", file=sys.stderr)
+            return 2
+        print(f"Restored {config.database_path} from {args.restore}")
+        return 0
+
     try:
         setup_logging(config)
     except OSError as exc:
@@ -837,8 +1033,17 @@ def main() -> int:
         print(f"Configuration error: DATABASE_PATH {config.database_path!r} cannot be opened: {exc}", file=sys.stderr)
         return 2
     bot = AnonymousChatBot(config, db)
-    logger.info("Starting (version %s, token %s, API %s)", __version__, config.masked_token, config.telegram_api_url)
-    bot.build_application().run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        bot.build_application().run_polling(allowed_updates=Update.ALL_TYPES, timeout=config.poll_timeout)
+    except TelegramError as exc:
+        # A bad token or an unreachable API: wait before exiting, so a supervisor that restarts the
+        # bot at once cannot hammer Telegram (which answers a flood of getMe calls with a ban).
+        logger.error(
+            "Could not start: %s. Waiting %s s before exiting (START_FAILURE_DELAY)", exc, config.start_failure_delay
+        )
+        db.close()
+        time.sleep(config.start_failure_delay)
+        return 1
     return 0
 
 

@@ -27,7 +27,8 @@ ADMIN_COMMANDS = (
     "Admin commands:\n"
     "/ban <user_id> [reason] - ban a user\n"
     "/unban <user_id> - lift a ban\n"
-    "/stats - figures"
+    "/stats - figures and a 30-day chart\n"
+    "/backup - back up the database now"
 )
 
 WELCOME = "👋 Welcome to the anonymous chat!\n\nTalk to random strangers without revealing who you are.\n\n" + COMMANDS
@@ -148,3 +149,33 @@ STATS = (
 )
 
 ERROR = "😕 Sorry, something went wrong. Please try again."
+
+# Command menu (setMyCommands) and the bot's profile texts
+MENU_COMMANDS = (
+    ("search", "Find a random partner"),
+    ("next", "End this chat and find a new partner"),
+    ("stop", "End the chat or stop searching"),
+    ("profile", "Your profile and ratings"),
+    ("vip", "VIP status"),
+    ("rules", "The rules"),
+    ("help", "All commands"),
+    ("privacy", "What we store"),
+    ("paysupport", "Help with a payment"),
+    ("start", "Register or show the welcome"),
+)
+ADMIN_MENU_COMMANDS = (
+    ("ban", "Ban a user: /ban <user_id> [reason]"),
+    ("unban", "Lift a ban: /unban <user_id>"),
+    ("stats", "Figures and a 30-day chart"),
+    ("backup", "Back up the database now"),
+)
+BOT_DESCRIPTION = (
+    "Chat anonymously with random strangers. Press Start, tell us your gender and age, then /search. "
+    "Your partner never sees your name, username or id."
+)
+BOT_SHORT_DESCRIPTION = "Anonymous chat with random strangers."
+
+STATS_CHART_TITLE = "Last 30 days"
+STATS_CHART_CAPTION = "📈 New users, chats started, reports and VIP purchases per day (UTC)."
+BACKUP_DONE = "💾 Backup saved: {name} ({size} KB). Keeping the newest {keep}."
+BACKUP_FAILED = "Backup failed: {error}"
