@@ -1,0 +1,32 @@
+# Anonymous chat bot for Telegram. Build: docker compose build; run: docker compose up -d (README.md).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DATABASE_PATH=/data/bot.db \
+    BACKUP_DIR=/data/backups \
+    HEARTBEAT_FILE=/tmp/bot.heartbeat \
+    MPLCONFIGDIR=/tmp/matplotlib \
+    LOG_FILE=
+
+WORKDIR /app
+
+# A dedicated user without a shell; /data is the only place it may write besides /tmp.
+RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin chatbot \
+    && mkdir -p /data \
+    && chown chatbot:chatbot /data
+
+# Dependencies first: this layer is rebuilt only when requirements.txt changes.
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+
+# The code stays owned by root, so the bot cannot modify itself.
+COPY . .
+
+USER chatbot
+VOLUME ["/data"]
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["python", "bot.py", "--health"]
+CMD ["python", "bot.py"]
