@@ -39,6 +39,7 @@ CONTENT_FIELDS = (
 )  # fmt: skip
 URL_RE = re.compile(r"https?://\S+|www\.\S+")
 MENTION_RE = re.compile(r"(?<![\w.])@[A-Za-z]\w{3,}")
+PNG_SIGNATURE = "89504e470d0a1a0a"
 COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]+(?:@\w+)?")
 
 
@@ -118,6 +119,7 @@ class Emulator:
         self.invoices: dict[tuple[int, int], dict] = {}  # (chat, message id) -> invoice params
         self.copies: dict[tuple[int, int], tuple[int, int]] = {}  # copy -> original (chat, message id)
         self.failures: dict[str, list[ApiError]] = {}  # method -> errors to answer next
+        self.delays: dict[str, float] = {}  # method -> seconds to wait before answering
         self.polls = 0
         self.server: ThreadingHTTPServer | None = None
 
@@ -192,7 +194,9 @@ class Emulator:
                 name = part.get_param("name", header="content-disposition")
                 filename = part.get_filename()
                 content = part.get_payload(decode=True) or b""
-                params[name] = {"file": filename, "size": len(content)} if filename else content.decode()
+                params[name] = (
+                    {"file": filename, "size": len(content), "head": content[:8].hex()} if filename else content.decode()
+                )
             return params
         return dict(parse_qsl(body.decode(), keep_blank_values=True))
 
@@ -222,6 +226,8 @@ class Emulator:
                 self.flood_left[chat_id] -= 1
                 retry = self.flood_retry_after.get(chat_id, 1)
                 raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
+        if self.delays.get(method):
+            time.sleep(self.delays[method])  # a slow Telegram: the bot's handler is mid-flight meanwhile
         handler = getattr(self, "api_" + method, None)
         if method == "getUpdates":
             return self.api_getUpdates(params)
@@ -410,10 +416,29 @@ class Emulator:
             message.pop("reply_markup", None)
         return message
 
+    def api_sendPhoto(self, params: dict) -> dict:  # noqa: N802
+        chat_id = self.target(params)
+        photo = params["photo"]
+        if not isinstance(photo, dict) or photo.get("head") != PNG_SIGNATURE:
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        size = {"file_id": "AgAC" + uuid.uuid4().hex, "file_unique_id": uuid.uuid4().hex[:10], "width": 900,
+                "height": 450, "file_size": photo["size"]}  # fmt: skip
+        content: dict[str, Any] = {"photo": [size]}
+        if params.get("caption"):
+            content["caption"] = params["caption"]
+        return self.new_message(chat_id, BOT_USER, content)
+
     def api_getChatMember(self, params: dict) -> dict:  # noqa: N802
         channel = params["chat_id"]
         if channel not in self.channels:
             raise ApiError(400, "Bad Request: chat not found")
+        if params["user_id"] == BOT_ID:
+            if channel not in self.bot_admin_in:
+                return {"status": "left", "user": BOT_USER}
+            rights = ("can_be_edited", "can_change_info", "can_delete_messages", "can_delete_stories",
+                      "can_edit_stories", "can_invite_users", "can_manage_chat", "can_manage_video_chats",
+                      "can_post_stories", "can_promote_members", "can_restrict_members", "is_anonymous")  # fmt: skip
+            return {"status": "administrator", "user": BOT_USER, **{right: False for right in rights}}
         if channel not in self.bot_admin_in:
             raise ApiError(400, "Bad Request: member list is inaccessible")
         user_id = params["user_id"]
@@ -435,6 +460,11 @@ class Emulator:
         with self.cond:
             self.flood_left[chat_id] = times
             self.flood_retry_after[chat_id] = retry_after
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Answer every call of `method` only after `seconds`."""
+        with self.cond:
+            self.delays[method] = seconds
 
     def fail_next(self, method: str, code: int = 400, description: str = "Bad Request: injected failure") -> None:
         """Answer the next call of `method` with this error."""
