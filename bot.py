@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import logging.handlers
 import os
@@ -15,9 +16,13 @@ import re
 import sqlite3
 import sys
 import time
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from aiolimiter import AsyncLimiter
 
 from telegram import (
     Bot,
@@ -28,16 +33,17 @@ from telegram import (
     InlineKeyboardMarkup,
     LabeledPrice,
     Message,
+    ReplyParameters,
     Update,
 )
 from telegram.constants import ChatMemberStatus
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
+    BaseRateLimiter,
     BaseUpdateProcessor,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -50,7 +56,7 @@ from telegram.ext import (
 )
 
 import texts
-from config import Config, ConfigError, load_config
+from config import MESSAGE_TYPES, Config, ConfigError, load_config
 from database import SCHEMA_VERSION, Database
 from utils import MessageFilter, RateLimiter, TextFormatter, ValidationHelper, render_activity_chart
 
@@ -67,6 +73,9 @@ MEMBER_STATUSES = frozenset(
     {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 )
 _COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s|$)")
+# Telegram delivers the messages of an album within a moment of each other; wait this long after
+# the first one before copying the album as one.
+ALBUM_COLLECT_SECONDS = 0.8
 
 
 class Pairing(NamedTuple):
@@ -93,20 +102,26 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         if user is None:
             await super().process_update(update, coroutine)
             return
-        entry = self._locks.get(user.id)
+        async with self.serialized(user.id):
+            await super().process_update(update, coroutine)
+
+    @contextlib.asynccontextmanager
+    async def serialized(self, user_id: int) -> AsyncIterator[None]:
+        """Run the block in turn with this user's updates (also used by jobs acting for the user)."""
+        entry = self._locks.get(user_id)
         if entry is None:
-            entry = self._locks[user.id] = (asyncio.Lock(), [0])
-        lock, users = entry
-        users[0] += 1
+            entry = self._locks[user_id] = (asyncio.Lock(), [0])
+        lock, waiting = entry
+        waiting[0] += 1
         try:
             # asyncio.Lock wakes waiters first-in first-out, and the Application starts the
             # tasks in update order, so each user's updates run in the order they came.
             async with lock:
-                await super().process_update(update, coroutine)
+                yield
         finally:
-            users[0] -= 1
-            if users[0] == 0:
-                del self._locks[user.id]
+            waiting[0] -= 1
+            if waiting[0] == 0:
+                del self._locks[user_id]
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the handlers."""
@@ -146,6 +161,94 @@ def beat(path: str) -> None:
         Path(path).touch()
     except OSError as exc:
         logger.warning("Cannot write the heartbeat file %s: %s", path, exc)
+
+
+class PerChatRateLimiter(BaseRateLimiter[int]):
+    """Caps the overall request rate; a 429 pauses only the chat it was for, then the request is retried.
+
+    PTB's AIORateLimiter pauses every request on a RetryAfter, so one flooded chat would stall all
+    the others. Requests to one chat stay in order because each user's updates run one at a time.
+    """
+
+    def __init__(self, overall_max_rate: float, max_retries: int) -> None:
+        self._overall = AsyncLimiter(overall_max_rate, 1)
+        self._max_retries = max_retries
+        self._paused_until: dict[object, float] = {}  # chat id -> loop time the pause ends
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Wait out this chat's pause, take a slot of the overall rate, call; on 429 pause the chat and retry."""
+        chat_id = data.get("chat_id")
+        max_retries = self._max_retries if rate_limit_args is None else rate_limit_args
+        loop = asyncio.get_running_loop()
+        attempt = 0
+        while True:
+            pause = self._paused_until.get(chat_id, 0.0) - loop.time()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            else:
+                self._paused_until.pop(chat_id, None)
+            try:
+                if chat_id is None:  # getUpdates, getMe, ...: no chat to protect
+                    return await callback(*args, **kwargs)
+                async with self._overall:
+                    return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempt >= max_retries:
+                    logger.error("Chat %s still flooded after %s retries of %s", chat_id, max_retries, endpoint)
+                    raise
+                attempt += 1
+                wait = exc.retry_after
+                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                until = loop.time() + seconds + 0.1
+                self._paused_until[chat_id] = max(self._paused_until.get(chat_id, 0.0), until)
+                logger.info("429 for chat %s: pausing it for %.1f s (attempt %s)", chat_id, seconds, attempt)
+
+
+def message_kind(message: Message) -> str:
+    """What a message carries: 'text', one of config.MESSAGE_TYPES, 'contact', or 'other'."""
+    if message.text is not None:
+        return "text"
+    # Order matters: an animation also has a document, a venue also has a location.
+    for kind in ("animation", "venue", "contact", *MESSAGE_TYPES):
+        if getattr(message, kind, None):
+            return kind
+    return "other"
+
+
+def visible_text(message: Message) -> tuple[str, list[str]]:
+    """Every text the partner would see (text, caption, poll, venue, file name) and the entity types."""
+    parts = [message.text or message.caption or ""]
+    entity_types = [e.type for e in (message.entities or message.caption_entities or ())]
+    if message.poll:
+        parts += [message.poll.question, *(option.text for option in message.poll.options)]
+    if message.venue:
+        parts += [message.venue.title, message.venue.address]
+    if message.document and message.document.file_name:
+        parts.append(message.document.file_name)
+    return "\n".join(p for p in parts if p), entity_types
+
+
+@dataclass
+class PendingAlbum:
+    """Messages of one album, collected until they are copied together."""
+
+    media_group_id: str
+    message_ids: list[int] = field(default_factory=list)
+    blocked: str | None = None  # the reason, if any message of it failed the filter
 
 
 def command_of(message: Message | None) -> str | None:
@@ -196,6 +299,9 @@ class AnonymousChatBot:
         self.message_limiter = RateLimiter(config.message_rate_limit, config.message_rate_window)
         # user id -> monotonic time their channel membership was last confirmed.
         self._channels_confirmed: dict[int, float] = {}
+        # sender id -> the album being collected from them.
+        self.albums: dict[int, PendingAlbum] = {}
+        self.update_processor = PerUserUpdateProcessor(config.concurrent_updates)
         self.restore_state()
 
     # State
@@ -362,7 +468,7 @@ class AnonymousChatBot:
         if command in RATE_LIMITED_COMMANDS and not self.action_limiter.is_allowed(user.id):
             await self.notify(context, user.id, texts.SLOW_DOWN)
             raise ApplicationHandlerStop
-        if message and command is None and user.id in self.active_chats:
+        if (message and command is None or update.edited_message) and user.id in self.active_chats:
             if not self.message_limiter.is_allowed(user.id):
                 await self.notify(context, user.id, texts.SLOW_DOWN)
                 raise ApplicationHandlerStop
@@ -513,14 +619,20 @@ class AnonymousChatBot:
             await self.notify(context, user_id, texts.NOT_IN_CHAT_HINT)
 
     async def relay_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Copies a message to the partner, unless the filter blocks it."""
+        """Copies a message to the partner (as a reply where it answers one), unless it is refused."""
         message = update.message
         user_id = update.effective_user.id
-        if message.contact:
+        kind = message_kind(message)
+        if kind == "contact":
             await self.notify(context, user_id, texts.CONTACT_BLOCKED)
             return
-        entities = message.entities or message.caption_entities
-        reason = self.message_filter.check(message.text or message.caption, [e.type for e in entities])
+        if kind != "text" and kind not in self.config.allowed_message_types:
+            await self.notify(context, user_id, texts.KIND_BLOCKED)
+            return
+        reason = self.message_filter.check(*visible_text(message))
+        if message.media_group_id:
+            await self.collect_album(context, user_id, message, reason)
+            return
         if reason:
             await self.notify(context, user_id, reason)
             return
@@ -528,14 +640,105 @@ class AnonymousChatBot:
         if pairing is None:  # the chat ended while this update waited
             await self.notify(context, user_id, texts.NOT_IN_CHAT_HINT)
             return
+        reply_to = None
+        if message.reply_to_message:
+            peer_id = self.db.peer_message(user_id, message.reply_to_message.message_id)
+            if peer_id is not None:
+                reply_to = ReplyParameters(peer_id, allow_sending_without_reply=True)
         try:
-            await context.bot.copy_message(pairing.partner_id, user_id, message.message_id)
+            copy = await context.bot.copy_message(pairing.partner_id, user_id, message.message_id, reply_parameters=reply_to)
         except Forbidden:
             logger.info("Partner %s of chat %s blocked the bot", pairing.partner_id, pairing.chat_id)
             await self.partner_gone(context, pairing.partner_id)
+            return
         except BadRequest as exc:
-            logger.warning("Could not relay a message in chat %s: %s", pairing.chat_id, exc.message)
+            logger.warning("Could not relay a %s in chat %s: %s", kind, pairing.chat_id, exc.message)
             await self.notify(context, user_id, texts.KIND_BLOCKED)
+            return
+        self.db.map_messages(pairing.chat_id, user_id, pairing.partner_id, [(message.message_id, copy.message_id)])
+
+    async def collect_album(
+        self, context: ContextTypes.DEFAULT_TYPE, user_id: int, message: Message, reason: str | None
+    ) -> None:
+        """Add a message to the user's pending album; the first one schedules the album's copy."""
+        album = self.albums.get(user_id)
+        if album is not None and album.media_group_id != message.media_group_id:
+            await self.flush_album(context, user_id)  # a new album began: the last one goes first
+            album = None
+        if album is None:
+            album = self.albums[user_id] = PendingAlbum(message.media_group_id)
+            context.job_queue.run_once(self.album_job, ALBUM_COLLECT_SECONDS, user_id=user_id, chat_id=user_id)
+        album.message_ids.append(message.message_id)
+        album.blocked = album.blocked or reason
+
+    async def album_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Copies a collected album once Telegram has delivered all of it, in turn with the user's updates."""
+        async with self.update_processor.serialized(context.job.user_id):
+            await self.flush_album(context, context.job.user_id)
+
+    async def pending_album_first(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Copies a waiting album before anything else the user does (a message, /stop, ...), keeping order."""
+        user = update.effective_user
+        album = self.albums.get(user.id) if user else None
+        if album is None:
+            return
+        message = update.message
+        if message is None or message.media_group_id != album.media_group_id:
+            await self.flush_album(context, user.id)
+
+    async def flush_album(self, context: ContextTypes.DEFAULT_TYPE, user_id: int) -> None:
+        """Copy the user's pending album, if any, to their partner as one album."""
+        album = self.albums.pop(user_id, None)
+        if album is None:
+            return
+        if album.blocked:
+            await self.notify(context, user_id, album.blocked)
+            return
+        pairing = self.active_chats.get(user_id)
+        if pairing is None:
+            return
+        message_ids = sorted(album.message_ids)
+        try:
+            copies = await context.bot.copy_messages(pairing.partner_id, user_id, message_ids)
+        except Forbidden:
+            await self.partner_gone(context, pairing.partner_id)
+            return
+        except BadRequest as exc:
+            logger.warning("Could not relay an album in chat %s: %s", pairing.chat_id, exc.message)
+            await self.notify(context, user_id, texts.KIND_BLOCKED)
+            return
+        pairs = list(zip(message_ids, (copy.message_id for copy in copies)))
+        self.db.map_messages(pairing.chat_id, user_id, pairing.partner_id, pairs)
+
+    async def edited_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Mirrors an edited text or caption onto the partner's copy (never runs a command)."""
+        message = update.edited_message
+        user_id = update.effective_user.id
+        pairing = self.active_chats.get(user_id)
+        peer_message_id = self.db.peer_message(user_id, message.message_id) if pairing else None
+        if pairing is None or peer_message_id is None:
+            return  # not a message of the current chat
+        reason = self.message_filter.check(*visible_text(message))
+        if reason:
+            await self.notify(context, user_id, texts.EDIT_BLOCKED.format(reason=reason))
+            return
+        try:
+            if message.text is not None:
+                await context.bot.edit_message_text(
+                    message.text, chat_id=pairing.partner_id, message_id=peer_message_id, entities=message.entities
+                )
+            else:
+                await context.bot.edit_message_caption(
+                    chat_id=pairing.partner_id,
+                    message_id=peer_message_id,
+                    caption=message.caption or "",
+                    caption_entities=message.caption_entities,
+                )
+        except Forbidden:
+            await self.partner_gone(context, pairing.partner_id)
+        except BadRequest as exc:
+            # "message is not modified", or a copy too old to edit: nothing to mirror.
+            logger.info("Could not mirror an edit in chat %s: %s", pairing.chat_id, exc.message)
 
     async def my_chat_member_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Ends the chat and leaves the queue for a user who blocked the bot."""
@@ -832,6 +1035,7 @@ class AnonymousChatBot:
         new = filters.UpdateType.MESSAGE & private
         admins = filters.User(user_id=self.config.admin_ids) if self.config.admin_ids else None
 
+        application.add_handler(TypeHandler(Update, self.pending_album_first), group=-2)
         application.add_handler(TypeHandler(Update, self.gatekeeper), group=-1)
 
         commands = {
@@ -866,6 +1070,9 @@ class AnonymousChatBot:
 
         application.add_handler(MessageHandler(new & filters.COMMAND, self.unknown_command))
         application.add_handler(MessageHandler(new & ~filters.StatusUpdate.ALL, self.private_message))
+        application.add_handler(
+            MessageHandler(filters.UpdateType.EDITED_MESSAGE & private & ~filters.COMMAND, self.edited_message)
+        )
 
         application.add_error_handler(self.error_handler)
 
@@ -887,10 +1094,8 @@ class AnonymousChatBot:
             builder.token(self.config.bot_token)
             .base_url(f"{root}/bot")
             .base_file_url(f"{root}/file/bot")
-            .rate_limiter(
-                AIORateLimiter(overall_max_rate=self.config.api_overall_rate, max_retries=self.config.api_max_retries)
-            )
-            .concurrent_updates(PerUserUpdateProcessor(self.config.concurrent_updates))
+            .rate_limiter(PerChatRateLimiter(self.config.api_overall_rate, self.config.api_max_retries))
+            .concurrent_updates(self.update_processor)
             .post_init(self.post_init)
             .post_shutdown(self.post_shutdown)
             .build()

@@ -30,6 +30,22 @@ DEFAULT_BAD_WORDS: tuple[str, ...] = (
     "retard",
 )
 
+# Kinds of message a chat can relay besides text (always allowed). Contacts are never relayed.
+MESSAGE_TYPES: tuple[str, ...] = (
+    "photo",
+    "video",
+    "animation",
+    "sticker",
+    "voice",
+    "video_note",
+    "audio",
+    "document",
+    "location",
+    "venue",
+    "dice",
+    "poll",
+)
+
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _CHANNEL_RE = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -74,6 +90,7 @@ class Config:
     health_max_age: int = 90
     start_failure_delay: int = 15
     poll_timeout: int = 10
+    allowed_message_types: frozenset[str] = frozenset(MESSAGE_TYPES)
 
     @property
     def masked_token(self) -> str:
@@ -169,6 +186,13 @@ def load_config(
         else:
             read.problems.append(f"BACKUP_TIME must be a UTC time HH:MM like 03:00, got {raw_time!r}")
 
+    allowed_types = [kind.lower() for kind in read.csv("ALLOWED_MESSAGE_TYPES")] or list(MESSAGE_TYPES)
+    for kind in allowed_types:
+        read.check(
+            kind in MESSAGE_TYPES,
+            f"ALLOWED_MESSAGE_TYPES must be comma-separated kinds from {', '.join(MESSAGE_TYPES)}; got {kind!r}",
+        )
+
     database_path = read.raw("DATABASE_PATH") or "bot.db"
     config = Config(
         bot_token=token,
@@ -198,6 +222,7 @@ def load_config(
         health_max_age=read.number("HEALTH_MAX_AGE", 90, 3, 86_400, int),
         start_failure_delay=read.number("START_FAILURE_DELAY", 15, 0, 3600, int),
         poll_timeout=read.number("POLL_TIMEOUT", 10, 1, 50, int),
+        allowed_message_types=frozenset(allowed_types),
     )
     # The heartbeat is refreshed after each long poll, which lasts up to POLL_TIMEOUT when idle.
     read.check(

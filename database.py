@@ -85,6 +85,20 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX idx_payments_user ON payments(user_id);
     CREATE INDEX idx_payments_created ON payments(created_at);
     """,
+    # 1 -> 2: which copy stands for which message, in both directions, for replies and edits.
+    # Rows live only while their chat is open (end_chat deletes them).
+    """
+    CREATE TABLE message_map (
+        user_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        peer_id INTEGER NOT NULL,
+        peer_message_id INTEGER NOT NULL,
+        chat_id INTEGER NOT NULL,
+        PRIMARY KEY (user_id, message_id),
+        FOREIGN KEY (chat_id) REFERENCES chat_history(id)
+    ) WITHOUT ROWID;
+    CREATE INDEX idx_message_map_chat ON message_map(chat_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 BACKUP_PATTERN = "bot-*.db"
@@ -257,10 +271,29 @@ class Database:
         return int(cur.lastrowid or 0)
 
     def end_chat(self, chat_id: int) -> None:
+        """Close the chat and forget its message map: nothing can reply to or edit in it any more."""
         with self.conn:
             self.conn.execute(
                 "UPDATE chat_history SET ended_at = CURRENT_TIMESTAMP WHERE id = ? AND ended_at IS NULL", (chat_id,)
             )
+            self.conn.execute("DELETE FROM message_map WHERE chat_id = ?", (chat_id,))
+
+    def map_messages(self, chat_id: int, user_id: int, peer_id: int, pairs: list[tuple[int, int]]) -> None:
+        """Remember (message, copy) pairs of a relay, both ways, so replies and edits find their copy."""
+        rows = [(user_id, m, peer_id, c, chat_id) for m, c in pairs] + [(peer_id, c, user_id, m, chat_id) for m, c in pairs]
+        with self.conn:
+            self.conn.executemany(
+                "INSERT INTO message_map (user_id, message_id, peer_id, peer_message_id, chat_id)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, message_id) DO NOTHING",
+                rows,
+            )
+
+    def peer_message(self, user_id: int, message_id: int) -> int | None:
+        """The id, in the partner's chat, of the counterpart of this message in the user's chat."""
+        row = self.conn.execute(
+            "SELECT peer_message_id FROM message_map WHERE user_id = ? AND message_id = ?", (user_id, message_id)
+        ).fetchone()
+        return row[0] if row else None
 
     def get_chat(self, chat_id: int) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT * FROM chat_history WHERE id = ?", (chat_id,)).fetchone()

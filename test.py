@@ -239,6 +239,25 @@ def test_reopening_keeps_data_and_a_newer_schema_is_refused(tmp_path):
         Database(path)
 
 
+def test_an_older_database_is_migrated_in_place_without_losing_data(tmp_path):
+    from database import MIGRATIONS
+
+    path = tmp_path / "v1.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(f"BEGIN; {MIGRATIONS[0]}; PRAGMA user_version = 1; COMMIT;")
+    conn.execute("INSERT INTO users (user_id, gender, age) VALUES (1, 'male', 30), (2, 'female', 31)")
+    conn.execute("INSERT INTO chat_history (user1_id, user2_id) VALUES (1, 2)")
+    conn.commit()
+    conn.close()
+    migrated = Database(str(path))
+    assert migrated.schema_version == SCHEMA_VERSION >= 2
+    assert migrated.get_user(2)["age"] == 31
+    assert migrated.open_chats() == [(1, 1, 2)]
+    migrated.map_messages(1, 1, 2, [(10, 20)])
+    assert migrated.peer_message(2, 20) == 10
+    migrated.close()
+
+
 def test_users_and_bans(db):
     assert db.create_user(1, "male", 30)
     assert not db.create_user(1, "female", 40)

@@ -62,6 +62,7 @@ RATE_PROMPT = "How was your partner? Your rating is anonymous."
 LINK_BLOCKED = "🚫 Links, usernames and e-mail addresses are not allowed. Your message was not delivered."
 BAD_WORD_BLOCKED = "🚫 Your message contains a forbidden word and was not delivered."
 KIND_BLOCKED = "🚫 This kind of message can't be sent here."
+EDIT_BLOCKED = "{reason}\nYour edit was not applied: your partner still sees the earlier version."
 CONTACT_BLOCKED = "🚫 Contact cards are not allowed: they would reveal a phone number."
 SLOW_DOWN = "⏳ Slow down! You're doing that too often. Try again in a minute."
 

@@ -96,6 +96,45 @@ def check_object(obj: Any, type_name: str, path: str = "") -> list[str]:
     return problems
 
 
+def media(kind: str, caption: str | None = None) -> dict:
+    """Content fields of a message of this kind, shaped like Telegram's."""
+
+    def file(**more: Any) -> dict:
+        return {"file_id": "BQAC" + uuid.uuid4().hex, "file_unique_id": uuid.uuid4().hex[:12], **more}
+
+    thumb = file(width=90, height=90)
+    contents = {
+        "photo": {"photo": [file(width=90, height=90), file(width=1280, height=960)]},
+        "video": {"video": file(width=640, height=360, duration=12)},
+        "animation": {"animation": file(width=320, height=240, duration=3), "document": file(file_name="a.mp4")},
+        "sticker": {"sticker": file(type="regular", width=512, height=512, is_animated=False, is_video=False)},
+        "voice": {"voice": file(duration=4)},
+        "video_note": {"video_note": file(length=240, duration=5, thumbnail=thumb)},
+        "audio": {"audio": file(duration=180, title="Song")},
+        "document": {"document": file(file_name="notes.pdf", mime_type="application/pdf")},
+        "location": {"location": {"latitude": 48.85, "longitude": 2.35}},
+        "venue": {
+            "venue": {"location": {"latitude": 48.85, "longitude": 2.35}, "title": "Cafe", "address": "1 Main St"},
+            "location": {"latitude": 48.85, "longitude": 2.35},
+        },
+        "dice": {"dice": {"emoji": "🎲", "value": 4}},
+        "poll": {
+            "poll": {
+                "id": uuid.uuid4().hex, "question": "Tea or coffee?",
+                "options": [{"persistent_id": "1", "text": "Tea", "voter_count": 0},
+                            {"persistent_id": "2", "text": "Coffee", "voter_count": 0}],
+                "total_voter_count": 0, "is_closed": False, "is_anonymous": True, "type": "regular",
+                "allows_multiple_answers": False, "allows_revoting": False, "members_only": False,
+            }
+        },  # fmt: skip
+        "contact": {"contact": {"phone_number": "+15550001111", "first_name": "Someone"}},
+    }
+    content = dict(contents[kind])
+    if caption is not None:
+        content["caption"] = caption
+    return content
+
+
 class Emulator:
     """The server's state and its method implementations. Thread-safe through one condition."""
 
@@ -120,6 +159,9 @@ class Emulator:
         self.copies: dict[tuple[int, int], tuple[int, int]] = {}  # copy -> original (chat, message id)
         self.failures: dict[str, list[ApiError]] = {}  # method -> errors to answer next
         self.delays: dict[str, float] = {}  # method -> seconds to wait before answering
+        self.flood_rate_limit: dict[int, float] = {}  # chat id -> sends allowed per second
+        self.recent_sends: dict[int, list[float]] = {}
+        self.delivered_at: dict[tuple[int, int], float] = {}  # original (chat, message id) -> copy time
         self.polls = 0
         self.server: ThreadingHTTPServer | None = None
 
@@ -222,10 +264,8 @@ class Emulator:
             if self.failures.get(method):
                 raise self.failures[method].pop(0)
             chat_id = params.get("chat_id")
-            if method in SENDING_METHODS and isinstance(chat_id, int) and self.flood_left.get(chat_id):
-                self.flood_left[chat_id] -= 1
-                retry = self.flood_retry_after.get(chat_id, 1)
-                raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
+            if method in SENDING_METHODS and isinstance(chat_id, int):
+                self.check_flood(chat_id)
         if self.delays.get(method):
             time.sleep(self.delays[method])  # a slow Telegram: the bot's handler is mid-flight meanwhile
         handler = getattr(self, "api_" + method, None)
@@ -259,6 +299,21 @@ class Emulator:
                 continue
         self.violation(f"{method}: parameter {name} is not {' or '.join(types)}")
         raise ApiError(400, f"Bad Request: wrong type of parameter {name}")
+
+    def check_flood(self, chat_id: int) -> None:
+        """Answer 429 in flood mode: a number of times, or whenever the chat exceeds its rate."""
+        if self.flood_left.get(chat_id):
+            self.flood_left[chat_id] -= 1
+            retry = self.flood_retry_after.get(chat_id, 1)
+            raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
+        rate = self.flood_rate_limit.get(chat_id)
+        if rate:
+            now = time.monotonic()
+            recent = [t for t in self.recent_sends.get(chat_id, []) if t > now - 1.0]
+            if len(recent) >= rate:
+                self.recent_sends[chat_id] = recent
+                raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+            self.recent_sends[chat_id] = [*recent, now]
 
     def violation(self, text: str) -> None:
         with self.cond:
@@ -349,9 +404,38 @@ class Emulator:
         content = {k: v for k, v in source.items() if k in CONTENT_FIELDS and k != "media_group_id"}
         if "caption" in params:
             content["caption"] = params["caption"]
+        reply = params.get("reply_parameters")
+        if reply:
+            target = self.messages.get(chat_id, {}).get(reply["message_id"])
+            if target is None and not reply.get("allow_sending_without_reply"):
+                raise ApiError(400, "Bad Request: message to be replied not found")
+            if target is not None:
+                content["reply_to_message"] = {k: v for k, v in target.items() if k != "reply_to_message"}
+        return {"message_id": self.store_copy(chat_id, source_chat, source, content)["message_id"]}
+
+    def store_copy(self, chat_id: int, source_chat: int, source: dict, content: dict) -> dict:
         copy = self.new_message(chat_id, BOT_USER, content)
         self.copies[(chat_id, copy["message_id"])] = (source_chat, source["message_id"])
-        return {"message_id": copy["message_id"]}
+        self.delivered_at[(source_chat, source["message_id"])] = time.monotonic()
+        return copy
+
+    def api_copyMessages(self, params: dict) -> list[dict]:  # noqa: N802
+        source_chat = params["from_chat_id"]
+        ids = params["message_ids"]
+        if not ids or len(ids) > 100 or ids != sorted(set(ids)):
+            raise ApiError(400, "Bad Request: message identifiers must be in strictly increasing order")
+        sources = [self.messages.get(source_chat, {}).get(i) for i in ids]
+        if any(s is None for s in sources):
+            raise ApiError(400, "Bad Request: message to copy not found")
+        chat_id = self.target(params)
+        group = uuid.uuid4().hex[:12]
+        result = []
+        for source in sources:
+            content = {k: v for k, v in source.items() if k in CONTENT_FIELDS and k != "media_group_id"}
+            if source.get("media_group_id"):
+                content["media_group_id"] = group  # an album stays an album
+            result.append({"message_id": self.store_copy(chat_id, source_chat, source, content)["message_id"]})
+        return result
 
     def api_sendInvoice(self, params: dict) -> dict:  # noqa: N802
         chat_id = self.target(params)
@@ -385,10 +469,15 @@ class Emulator:
 
     def api_editMessageText(self, params: dict) -> dict:  # noqa: N802
         message = self.find_message(params, "edit")
+        if "text" not in message:
+            raise ApiError(400, "Bad Request: there is no text in the message to edit")
         markup = params.get("reply_markup")
         if message.get("text") == params["text"] and message.get("reply_markup") == markup:
             raise ApiError(400, "Bad Request: message is not modified")
         message["text"] = params["text"]
+        message.pop("entities", None)
+        if params.get("entities"):
+            message["entities"] = params["entities"]
         message["edit_date"] = int(time.time())
         message.pop("reply_markup", None)
         if markup:
@@ -454,6 +543,11 @@ class Emulator:
             self.channels.setdefault(username, set())
             if bot_is_admin:
                 self.bot_admin_in.add(username)
+
+    def flood_rate(self, chat_id: int, per_second: float) -> None:
+        """Like Telegram: more than `per_second` sends into this chat within a second get 429."""
+        with self.cond:
+            self.flood_rate_limit[chat_id] = per_second
 
     def flood(self, chat_id: int, times: int, retry_after: int = 1) -> None:
         """The next `times` sends into this chat are answered 429 with retry_after."""
@@ -528,20 +622,49 @@ class Person:
 
     # Acting
 
-    def send(self, text: str, entities: list[dict] | None = None) -> dict:
+    def send(self, text: str, entities: list[dict] | None = None, reply_to: dict | None = None) -> dict:
         """Type and send a text (commands included); Telegram's entities are added."""
         content: dict[str, Any] = {"text": text}
         found = text_entities(text) if entities is None else entities
         if found:
             content["entities"] = found
-        return self.send_content(content)
+        return self.send_content(content, reply_to)
 
-    def send_content(self, content: dict) -> dict:
+    def send_content(self, content: dict, reply_to: dict | None = None) -> dict:
         """Send a message with the given content fields (photo, sticker, contact, ...)."""
+        if reply_to is not None:
+            content = {**content, "reply_to_message": {k: v for k, v in reply_to.items() if k != "reply_to_message"}}
         with self.emu.cond:
             message = self.emu.new_message(self.id, self.user, content)
         self.emu.push_update({"message": message})
         return message
+
+    def send_media(self, kind: str, caption: str | None = None, **extra: Any) -> dict:
+        """Send a photo, video, sticker, voice, poll, ... (see media())."""
+        return self.send_content({**media(kind, caption), **extra})
+
+    def send_album(self, count: int, caption: str | None = None, kind: str = "photo") -> list[dict]:
+        """Send several photos (or videos) as one album: messages sharing a media_group_id."""
+        group = uuid.uuid4().hex[:12]
+        return [
+            self.send_content({**media(kind, caption if index == 0 else None), "media_group_id": group})
+            for index in range(count)
+        ]
+
+    def edit(self, message: dict, text: str) -> dict:
+        """Edit one of this person's messages (its text, or its caption for media)."""
+        field = "text" if "text" in message else "caption"
+        with self.emu.cond:
+            stored = self.emu.messages[self.id][message["message_id"]]
+            stored[field] = text
+            stored.pop("entities" if field == "text" else "caption_entities", None)
+            found = text_entities(text)
+            if found and field == "text":
+                stored["entities"] = found
+            stored["edit_date"] = int(time.time())
+            edited = dict(stored)
+        self.emu.push_update({"edited_message": edited})
+        return edited
 
     def send_sticker(self) -> dict:
         return self.send_content(
