@@ -82,6 +82,7 @@ class Config:
     channel_check_cache_seconds: int = 300
     api_overall_rate: float = 30.0
     api_max_retries: int = 5
+    api_concurrency: int = 4
     concurrent_updates: int = 256
     backup_dir: str = "backups"
     backup_keep: int = 7
@@ -214,6 +215,7 @@ def load_config(
         channel_check_cache_seconds=read.number("CHANNEL_CHECK_CACHE_SECONDS", 300, 0, 86_400, int),
         api_overall_rate=read.number("API_OVERALL_RATE", 30.0, 1.0, 10_000.0, float),
         api_max_retries=read.number("API_MAX_RETRIES", 5, 0, 100, int),
+        api_concurrency=read.number("API_CONCURRENCY", 4, 1, 256, int),
         concurrent_updates=read.number("CONCURRENT_UPDATES", 256, 1, 10_000, int),
         backup_dir=read.raw("BACKUP_DIR") or "backups",
         backup_keep=read.number("BACKUP_KEEP", 7, 1, 1000, int),

@@ -13,6 +13,8 @@ inline button by its label, `pay()` an invoice, `block()` the bot, and `wait_for
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -21,7 +23,6 @@ import time
 import uuid
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -40,6 +41,8 @@ CONTENT_FIELDS = (
 URL_RE = re.compile(r"https?://\S+|www\.\S+")
 MENTION_RE = re.compile(r"(?<![\w.])@[A-Za-z]\w{3,}")
 PNG_SIGNATURE = "89504e470d0a1a0a"
+HTTP_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+                429: "Too Many Requests"}  # fmt: skip
 COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]+(?:@\w+)?")
 
 
@@ -163,64 +166,96 @@ class Emulator:
         self.recent_sends: dict[int, list[float]] = {}
         self.delivered_at: dict[tuple[int, int], float] = {}  # original (chat, message id) -> copy time
         self.polls = 0
-        self.server: ThreadingHTTPServer | None = None
+        self.server: asyncio.base_events.Server | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     # Server
 
     def start(self) -> str:
-        """Serve on a free loopback port; returns the root URL for TELEGRAM_API_URL."""
-        emulator = self
+        """Serve on a free loopback port; returns the root URL for TELEGRAM_API_URL.
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+        An asyncio server in its own thread: bots keep hundreds of connections open, and a thread
+        per connection would spend its time fighting over the GIL.
+        """
+        ready = threading.Event()
 
-            def do_POST(self) -> None:  # noqa: N802
-                emulator.handle_http(self)
+        async def serve() -> None:
+            self.loop = asyncio.get_running_loop()
+            self.wakeup = asyncio.Event()
+            self.stopping = asyncio.Event()
+            self.server = await asyncio.start_server(self.handle_connection, "127.0.0.1", 0, backlog=1024)
+            self.port = self.server.sockets[0].getsockname()[1]
+            ready.set()
+            await self.stopping.wait()
+            self.server.close()
+            connections = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in connections:
+                task.cancel()
+            await asyncio.gather(*connections, return_exceptions=True)
 
-            do_GET = do_POST  # noqa: N815
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)
+        self.thread.start()
+        ready.wait(10)
+        return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
+        if self.server is not None and self.loop.is_running():
+            self.loop.call_soon_threadsafe(self.stopping.set)
+            self.thread.join(5)
         with self.cond:
             self.cond.notify_all()
 
-    def handle_http(self, request: BaseHTTPRequestHandler) -> None:
-        length = int(request.headers.get("Content-Length") or 0)
-        body = request.rfile.read(length) if length else b""
-        status, payload = 200, None
-        match = re.fullmatch(r"/bot([^/]+)/(\w+)", request.path.split("?")[0])
+    def wake_pollers(self) -> None:
+        """Tell waiting getUpdates calls that something happened (callable from any thread)."""
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self.wakeup.set)
+
+    async def handle_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """HTTP/1.1 with keep-alive: one request after another on the connection."""
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                request_line, *header_lines = head.decode("latin-1").split("\r\n")
+                _, target, _ = request_line.split(" ", 2)
+                headers = {}
+                for line in header_lines:
+                    if ":" in line:
+                        name, _, value = line.partition(":")
+                        headers[name.strip().lower()] = value.strip()
+                length = int(headers.get("content-length") or 0)
+                body = await reader.readexactly(length) if length else b""
+                status, payload = await self.handle_request(target, headers.get("content-type", ""), body)
+                data = json.dumps(payload).encode()
+                writer.write(
+                    f"HTTP/1.1 {status} {HTTP_REASONS.get(status, 'Error')}\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(data)}\r\n\r\n".encode() + data
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError, ValueError):
+            pass  # the client closed the connection (a bot stopping mid-poll, for example)
+        finally:
+            writer.close()
+
+    async def handle_request(self, target: str, content_type: str, body: bytes) -> tuple[int, dict]:
+        match = re.fullmatch(r"/bot([^/]+)/(\w+)", target.split("?")[0])
         try:
             if not match:
                 raise ApiError(404, "Not Found")
             if match.group(1) != self.token:
                 raise ApiError(401, "Unauthorized")
             method = match.group(2)
-            params = self.parse_body(request.headers.get("Content-Type", ""), body)
-            payload = {"ok": True, "result": self.call(method, params)}
+            params = self.parse_body(content_type, body)
+            if method == "getUpdates":
+                params = self.check_call(method, params)
+                return 200, {"ok": True, "result": await self.get_updates(params)}
+            if self.delays.get(method):
+                await asyncio.sleep(self.delays[method])  # a slow Telegram: the bot's handler is mid-flight meanwhile
+            return 200, {"ok": True, "result": self.call(method, params)}
         except ApiError as exc:
-            status = exc.code
             payload = {"ok": False, "error_code": exc.code, "description": exc.description}
             if exc.parameters:
                 payload["parameters"] = exc.parameters
-        data = json.dumps(payload).encode()
-        try:
-            request.send_response(status)
-            request.send_header("Content-Type", "application/json")
-            request.send_header("Content-Length", str(len(data)))
-            request.end_headers()
-            request.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the bot stopped while its long poll was open
+            return exc.code, payload
 
     @staticmethod
     def parse_body(content_type: str, body: bytes) -> dict[str, Any]:
@@ -244,7 +279,8 @@ class Emulator:
 
     # Checking calls against the Bot API
 
-    def call(self, method: str, raw: dict[str, Any]) -> Any:
+    def check_call(self, method: str, raw: dict[str, Any]) -> dict[str, Any]:
+        """Check a call against the Bot API; returns its parameters with their proper types."""
         spec = SLICE["methods"].get(method)
         if spec is None:
             self.violation(f"unknown method {method}")
@@ -259,6 +295,11 @@ class Emulator:
             if field["required"] and name not in params:
                 self.violation(f"{method}: missing required parameter {name}")
                 raise ApiError(400, f"Bad Request: parameter {name} is required")
+        return params
+
+    def call(self, method: str, raw: dict[str, Any]) -> Any:
+        """Check and carry out a (non-polling) call."""
+        params = self.check_call(method, raw)
         with self.cond:
             self.calls.append((method, params))
             if self.failures.get(method):
@@ -266,11 +307,7 @@ class Emulator:
             chat_id = params.get("chat_id")
             if method in SENDING_METHODS and isinstance(chat_id, int):
                 self.check_flood(chat_id)
-        if self.delays.get(method):
-            time.sleep(self.delays[method])  # a slow Telegram: the bot's handler is mid-flight meanwhile
         handler = getattr(self, "api_" + method, None)
-        if method == "getUpdates":
-            return self.api_getUpdates(params)
         with self.cond:
             result = handler(params) if handler else True
             self.cond.notify_all()
@@ -359,7 +396,21 @@ class Emulator:
                 self.violations.append(f"emulator built a bad update: {problem}")
             self.updates.append(update)
             self.cond.notify_all()
-            return update
+        self.wake_pollers()
+        return update
+
+    def push_messages(self, messages: list[tuple[Person, str]]) -> tuple[float, list[tuple[int, int]]]:
+        """Send many texts at one instant (for load tests): that instant, and each (chat, message id)."""
+        with self.cond:
+            updates = []
+            for person, text in messages:
+                message = self.new_message(person.id, person.user, {"text": text})
+                updates.append({"update_id": next(self.update_ids), "message": message})
+            pushed_at = time.monotonic()
+            self.updates.extend(updates)
+            self.cond.notify_all()
+        self.wake_pollers()
+        return pushed_at, [(u["message"]["chat"]["id"], u["message"]["message_id"]) for u in updates]
 
     # Methods (called with self.cond held, except getUpdates)
 
@@ -367,19 +418,27 @@ class Emulator:
         return {**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False,
                 "supports_inline_queries": False}  # fmt: skip
 
-    def api_getUpdates(self, params: dict) -> list[dict]:  # noqa: N802
+    async def get_updates(self, params: dict) -> list[dict]:
+        """Long polling: answer at once if updates wait, else when one arrives or the timeout ends."""
         offset = params.get("offset")
         limit = params.get("limit") or 100
+        allowed = params.get("allowed_updates")
         deadline = time.monotonic() + float(params.get("timeout") or 0)
         with self.cond:
             self.polls += 1
+            self.calls.append(("getUpdates", params))
             self.cond.notify_all()
-            if offset:
-                self.updates = [u for u in self.updates if u["update_id"] >= offset]
-            while not self.updates and time.monotonic() < deadline:
-                self.cond.wait(deadline - time.monotonic())
-            allowed = params.get("allowed_updates")
-            return [u for u in self.updates if not allowed or any(k in u for k in allowed)][:limit]
+        while True:
+            self.wakeup.clear()
+            with self.cond:
+                if offset:
+                    self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                ready = [u for u in self.updates if not allowed or any(k in u for k in allowed)][:limit]
+            left = deadline - time.monotonic()
+            if ready or left <= 0:
+                return ready
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.wakeup.wait(), left)
 
     def api_sendMessage(self, params: dict) -> dict:  # noqa: N802
         chat_id = self.target(params)

@@ -1,0 +1,216 @@
+"""Relay throughput, latency and memory of the real bot, against a minimal PTB echo bot, on one emulator.
+
+    python benchmarks/relay_benchmark.py [--pairs 50] [--messages 20] [--rounds 3]
+
+Both bots run as subprocesses against the Bot API emulator of tests/. For each round, every user of
+every pair sends `--messages` texts, all released into the update queue at one instant; the
+emulator timestamps each copy. Printed per bot: messages relayed per second (first release to last
+copy), latency p50/p99 from release to copy, peak memory (VmHWM), and any message lost or out of
+order; then the ratio of the bot's rate to the echo bot's. Figures, not assertions: the tests never
+time anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from database import Database  # noqa: E402
+from emulator import BOT_ID, Emulator, Person  # noqa: E402
+
+
+@dataclass
+class Result:
+    name: str
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    paced_p50_ms: float
+    paced_p99_ms: float
+    peak_mb: float
+    cpu_ms_per_message: float
+    lost: int
+    out_of_order: int
+
+
+def peak_memory_mb(pid: int) -> float:
+    """The process's peak resident memory (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def order_errors(emulator: Emulator, sender: Person, receiver: Person, round_no: int) -> int:
+    """How often a copy in the receiver's chat came before an earlier message of the sender's round."""
+    prefix, suffix = f"r{round_no} m", f" from {sender.id}"
+    sequence = [
+        int(m["text"][len(prefix) :].split()[0])
+        for _, m in sorted(emulator.messages.get(receiver.id, {}).items())
+        if m["from"]["id"] == BOT_ID and m.get("text", "").startswith(prefix) and m["text"].endswith(suffix)
+    ]
+    return sum(1 for x, y in zip(sequence, sequence[1:]) if y < x)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start(command: list[str], env: dict[str, str], emulator: Emulator, cwd: Path) -> subprocess.Popen[bytes]:
+    polls = emulator.polls
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    emulator.wait_until(lambda: emulator.polls > polls or proc.poll() is not None, 60, "the bot to poll")
+    if proc.poll() is not None:
+        raise SystemExit(f"{command} exited at start")
+    return proc
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, int(len(ordered) * fraction) - 1)] if ordered else float("nan")
+
+
+def paced_latencies(emulator: Emulator, people: list[tuple[Person, Person]], rate: float, seconds: float) -> list[float]:
+    """Send texts at a steady `rate` per second, round-robin over everyone; the latency of each (ms)."""
+    senders = [p for pair in people for p in pair]
+    sent: dict[tuple[int, int], float] = {}
+    interval = 1 / rate
+    started = time.monotonic()
+    for index in range(int(rate * seconds)):
+        time.sleep(max(0.0, started + index * interval - time.monotonic()))
+        pushed_at, keys = emulator.push_messages([(senders[index % len(senders)], f"paced {index}")])
+        sent[keys[0]] = pushed_at
+    emulator.wait_until(lambda: all(k in emulator.delivered_at for k in sent), 60, "paced copies")
+    with emulator.cond:
+        return [(emulator.delivered_at[k] - t) * 1000 for k, t in sent.items()]
+
+
+def run(
+    name: str, command: list[str], extra_env: dict[str, str], pairs: int, messages: int, rounds: int, echo: bool,
+    paced_rate: float = 200, paced_seconds: float = 5,
+) -> Result:  # fmt: skip
+    emulator = Emulator()
+    url = emulator.start()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    people = [(emulator.person("A"), emulator.person("B")) for _ in range(pairs)]
+    if not echo:
+        # Open chats straight in the database: the bot restores them at start.
+        db = Database(str(workdir / "bot.db"))
+        for a, b in people:
+            db.create_user(a.id, "male", 30)
+            db.create_user(b.id, "female", 30)
+            db.start_chat(a.id, b.id)
+        db.close()
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "BOT_TOKEN": emulator.token,
+        "TELEGRAM_API_URL": url,
+        "DATABASE_PATH": str(workdir / "bot.db"),
+        "LOG_FILE": "",
+        "LOG_LEVEL": "WARNING",
+        **extra_env,
+    }
+    proc = start(command, env, emulator, workdir)
+    try:
+        # Warm up connections and caches with one message each way.
+        warm = [(p, "warm-up") for pair in people for p in pair]
+        emulator.push_messages(warm)
+        emulator.wait_until(lambda: len(emulator.delivered_at) >= len(warm), 60, "warm-up copies")
+
+        cpu_before = cpu_seconds(proc.pid)
+        latencies: list[float] = []
+        total = 0
+        elapsed = 0.0
+        lost = 0
+        out_of_order = 0
+        for round_no in range(rounds):
+            before = set(emulator.delivered_at)
+            load = [(p, f"r{round_no} m{i} from {p.id}") for i in range(messages) for pair in people for p in pair]
+            pushed_at, _ = emulator.push_messages(load)
+            expected = len(load)
+            try:
+                emulator.wait_until(lambda: len(emulator.delivered_at) - len(before) >= expected, 120, "all copies")
+            except AssertionError:
+                pass  # counted as lost below
+            with emulator.cond:
+                new = {k: v for k, v in emulator.delivered_at.items() if k not in before}
+                lost += expected - len(new)
+                total += len(new)
+                elapsed += max(new.values()) - pushed_at
+                latencies += [(t - pushed_at) * 1000 for t in new.values()]
+                for a, b in people:
+                    for sender, receiver in ((a, a), (b, b)) if echo else ((a, b), (b, a)):
+                        out_of_order += order_errors(emulator, sender, receiver, round_no)
+        cpu = cpu_seconds(proc.pid) - cpu_before
+        paced = paced_latencies(emulator, people, paced_rate, paced_seconds)
+        peak = peak_memory_mb(proc.pid)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        emulator.stop()
+    return Result(
+        name=name,
+        rate=total / elapsed if elapsed else 0.0,
+        p50_ms=percentile(latencies, 0.5),
+        p99_ms=percentile(latencies, 0.99),
+        paced_p50_ms=percentile(paced, 0.5),
+        paced_p99_ms=percentile(paced, 0.99),
+        peak_mb=peak,
+        cpu_ms_per_message=cpu * 1000 / total if total else float("nan"),
+        lost=lost,
+        out_of_order=out_of_order,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pairs", type=int, default=50)
+    parser.add_argument("--messages", type=int, default=20, help="texts each user sends per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--paced-rate", type=float, default=200, help="messages per second in the latency phase")
+    parser.add_argument("--paced-seconds", type=float, default=5)
+    args = parser.parse_args()
+    # The bot's production safety caps (30 sends/s overall, 30 messages per 10 s per user) would
+    # measure the caps, not the code: lift them, as the echo bot has none.
+    bot_env = {"API_OVERALL_RATE": "10000", "MESSAGE_RATE_LIMIT": "10000", "MESSAGE_RATE_WINDOW": "1"}
+    echo_bot = [sys.executable, str(ROOT / "benchmarks" / "echo_bot.py")]
+    sizes = {"pairs": args.pairs, "messages": args.messages, "rounds": args.rounds,
+             "paced_rate": args.paced_rate, "paced_seconds": args.paced_seconds}  # fmt: skip
+    results = [
+        run("anonymous chat bot", [sys.executable, str(ROOT / "bot.py")], bot_env, echo=False, **sizes),
+        run("echo, sequential", echo_bot, {"CONCURRENT_UPDATES": "1"}, echo=True, **sizes),
+        run("echo, 256 at once", echo_bot, {"CONCURRENT_UPDATES": "256"}, echo=True, **sizes),
+    ]
+    messages = args.pairs * 2 * args.messages * args.rounds
+    print(f"{args.pairs} pairs, {args.messages} messages per user per round, {args.rounds} rounds: {messages} messages per bot")
+    print(f"then {args.paced_rate:g} messages/s for {args.paced_seconds:g} s (paced latency)")
+    print(
+        f"{'':20} {'msgs/s':>7} {'burst p50':>9} {'burst p99':>9} {'paced p50':>9} {'paced p99':>9}"
+        f" {'peak MB':>7} {'CPU ms/msg':>10} {'lost':>4} {'order':>5}"
+    )
+    for r in results:
+        print(
+            f"{r.name:20} {r.rate:7.0f} {r.p50_ms:7.0f}ms {r.p99_ms:7.0f}ms {r.paced_p50_ms:7.1f}ms {r.paced_p99_ms:7.1f}ms"
+            f" {r.peak_mb:7.1f} {r.cpu_ms_per_message:10.2f} {r.lost:4d} {r.out_of_order:5d}"
+        )
+    floor = max(results[1:], key=lambda r: r.rate)
+    print(f"ratio bot / fastest echo ({floor.name}): {results[0].rate / floor.rate:.2f} (target >= 0.80)")
+
+
+if __name__ == "__main__":
+    main()
