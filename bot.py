@@ -463,7 +463,9 @@ class AnonymousChatBot:
         if update.my_chat_member or (update.effective_chat and update.effective_chat.type != "private"):
             return
         command = command_of(message)
-        if (update.callback_query or message) and command not in BANNED_ALLOWED_COMMANDS:
+        # A banned user may still ask for payment support, and must be able to send the request.
+        support_request = message is not None and command is None and context.user_data.get("awaiting_support")
+        if (update.callback_query or message) and command not in BANNED_ALLOWED_COMMANDS and not support_request:
             if self.db.is_banned(user.id):
                 if update.callback_query:
                     await update.callback_query.answer(texts.BANNED.format(reason=""), show_alert=True)
@@ -473,7 +475,7 @@ class AnonymousChatBot:
         if command in RATE_LIMITED_COMMANDS and not self.action_limiter.is_allowed(user.id):
             await self.notify(context, user.id, texts.SLOW_DOWN)
             raise ApplicationHandlerStop
-        if (message and command is None or update.edited_message) and user.id in self.active_chats:
+        if ((message and command is None) or update.edited_message) and user.id in self.active_chats:
             if not self.message_limiter.is_allowed(user.id):
                 await self.notify(context, user.id, texts.SLOW_DOWN)
                 raise ApplicationHandlerStop

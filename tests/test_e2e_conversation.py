@@ -261,17 +261,4 @@ def test_chats_and_queue_survive_a_restart(start_bot, emulator, how):
     alice.wait_for("already in a chat")
 
 
-# 7. Partner gone
-
-
-def test_blocking_ends_the_chat_and_the_queue_place(bot, emulator):
-    alice, bob = chatting(emulator)
-    bob.block()
-    alice.wait_for("partner has left")
-    carol = register(emulator.person("Carol"))
-    carol.send("/search")
-    carol.wait_for("Searching")
-    carol.block()
-    emulator.wait_until(lambda: db_rows(bot, "SELECT COUNT(*) FROM search_queue") == [(0,)], what="the queue to empty")
-    alice.send("/search")
-    alice.wait_for("Searching")  # not paired with Carol, who is gone
+# 7. Partner gone: tests/test_e2e_failures.py (blocking by my_chat_member and by a 403, queue included).

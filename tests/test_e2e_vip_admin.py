@@ -93,6 +93,21 @@ def test_paysupport_sends_next_message_to_admins(bot, emulator, admin):
     bob.assert_nothing_new(0.3)  # the support message did not go to the partner
 
 
+def test_a_banned_user_can_still_reach_payment_support(bot, emulator, admin):
+    register(admin)
+    mallory = register(emulator.person("Mallory"))
+    admin.send(f"/ban {mallory.id}")
+    admin.wait_for("is banned")
+    mallory.send("/paysupport")
+    mallory.wait_for("Payment support")
+    request = mallory.send("I was banned but I paid for VIP yesterday")
+    mallory.wait_for("sent to the admins")
+    assert str(mallory.id) in admin.wait_for("Payment support request")["text"]
+    admin.wait_for_copy(request)
+    mallory.send("and another thing")  # only the one request passes; the ban still holds
+    mallory.wait_for("banned")
+
+
 def test_admin_ban_unban_and_stats(bot, emulator, admin):
     register(admin)
     alice = register(emulator.person("Alice"))
