@@ -674,14 +674,20 @@ class AnonymousChatBot:
             album = None
         if album is None:
             album = self.albums[user_id] = PendingAlbum(message.media_group_id)
-            context.job_queue.run_once(self.album_job, ALBUM_COLLECT_SECONDS, user_id=user_id, chat_id=user_id)
+            context.job_queue.run_once(
+                self.album_job, ALBUM_COLLECT_SECONDS, data=message.media_group_id, user_id=user_id, chat_id=user_id
+            )
         album.message_ids.append(message.message_id)
         album.blocked = album.blocked or reason
 
     async def album_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Copies a collected album once Telegram has delivered all of it, in turn with the user's updates."""
-        async with self.update_processor.serialized(context.job.user_id):
-            await self.flush_album(context, context.job.user_id)
+        user_id = context.job.user_id
+        async with self.update_processor.serialized(user_id):
+            album = self.albums.get(user_id)
+            # Only this job's album: a later one, begun since, has its own timer.
+            if album is not None and album.media_group_id == context.job.data:
+                await self.flush_album(context, user_id)
 
     async def pending_album_first(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Copies a waiting album before anything else the user does (a message, /stop, ...), keeping order."""

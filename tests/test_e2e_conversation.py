@@ -97,6 +97,18 @@ def test_an_album_arrives_as_one_album(bot, emulator):
     assert text_copy["message_id"] > max(c["message_id"] for c in copies)
 
 
+def test_two_albums_back_to_back_stay_two_whole_albums(bot, emulator):
+    alice, bob = chatting(emulator)
+    first = alice.send_album(2)
+    second = alice.send_album(3)
+    first_copies = [bob.wait_for_copy(m) for m in first]
+    second_copies = [bob.wait_for_copy(m) for m in second]
+    assert len({c["media_group_id"] for c in first_copies}) == 1
+    assert len({c["media_group_id"] for c in second_copies}) == 1
+    assert first_copies[0]["media_group_id"] != second_copies[0]["media_group_id"]
+    assert [len(c["message_ids"]) for c in emulator.calls_of("copyMessages")] == [2, 3]
+
+
 def test_album_with_a_link_is_refused_whole(bot, emulator):
     alice, bob = chatting(emulator)
     album = alice.send_album(2, caption="https://spam.example")
