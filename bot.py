@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import logging.handlers
 import os
@@ -92,18 +93,31 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     their own lock and never occupies the slots everyone else needs.
     """
 
-    def __init__(self, max_concurrent_updates: int) -> None:
+    def __init__(self, max_concurrent_updates: int, on_finished: Callable[[int], None] | None = None) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}
+        self.on_finished = on_finished
+        # Update ids Telegram delivered again that were already handled or are being replayed.
+        self.skip: set[int] = set()
 
     async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Wait for this user's earlier updates, then for a free slot, then run the handlers."""
-        user = update.effective_user if isinstance(update, Update) else None
-        if user is None:
-            await super().process_update(update, coroutine)
+        update_id = update.update_id if isinstance(update, Update) else None
+        if update_id in self.skip:
+            self.skip.discard(update_id)
+            if asyncio.iscoroutine(coroutine):
+                coroutine.close()
             return
-        async with self.serialized(user.id):
-            await super().process_update(update, coroutine)
+        user = update.effective_user if isinstance(update, Update) else None
+        try:
+            if user is None:
+                await super().process_update(update, coroutine)
+            else:
+                async with self.serialized(user.id):
+                    await super().process_update(update, coroutine)
+        finally:
+            if update_id is not None and self.on_finished is not None:
+                self.on_finished(update_id)
 
     @contextlib.asynccontextmanager
     async def serialized(self, user_id: int) -> AsyncIterator[None]:
@@ -134,24 +148,32 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         """Nothing to tear down."""
 
 
-class HeartbeatRequest(HTTPXRequest):
-    """The getUpdates HTTP client; touches the heartbeat file whenever a long poll returns.
+class PollingRequest(HTTPXRequest):
+    """The getUpdates HTTP client: journals each batch of updates before PTB sees it, and touches
+    the heartbeat file whenever a long poll returns.
 
-    `python bot.py --health` reads the file's age, so a stalled polling loop fails the health check.
+    PTB confirms a batch to Telegram when it asks for the next one, so without the journal a
+    `kill -9` would lose the updates still being handled. `python bot.py --health` reads the
+    heartbeat's age, so a stalled polling loop fails the health check.
     """
 
-    def __init__(self, heartbeat_file: str, **kwargs: Any) -> None:
+    def __init__(self, heartbeat_file: str, on_updates: Callable[[list[dict[str, Any]]], None], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.heartbeat_file = heartbeat_file
+        self.on_updates = on_updates
         self._last_beat = 0.0
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None, **kwargs: Any) -> tuple[int, bytes]:
-        """Send the request; on a successful poll refresh the heartbeat (at most once a second)."""
+        """Send the request; on a successful poll journal its updates and refresh the heartbeat."""
         status, payload = await super().do_request(url, method, request_data, **kwargs)
-        now = time.monotonic()
-        if status == 200 and now - self._last_beat >= 1.0:
-            self._last_beat = now
-            beat(self.heartbeat_file)
+        if status == 200 and url.endswith("/getUpdates"):
+            updates = json.loads(payload).get("result") or []
+            if updates:
+                self.on_updates(updates)
+            now = time.monotonic()
+            if now - self._last_beat >= 1.0:  # at most once a second
+                self._last_beat = now
+                beat(self.heartbeat_file)
         return status, payload
 
 
@@ -306,7 +328,7 @@ class AnonymousChatBot:
         self._channels_confirmed: dict[int, float] = {}
         # sender id -> the album being collected from them.
         self.albums: dict[int, PendingAlbum] = {}
-        self.update_processor = PerUserUpdateProcessor(config.concurrent_updates)
+        self.update_processor = PerUserUpdateProcessor(config.concurrent_updates, on_finished=db.finish_update)
         self.restore_state()
 
     # State
@@ -991,11 +1013,29 @@ class AnonymousChatBot:
             if update.effective_chat.type == "private":
                 await self.notify(context, update.effective_user.id, texts.ERROR)
 
+    def journal_updates(self, updates: list[dict[str, Any]]) -> None:
+        """Journal a fetched batch; updates Telegram delivered again are not handled twice."""
+        seen = self.db.journal_updates([(u["update_id"], json.dumps(u)) for u in updates])
+        if seen:
+            logger.info("Skipping %s updates delivered again", len(seen))
+            self.update_processor.skip |= seen
+
+    async def replay_unfinished_updates(self, application: Application) -> None:
+        """Queue the updates a crash left unhandled, before polling brings new ones."""
+        bodies = self.db.updates_to_replay()
+        for body in bodies:
+            await application.update_queue.put(Update.de_json(json.loads(body), application.bot))
+        if bodies:
+            logger.warning("Replaying %s updates left unhandled by a crash", len(bodies))
+
     async def housekeeping_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Expires ended VIPs and forgets idle rate-limit entries."""
+        """Expires ended VIPs, forgets idle rate-limit entries and old journaled updates."""
         expired = self.db.expire_vips()
         dropped = self.action_limiter.cleanup() + self.message_limiter.cleanup()
-        logger.debug("Housekeeping: %s VIPs expired, %s rate-limit entries dropped", expired, dropped)
+        pruned = self.db.prune_journal()
+        logger.debug(
+            "Housekeeping: %s VIPs expired, %s rate-limit entries and %s journaled updates dropped", expired, dropped, pruned
+        )
 
     async def post_init(self, application: Application) -> None:
         """Logs the start, sets the command menu and profile texts, and schedules the jobs."""
@@ -1011,6 +1051,7 @@ class AnonymousChatBot:
             len(self.active_chats) // 2, len(self.search_queue),
         )  # fmt: skip
         await self.set_bot_profile(application.bot)
+        await self.replay_unfinished_updates(application)
         beat(config.heartbeat_file)
         if application.job_queue:
             application.job_queue.run_repeating(self.housekeeping_job, interval=3600, first=10)
@@ -1101,7 +1142,12 @@ class AnonymousChatBot:
         else:
             # PTB's own get_updates request, plus the heartbeat; its timeouts leave room for the long poll.
             builder = builder.get_updates_request(
-                HeartbeatRequest(self.config.heartbeat_file, connection_pool_size=1, read_timeout=self.config.poll_timeout + 10)
+                PollingRequest(
+                    self.config.heartbeat_file,
+                    self.journal_updates,
+                    connection_pool_size=1,
+                    read_timeout=self.config.poll_timeout + 10,
+                )
             )
         application = (
             builder.token(self.config.bot_token)

@@ -99,7 +99,22 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX idx_message_map_chat ON message_map(chat_id);
     """,
+    # 2 -> 3: every update fetched from Telegram until its handlers finish, so a crash loses none.
+    """
+    CREATE TABLE update_journal (
+        update_id INTEGER PRIMARY KEY,
+        body TEXT NOT NULL,
+        done BOOLEAN NOT NULL DEFAULT 0,
+        replays INTEGER NOT NULL DEFAULT 0,
+        received_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+    );
+    CREATE INDEX idx_update_journal_pending ON update_journal(update_id) WHERE done = 0;
+    CREATE INDEX idx_update_journal_received ON update_journal(received_at);
+    """,
 )
+# A journaled update is replayed after a crash at most this many times (a poison update must not
+# crash the bot forever).
+MAX_REPLAYS = 2
 SCHEMA_VERSION = len(MIGRATIONS)
 BACKUP_PATTERN = "bot-*.db"
 # Pages copied per step of an online backup; between steps the bot's writes go on.
@@ -477,3 +492,47 @@ class Database:
         for suffix in ("-wal", "-shm"):
             Path(f"{database_path}{suffix}").unlink(missing_ok=True)
         fresh.replace(target)
+
+    # The update journal
+
+    def journal_updates(self, updates: list[tuple[int, str]]) -> set[int]:
+        """Record fetched updates (id, JSON); returns the ids already journaled (delivered again)."""
+        if not updates:
+            return set()
+        ids = [update_id for update_id, _ in updates]
+        with self.conn:
+            seen = {
+                row[0]
+                for row in self.conn.execute(
+                    f"SELECT update_id FROM update_journal WHERE update_id IN ({','.join('?' * len(ids))})", ids
+                )
+            }
+            self.conn.executemany(
+                "INSERT INTO update_journal (update_id, body) VALUES (?, ?) ON CONFLICT (update_id) DO NOTHING",
+                [(update_id, body) for update_id, body in updates if update_id not in seen],
+            )
+        return seen
+
+    def finish_update(self, update_id: int) -> None:
+        with self.conn:
+            self.conn.execute("UPDATE update_journal SET done = 1 WHERE update_id = ?", (update_id,))
+
+    def updates_to_replay(self) -> list[str]:
+        """Bodies of updates fetched but never finished (a crash), oldest first; counts the replay."""
+        with self.conn:
+            rows = self.conn.execute(
+                "SELECT update_id, body, replays FROM update_journal WHERE done = 0 ORDER BY update_id"
+            ).fetchall()
+            self.conn.execute(
+                "UPDATE update_journal SET replays = replays + 1, done = (replays + 1 >= ?) WHERE done = 0",
+                (MAX_REPLAYS,),
+            )
+        return [body for _, body, replays in rows if replays < MAX_REPLAYS]
+
+    def prune_journal(self) -> int:
+        """Forget finished updates older than a day (Telegram keeps unconfirmed ones 24 hours)."""
+        with self.conn:
+            cur = self.conn.execute(
+                "DELETE FROM update_journal WHERE done = 1 AND received_at < datetime('now', '-1 day')"
+            )
+        return cur.rowcount

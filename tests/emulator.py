@@ -166,6 +166,7 @@ class Emulator:
         self.recent_sends: dict[int, list[float]] = {}
         self.delivered_at: dict[tuple[int, int], float] = {}  # original (chat, message id) -> copy time
         self.polls = 0
+        self.polls_at_last_push = 0
         self.server: asyncio.base_events.Server | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
 
@@ -395,6 +396,7 @@ class Emulator:
             for problem in check_object(update, "Update"):
                 self.violations.append(f"emulator built a bad update: {problem}")
             self.updates.append(update)
+            self.polls_at_last_push = self.polls
             self.cond.notify_all()
         self.wake_pollers()
         return update
@@ -653,6 +655,11 @@ class Emulator:
         """Wait until the bot (re)starts polling."""
         start = self.polls
         self.wait_until(lambda: self.polls > start, timeout, "the bot to poll getUpdates")
+
+    def polls_since_last_push(self) -> int:
+        """getUpdates calls since the newest update was queued (one more confirms the batch)."""
+        with self.cond:
+            return self.polls - self.polls_at_last_push
 
     def pending_updates(self) -> int:
         with self.cond:
