@@ -23,9 +23,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from aiolimiter import AsyncLimiter
+# Opt in to PTB 23's durations (timedelta, e.g. RetryAfter.retry_after) now: PerChatRateLimiter reads
+# either type, and the opt-in silences a deprecation warning on every first 429.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from telegram import (
+from aiolimiter import AsyncLimiter  # noqa: E402
+
+from telegram import (  # noqa: E402
     Bot,
     BotCommand,
     BotCommandScopeChat,
@@ -37,10 +41,10 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.constants import ChatMemberStatus
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.request import BaseRequest, HTTPXRequest, RequestData
-from telegram.ext import (
+from telegram.constants import ChatMemberStatus  # noqa: E402
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError  # noqa: E402
+from telegram.request import BaseRequest, HTTPXRequest, RequestData  # noqa: E402
+from telegram.ext import (  # noqa: E402
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
@@ -56,10 +60,10 @@ from telegram.ext import (
     filters,
 )
 
-import texts
-from config import MESSAGE_TYPES, Config, ConfigError, load_config
-from database import SCHEMA_VERSION, Database
-from utils import MessageFilter, RateLimiter, TextFormatter, ValidationHelper, render_activity_chart
+import texts  # noqa: E402
+from config import MESSAGE_TYPES, Config, ConfigError, load_config  # noqa: E402
+from database import SCHEMA_VERSION, Database  # noqa: E402
+from utils import MessageFilter, RateLimiter, TextFormatter, ValidationHelper, render_activity_chart  # noqa: E402
 
 __version__ = "1.0.0"
 
@@ -742,7 +746,7 @@ class AnonymousChatBot:
             logger.warning("Could not relay an album in chat %s: %s", pairing.chat_id, exc.message)
             await self.notify(context, user_id, texts.KIND_BLOCKED)
             return
-        pairs = list(zip(message_ids, (copy.message_id for copy in copies)))
+        pairs = list(zip(message_ids, (copy.message_id for copy in copies), strict=True))
         self.db.map_messages(pairing.chat_id, user_id, pairing.partner_id, pairs)
 
     async def edited_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

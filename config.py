@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import time as dtime
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from dotenv import load_dotenv
 

@@ -394,7 +394,7 @@ class Database:
             " (SELECT COUNT(*) FROM ratings WHERE rating_type = 'scam' AND created_at >= date('now'))"
         ).fetchone()
         keys = ("users", "banned", "vip", "chats_today", "reports_today")
-        return {key: int(value) for key, value in zip(keys, row)}
+        return {key: int(value) for key, value in zip(keys, row, strict=True)}
 
     def daily_activity(self, days: int = 30) -> tuple[list[str], dict[str, list[int]]]:
         """The last `days` UTC dates and, per date, new users, chats started, reports and VIP purchases."""

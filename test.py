@@ -9,17 +9,23 @@ import asyncio
 import dataclasses
 import itertools
 import json
+import os
 import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram import Update
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # as bot.py does, before PTB is imported
+
+from telegram import Update  # noqa: E402
 from telegram.request import BaseRequest, RequestData
 
 import texts
-from bot import AnonymousChatBot, PerUserUpdateProcessor, command_of
+from telegram.error import RetryAfter
+
+from bot import AnonymousChatBot, PerChatRateLimiter, PerUserUpdateProcessor, command_of
 from config import DEFAULT_BAD_WORDS, ConfigError, load_config
 from database import SCHEMA_VERSION, Database
 from utils import MessageFilter, RateLimiter, TextFormatter, ValidationHelper
@@ -494,6 +500,39 @@ async def test_daily_backup_is_scheduled_and_writes_a_backup(harness, tmp_path):
     chatbot.config = dataclasses.replace(chatbot.config, backup_dir=str(tmp_path / "daily"))
     await chatbot.backup_job(None)
     assert len(list((tmp_path / "daily").glob("bot-*.db"))) == 1
+
+
+async def test_a_429_pauses_only_its_own_chat_and_is_retried():
+    limiter = PerChatRateLimiter(overall_max_rate=1000, max_retries=3, max_in_flight=4)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    attempts: dict[int, int] = {}
+    done_at: dict[int, float] = {}
+
+    async def send(chat_id: int) -> dict:
+        attempts[chat_id] = attempts.get(chat_id, 0) + 1
+        if chat_id == 1 and attempts[chat_id] == 1:
+            raise RetryAfter(1)
+        done_at[chat_id] = loop.time() - started
+        return {"ok": True}
+
+    flooded = asyncio.create_task(limiter.process_request(send, (1,), {}, "sendMessage", {"chat_id": 1}, None))
+    await asyncio.sleep(0.05)
+    for other in (2, 3, 4):
+        await limiter.process_request(send, (other,), {}, "sendMessage", {"chat_id": other}, None)
+    assert max(done_at[c] for c in (2, 3, 4)) < 0.5  # not held up by chat 1's pause
+    assert await flooded == {"ok": True}
+    assert attempts[1] == 2 and done_at[1] >= 1.0
+
+
+async def test_the_rate_limiter_gives_up_after_max_retries():
+    limiter = PerChatRateLimiter(overall_max_rate=1000, max_retries=0, max_in_flight=1)
+
+    async def always_flooded() -> None:
+        raise RetryAfter(1)
+
+    with pytest.raises(RetryAfter):
+        await limiter.process_request(always_flooded, (), {}, "sendMessage", {"chat_id": 5}, None)
 
 
 def test_command_of():

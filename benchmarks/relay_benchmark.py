@@ -59,7 +59,7 @@ def order_errors(emulator: Emulator, sender: Person, receiver: Person, round_no:
         for _, m in sorted(emulator.messages.get(receiver.id, {}).items())
         if m["from"]["id"] == BOT_ID and m.get("text", "").startswith(prefix) and m["text"].endswith(suffix)
     ]
-    return sum(1 for x, y in zip(sequence, sequence[1:]) if y < x)
+    return sum(1 for x, y in zip(sequence, sequence[1:], strict=False) if y < x)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -141,7 +141,7 @@ def run(
             pushed_at, _ = emulator.push_messages(load)
             expected = len(load)
             try:
-                emulator.wait_until(lambda: len(emulator.delivered_at) - len(before) >= expected, 120, "all copies")
+                emulator.wait_until(lambda b=before, n=expected: len(emulator.delivered_at) - len(b) >= n, 120, "all copies")
             except AssertionError:
                 pass  # counted as lost below
             with emulator.cond:

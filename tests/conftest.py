@@ -64,7 +64,7 @@ class BotProcess:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-            raise AssertionError(f"bot did not stop within {timeout}s of SIGTERM")
+            raise AssertionError(f"bot did not stop within {timeout}s of SIGTERM") from None
 
     def kill(self) -> None:
         """kill -9: no chance to clean up."""

@@ -61,7 +61,7 @@ def test_dockerfile_is_cache_friendly_slim_and_non_root():
     assert copy_requirements < install < copy_code
     (user,) = instructions("USER")
     assert user not in ("root", "0")
-    assert any(f"useradd" in r and user in r for r in instructions("RUN"))
+    assert any("useradd" in r and user in r for r in instructions("RUN"))
     assert instructions("VOLUME") == ['["/data"]']
     env = docker_env()
     assert env["DATABASE_PATH"].startswith("/data/") and env["BACKUP_DIR"].startswith("/data/")
