@@ -165,6 +165,7 @@ def unit_settings() -> dict[str, list[str]]:
 def test_unit_restarts_with_limits_and_hardening():
     unit = unit_settings()
     assert unit["Restart"] == ["on-failure"] and int(unit["RestartSec"][0]) >= 5
+    assert unit["RestartPreventExitStatus"] == ["2"]  # bot.py's exit code for a configuration error
     assert int(unit["StartLimitBurst"][0]) >= 1 and int(unit["StartLimitIntervalSec"][0]) >= 60
     assert unit["User"] == ["chatbot"] and unit["EnvironmentFile"] == ["/etc/chatbot/chatbot.env"]
     assert unit["ExecStart"][0].startswith("/opt/chatbot/.venv/bin/python ")
