@@ -115,6 +115,9 @@ MIGRATIONS: tuple[str, ...] = (
 # A journaled update is replayed after a crash at most this many times (a poison update must not
 # crash the bot forever).
 MAX_REPLAYS = 2
+# Finished updates are remembered (id only) this far behind the newest batch: Telegram sends again at
+# most the last unconfirmed batch (100 updates), and only those need recognising.
+JOURNAL_DEDUPE_WINDOW = 1000
 SCHEMA_VERSION = len(MIGRATIONS)
 BACKUP_PATTERN = "bot-*.db"
 # Pages copied per step of an online backup; between steps the bot's writes go on.
@@ -511,11 +514,15 @@ class Database:
                 "INSERT INTO update_journal (update_id, body) VALUES (?, ?) ON CONFLICT (update_id) DO NOTHING",
                 [(update_id, body) for update_id, body in updates if update_id not in seen],
             )
+            self.conn.execute(
+                "DELETE FROM update_journal WHERE done = 1 AND update_id < ?", (min(ids) - JOURNAL_DEDUPE_WINDOW,)
+            )
         return seen
 
     def finish_update(self, update_id: int) -> None:
+        """The update's handlers are done: keep only its id, to recognise it if Telegram sends it again."""
         with self.conn:
-            self.conn.execute("UPDATE update_journal SET done = 1 WHERE update_id = ?", (update_id,))
+            self.conn.execute("UPDATE update_journal SET done = 1, body = '' WHERE update_id = ?", (update_id,))
 
     def updates_to_replay(self) -> list[str]:
         """Bodies of updates fetched but never finished (a crash), oldest first; counts the replay."""
@@ -530,7 +537,8 @@ class Database:
         return [body for _, body, replays in rows if replays < MAX_REPLAYS]
 
     def prune_journal(self) -> int:
-        """Forget finished updates older than a day (Telegram keeps unconfirmed ones 24 hours)."""
+        """Forget finished updates older than a day (also those left behind when Telegram restarts its
+        update ids, which it does after a week without updates)."""
         with self.conn:
             cur = self.conn.execute(
                 "DELETE FROM update_journal WHERE done = 1 AND received_at < datetime('now', '-1 day')"

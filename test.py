@@ -264,6 +264,19 @@ def test_an_older_database_is_migrated_in_place_without_losing_data(tmp_path):
     migrated.close()
 
 
+def test_update_journal_remembers_only_what_it_must(db):
+    assert db.journal_updates([(1, '{"update_id": 1}'), (2, '{"update_id": 2}')]) == set()
+    assert db.journal_updates([(2, "{}"), (3, '{"update_id": 3}')]) == {2}  # sent again
+    db.finish_update(1)
+    assert db.conn.execute("SELECT body FROM update_journal WHERE update_id = 1").fetchone()[0] == ""
+    assert db.updates_to_replay() == ['{"update_id": 2}', '{"update_id": 3}']
+    assert db.updates_to_replay() == ['{"update_id": 2}', '{"update_id": 3}']
+    assert db.updates_to_replay() == []  # at most two replays
+    # A batch far ahead lets finished ids fall out of the dedupe window.
+    db.journal_updates([(5000, "{}")])
+    assert [r[0] for r in db.conn.execute("SELECT update_id FROM update_journal ORDER BY 1")] == [5000]
+
+
 def test_users_and_bans(db):
     assert db.create_user(1, "male", 30)
     assert not db.create_user(1, "female", 40)
