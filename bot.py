@@ -34,6 +34,7 @@ from telegram import (  # noqa: E402
     BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LabeledPrice,
@@ -405,6 +406,14 @@ class AnonymousChatBot:
             return False
         return True
 
+    @staticmethod
+    async def answer(query: CallbackQuery, text: str | None = None, show_alert: bool = False) -> None:
+        """Answer a button press; one too old to answer (say, replayed after a crash) is let go."""
+        try:
+            await query.answer(text, show_alert=show_alert)
+        except BadRequest as exc:
+            logger.info("Could not answer a button press: %s", exc.message)
+
     async def notify_admins(self, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
         """Send a text to every admin."""
         for admin_id in sorted(self.config.admin_ids):
@@ -494,7 +503,7 @@ class AnonymousChatBot:
         if (update.callback_query or message) and command not in BANNED_ALLOWED_COMMANDS and not support_request:
             if self.db.is_banned(user.id):
                 if update.callback_query:
-                    await update.callback_query.answer(texts.BANNED.format(reason=""), show_alert=True)
+                    await self.answer(update.callback_query, texts.BANNED.format(reason=""), show_alert=True)
                 else:
                     await self.notify(context, user.id, texts.BANNED.format(reason=""))
                 raise ApplicationHandlerStop
@@ -533,16 +542,16 @@ class AnonymousChatBot:
         query = update.callback_query
         missing = await self.channels_missing(context, query.from_user.id, fresh=True)
         if missing:
-            await query.answer(texts.STILL_NOT_JOINED.format(channels=", ".join(missing)), show_alert=True)
+            await self.answer(query, texts.STILL_NOT_JOINED.format(channels=", ".join(missing)), show_alert=True)
             return
-        await query.answer()
+        await self.answer(query)
         await query.edit_message_reply_markup(None)
         await self.continue_registration(query.from_user.id, context)
 
     async def gender_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stores the chosen gender and asks for the age."""
         query = update.callback_query
-        await query.answer()
+        await self.answer(query)
         if self.db.get_user(query.from_user.id):
             return
         gender = query.data.split(":", 1)[1]
@@ -794,12 +803,12 @@ class AnonymousChatBot:
         _, chat_id, rating_type = query.data.split(":")
         result = self.db.add_rating(query.from_user.id, int(chat_id), rating_type)
         if result.status == "invalid":
-            await query.answer(texts.RATING_INVALID)
+            await self.answer(query, texts.RATING_INVALID)
             return
         if result.status == "duplicate":
-            await query.answer(texts.RATING_DUPLICATE)
+            await self.answer(query, texts.RATING_DUPLICATE)
             return
-        await query.answer(texts.REPORT_THANKS if rating_type == "scam" else texts.RATING_THANKS)
+        await self.answer(query, texts.REPORT_THANKS if rating_type == "scam" else texts.RATING_THANKS)
         try:
             await query.edit_message_reply_markup(None)
         except BadRequest:
@@ -820,7 +829,7 @@ class AnonymousChatBot:
 
     async def stale_button_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answers a button whose data no handler knows (old or forged)."""
-        await update.callback_query.answer(texts.BUTTON_INVALID)
+        await self.answer(update.callback_query, texts.BUTTON_INVALID)
 
     # Profile and information
 
@@ -867,7 +876,7 @@ class AnonymousChatBot:
     async def buy_vip_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Sends the VIP invoice in Telegram Stars."""
         query = update.callback_query
-        await query.answer()
+        await self.answer(query)
         user_id = query.from_user.id
         if not self.db.get_user(user_id):
             await self.notify(context, user_id, texts.NOT_REGISTERED)

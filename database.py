@@ -8,6 +8,7 @@ Timestamps are UTC text 'YYYY-MM-DD HH:MM:SS' (SQLite's CURRENT_TIMESTAMP), so t
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -492,6 +493,10 @@ class Database:
         finally:
             destination.close()
             source.close()
+        with contextlib.closing(sqlite3.connect(fresh)) as conn, conn:
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'update_journal'").fetchone():
+                # Updates journaled in the backup were all handled after it was taken: never replay them.
+                conn.execute("DELETE FROM update_journal")
         for suffix in ("-wal", "-shm"):
             Path(f"{database_path}{suffix}").unlink(missing_ok=True)
         fresh.replace(target)
