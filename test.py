@@ -277,6 +277,18 @@ def test_update_journal_remembers_only_what_it_must(db):
     assert [r[0] for r in db.conn.execute("SELECT update_id FROM update_journal ORDER BY 1")] == [5000]
 
 
+def test_restore_never_replays_the_backups_journal(db, tmp_path):
+    db.create_user(1, "male", 30)
+    db.journal_updates([(7, '{"update_id": 7}')])  # in flight while the backup is taken
+    backup = db.backup(str(tmp_path / "backups"), keep=1)
+    target = tmp_path / "restored.db"
+    Database.restore(str(backup), str(target))
+    restored = Database(str(target))
+    assert restored.get_user(1) is not None
+    assert restored.updates_to_replay() == []
+    restored.close()
+
+
 def test_users_and_bans(db):
     assert db.create_user(1, "male", 30)
     assert not db.create_user(1, "female", 40)
