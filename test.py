@@ -560,6 +560,25 @@ async def test_the_rate_limiter_gives_up_after_max_retries():
         await limiter.process_request(always_flooded, (), {}, "sendMessage", {"chat_id": 5}, None)
 
 
+def test_log_file_rotates(tmp_path):
+    import logging
+    import logging.handlers
+
+    from bot import setup_logging
+
+    config = load_config({"BOT_TOKEN": TOKEN, "LOG_FILE": str(tmp_path / "bot.log")})
+    try:
+        setup_logging(config)
+        handlers = logging.getLogger().handlers
+        (rotating,) = [h for h in handlers if isinstance(h, logging.handlers.RotatingFileHandler)]
+        assert rotating.maxBytes == 10_000_000 and rotating.backupCount == 5
+        assert logging.getLogger("httpx").level == logging.WARNING  # request URLs carry the token
+    finally:
+        for handler in logging.getLogger().handlers:
+            handler.close()
+        logging.getLogger().handlers.clear()
+
+
 def test_command_of():
     class Msg:
         def __init__(self, text: str | None) -> None:
