@@ -647,10 +647,11 @@ class AnonymousChatBot:
     async def private_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Routes a non-command message: payment support, relay, registration or a hint."""
         user_id = update.effective_user.id
+        pairing = self.active_chats.get(user_id)
         if context.user_data.pop("awaiting_support", False):
             await self.forward_to_support(update, context)
-        elif user_id in self.active_chats:
-            await self.relay_message(update, context)
+        elif pairing is not None:
+            await self.relay_message(update, context, pairing)
         elif "gender" in context.user_data and not self.db.get_user(user_id):
             await self.age_message(update, context)
         elif user_id in self.search_queue:
@@ -660,7 +661,7 @@ class AnonymousChatBot:
         else:
             await self.notify(context, user_id, texts.NOT_IN_CHAT_HINT)
 
-    async def relay_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def relay_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE, pairing: Pairing) -> None:
         """Copies a message to the partner (as a reply where it answers one), unless it is refused."""
         message = update.message
         user_id = update.effective_user.id
@@ -677,10 +678,6 @@ class AnonymousChatBot:
             return
         if reason:
             await self.notify(context, user_id, reason)
-            return
-        pairing = self.active_chats.get(user_id)
-        if pairing is None:  # the chat ended while this update waited
-            await self.notify(context, user_id, texts.NOT_IN_CHAT_HINT)
             return
         reply_to = None
         if message.reply_to_message:
@@ -1026,6 +1023,14 @@ class AnonymousChatBot:
             if update.effective_chat.type == "private":
                 await self.notify(context, update.effective_user.id, texts.ERROR)
 
+    def forget_old_channel_checks(self) -> int:
+        """Drop channel confirmations past their cache time (they would be checked again anyway)."""
+        cutoff = time.monotonic() - self.config.channel_check_cache_seconds
+        stale = [user_id for user_id, confirmed in self._channels_confirmed.items() if confirmed < cutoff]
+        for user_id in stale:
+            del self._channels_confirmed[user_id]
+        return len(stale)
+
     def journal_updates(self, updates: list[dict[str, Any]]) -> None:
         """Journal a fetched batch; updates Telegram delivered again are not handled twice."""
         seen = self.db.journal_updates([(u["update_id"], json.dumps(u)) for u in updates])
@@ -1042,12 +1047,15 @@ class AnonymousChatBot:
             logger.warning("Replaying %s updates left unhandled by a crash", len(bodies))
 
     async def housekeeping_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Expires ended VIPs, forgets idle rate-limit entries and old journaled updates."""
+        """Expires ended VIPs; forgets idle rate-limit entries, stale channel checks and old journaled updates."""
         expired = self.db.expire_vips()
-        dropped = self.action_limiter.cleanup() + self.message_limiter.cleanup()
+        dropped = self.action_limiter.cleanup() + self.message_limiter.cleanup() + self.forget_old_channel_checks()
         pruned = self.db.prune_journal()
         logger.debug(
-            "Housekeeping: %s VIPs expired, %s rate-limit entries and %s journaled updates dropped", expired, dropped, pruned
+            "Housekeeping: %s VIPs expired, %s rate-limit and channel-check entries and %s journaled updates dropped",
+            expired,
+            dropped,
+            pruned,
         )
 
     async def post_init(self, application: Application) -> None:

@@ -12,6 +12,7 @@ import json
 import os
 import sqlite3
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -577,6 +578,14 @@ def test_log_file_rotates(tmp_path):
         for handler in logging.getLogger().handlers:
             handler.close()
         logging.getLogger().handlers.clear()
+
+
+async def test_housekeeping_forgets_stale_channel_checks(harness):
+    chatbot, _, _ = harness
+    now = time.monotonic()
+    chatbot._channels_confirmed.update({1: now, 2: now - chatbot.config.channel_check_cache_seconds - 1})
+    assert chatbot.forget_old_channel_checks() == 1
+    assert list(chatbot._channels_confirmed) == [1]
 
 
 def test_command_of():
