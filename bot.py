@@ -42,7 +42,7 @@ from telegram import (  # noqa: E402
     ReplyParameters,
     Update,
 )
-from telegram.constants import ChatMemberStatus  # noqa: E402
+from telegram.constants import ChatMemberStatus, ChatType  # noqa: E402
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError  # noqa: E402
 from telegram.request import BaseRequest, HTTPXRequest, RequestData  # noqa: E402
 from telegram.ext import (  # noqa: E402
@@ -788,7 +788,9 @@ class AnonymousChatBot:
     async def my_chat_member_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Ends the chat and leaves the queue for a user who blocked the bot."""
         change = update.my_chat_member
-        if change.new_chat_member.status == ChatMemberStatus.BANNED:
+        # Only a change in the user's own private chat means they blocked the bot; being removed from
+        # a group or channel they run says nothing about their anonymous chat.
+        if change.chat.type == ChatType.PRIVATE and change.new_chat_member.status == ChatMemberStatus.BANNED:
             logger.info("User %s blocked the bot", change.from_user.id)
             await self.partner_gone(context, change.from_user.id)
 

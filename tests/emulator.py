@@ -844,6 +844,22 @@ class Person:
                 }
             )
 
+    def remove_bot_from(self, chat_type: str, title: str = "Some group") -> None:
+        """Remove the bot from a group or channel this person runs (a my_chat_member about that chat)."""
+        chat_id = -1001000000000 - self.id
+        chat = {"id": chat_id, "type": chat_type, "title": title}
+        self.emu.push_update(
+            {
+                "my_chat_member": {
+                    "chat": chat,
+                    "from": self.user,
+                    "date": int(time.time()),
+                    "old_chat_member": {"status": "member", "user": BOT_USER},
+                    "new_chat_member": {"status": "kicked", "user": BOT_USER, "until_date": 0},
+                }
+            }
+        )
+
     def join(self, channel: str) -> None:
         with self.emu.cond:
             self.emu.channels.setdefault(channel, set()).add(self.id)

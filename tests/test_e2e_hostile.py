@@ -1,0 +1,16 @@
+"""End to end: what an attacker or a clumsy user tries (defects found by hostile input, issue 7)."""
+
+from __future__ import annotations
+
+from conftest import pair, register
+
+
+def test_bot_removed_from_a_group_or_channel_does_not_end_the_private_chat(bot, emulator):
+    alice = register(emulator.person("Alice"))
+    bob = register(emulator.person("Bob"))
+    pair(alice, bob)
+    alice.remove_bot_from("channel", "Alice's channel")
+    alice.remove_bot_from("supergroup", "Alice's group")
+    bob.assert_nothing_new(0.8)
+    hello = alice.send("still here")
+    bob.wait_for_copy(hello)
