@@ -1135,10 +1135,11 @@ class AnonymousChatBot:
             application.add_handler(CommandHandler("stats", self.stats_command, filters=new & admins))
             application.add_handler(CommandHandler("backup", self.backup_command, filters=new & admins))
 
-        application.add_handler(CallbackQueryHandler(self.gender_callback, pattern=r"^gender:(male|female)$"))
-        application.add_handler(CallbackQueryHandler(self.joined_callback, pattern=r"^joined$"))
-        application.add_handler(CallbackQueryHandler(self.rating_callback, pattern=r"^rate:\d{1,18}:(good|bad|scam)$"))
-        application.add_handler(CallbackQueryHandler(self.buy_vip_callback, pattern=r"^buy_vip$"))
+        # \A...\Z, not ^...$: "$" also matches before a final newline, which forged data may carry.
+        application.add_handler(CallbackQueryHandler(self.gender_callback, pattern=r"\Agender:(male|female)\Z"))
+        application.add_handler(CallbackQueryHandler(self.joined_callback, pattern=r"\Ajoined\Z"))
+        application.add_handler(CallbackQueryHandler(self.rating_callback, pattern=r"\Arate:\d{1,18}:(good|bad|scam)\Z"))
+        application.add_handler(CallbackQueryHandler(self.buy_vip_callback, pattern=r"\Abuy_vip\Z"))
         application.add_handler(CallbackQueryHandler(self.stale_button_callback))
 
         application.add_handler(PreCheckoutQueryHandler(self.precheckout_callback))

@@ -14,3 +14,16 @@ def test_bot_removed_from_a_group_or_channel_does_not_end_the_private_chat(bot, 
     bob.assert_nothing_new(0.8)
     hello = alice.send("still here")
     bob.wait_for_copy(hello)
+
+
+def test_callback_data_with_a_trailing_newline_is_not_accepted(bot, emulator):
+    carol = emulator.person("Carol")
+    carol.send("/start")
+    question = carol.wait_for("gender")
+    answer = carol.press_data(question, "gender:female\n")
+    assert answer.get("text") == "This button is no longer valid."
+    carol.press("👩 Female")
+    carol.wait_for("How old are you?")
+    carol.send("30")
+    carol.wait_for("all set")
+    assert not any("went wrong" in text for text in carol.unread_texts())
