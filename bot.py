@@ -64,7 +64,7 @@ from telegram.ext import (  # noqa: E402
 import texts  # noqa: E402
 from config import MESSAGE_TYPES, Config, ConfigError, load_config  # noqa: E402
 from database import SCHEMA_VERSION, Database  # noqa: E402
-from utils import MessageFilter, RateLimiter, TextFormatter, ValidationHelper, render_activity_chart  # noqa: E402
+from utils import MessageFilter, RateLimiter, TextFormatter, ValidationHelper, Verdict, render_activity_chart  # noqa: E402
 
 __version__ = "1.0.0"
 
@@ -507,13 +507,16 @@ class AnonymousChatBot:
                 else:
                     await self.notify(context, user.id, texts.BANNED.format(reason=""))
                 raise ApplicationHandlerStop
-        if command in RATE_LIMITED_COMMANDS and not self.action_limiter.is_allowed(user.id):
-            await self.notify(context, user.id, texts.SLOW_DOWN)
-            raise ApplicationHandlerStop
-        if ((message and command is None) or update.edited_message) and user.id in self.active_chats:
-            if not self.message_limiter.is_allowed(user.id):
+        limiter = None
+        if command in RATE_LIMITED_COMMANDS:
+            limiter = self.action_limiter
+        elif ((message and command is None) or update.edited_message) and user.id in self.active_chats:
+            limiter = self.message_limiter
+        verdict = limiter.check(user.id) if limiter is not None else Verdict.ALLOW
+        if verdict is not Verdict.ALLOW:
+            if verdict is Verdict.WARN:
                 await self.notify(context, user.id, texts.SLOW_DOWN)
-                raise ApplicationHandlerStop
+            raise ApplicationHandlerStop
         if command in CHANNEL_GATED_COMMANDS or command == "start":
             missing = await self.channels_missing(context, user.id, fresh=command == "start")
             if missing:

@@ -29,7 +29,7 @@ from telegram.error import RetryAfter
 from bot import AnonymousChatBot, PerChatRateLimiter, PerUserUpdateProcessor, command_of
 from config import DEFAULT_BAD_WORDS, ConfigError, load_config
 from database import SCHEMA_VERSION, Database
-from utils import MessageFilter, RateLimiter, TextFormatter, ValidationHelper
+from utils import MessageFilter, RateLimiter, TextFormatter, ValidationHelper, Verdict
 
 TOKEN = "123456:TEST-token"
 
@@ -167,12 +167,13 @@ def test_bad_words_are_whole_words_in_any_case():
 def test_rate_limiter_slides_its_window():
     now = [0.0]
     limiter = RateLimiter(3, 60, clock=lambda: now[0])
-    assert [limiter.is_allowed(1) for _ in range(4)] == [True, True, True, False]
-    assert limiter.is_allowed(2)  # per user
+    allow, warn, drop = Verdict.ALLOW, Verdict.WARN, Verdict.DROP
+    assert [limiter.check(1) for _ in range(5)] == [allow, allow, allow, warn, drop]
+    assert limiter.check(2) is allow  # per user
     now[0] = 59.9
-    assert not limiter.is_allowed(1)
+    assert limiter.check(1) is drop  # still refused, and already told
     now[0] = 60.0
-    assert limiter.is_allowed(1)  # the first action left the window
+    assert [limiter.check(1) for _ in range(4)] == [allow, allow, allow, warn]  # the window opened: told again, once
     now[0] = 500
     assert limiter.cleanup() == 2 and len(limiter) == 0
 

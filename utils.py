@@ -7,6 +7,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from enum import Enum
 from typing import Any
 
 import texts
@@ -64,6 +65,14 @@ class MessageFilter:
         return None
 
 
+class Verdict(Enum):
+    """What a rate limiter says about one more action."""
+
+    ALLOW = "allow"
+    WARN = "warn"  # the first refusal since the user was last allowed: tell them once
+    DROP = "drop"  # refused again: drop silently, or a flood would be answered with a flood
+
+
 class RateLimiter:
     """Sliding-window limiter: at most `max_requests` actions per `time_window` seconds per key."""
 
@@ -74,17 +83,22 @@ class RateLimiter:
         self.time_window = time_window
         self._clock = clock
         self._hits: dict[int, deque[float]] = {}
+        self._warned: set[int] = set()
 
-    def is_allowed(self, key: int) -> bool:
-        """Record an action for `key` and say whether it is within the limit."""
+    def check(self, key: int) -> Verdict:
+        """Record an action for `key` if it is within the limit; refusals are WARN once, then DROP."""
         now = self._clock()
         hits = self._hits.setdefault(key, deque())
         while hits and hits[0] <= now - self.time_window:
             hits.popleft()
         if len(hits) >= self.max_requests:
-            return False
+            if key in self._warned:
+                return Verdict.DROP
+            self._warned.add(key)
+            return Verdict.WARN
+        self._warned.discard(key)
         hits.append(now)
-        return True
+        return Verdict.ALLOW
 
     def cleanup(self) -> int:
         """Forget keys with no action inside the window; returns how many were dropped."""
@@ -92,6 +106,7 @@ class RateLimiter:
         stale = [key for key, hits in self._hits.items() if not hits or hits[-1] <= cutoff]
         for key in stale:
             del self._hits[key]
+            self._warned.discard(key)
         return len(stale)
 
     def __len__(self) -> int:

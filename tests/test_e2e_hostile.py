@@ -27,3 +27,18 @@ def test_callback_data_with_a_trailing_newline_is_not_accepted(bot, emulator):
     carol.send("30")
     carol.wait_for("all set")
     assert not any("went wrong" in text for text in carol.unread_texts())
+
+
+def test_a_flood_is_told_once_per_window_not_once_per_message(start_bot, emulator):
+    start_bot(MESSAGE_RATE_LIMIT="5", MESSAGE_RATE_WINDOW="60")
+    alice = register(emulator.person("Alice"))
+    bob = register(emulator.person("Bob"))
+    pair(alice, bob)
+    alice.read_all()
+    emulator.push_messages([(alice, f"spam {i}") for i in range(60)])
+    alice.wait_for("Slow down")
+    emulator.wait_until(lambda: len(emulator.calls_of("copyMessage")) >= 5, what="the allowed messages to be relayed")
+    alice.assert_nothing_new(1.5)
+    assert len(emulator.calls_of("copyMessage")) == 5
+    slow_downs = [m for m in alice.bot_messages() if "Slow down" in (m.get("text") or "")]
+    assert len(slow_downs) == 1
