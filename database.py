@@ -16,103 +16,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from migrations import MIGRATIONS
+
 RATING_TYPES = ("good", "bad", "scam")
 
-MIGRATIONS: tuple[str, ...] = (
-    # 0 -> 1: the seed's schema, plus ban reason, VIP end date, chat ids on ratings,
-    # payments, and the search queue.
-    """
-    CREATE TABLE users (
-        user_id INTEGER PRIMARY KEY,
-        gender TEXT NOT NULL CHECK (gender IN ('male', 'female')),
-        age INTEGER NOT NULL CHECK (age BETWEEN 18 AND 100),
-        is_vip BOOLEAN NOT NULL DEFAULT 0,
-        is_banned BOOLEAN NOT NULL DEFAULT 0,
-        subscribed BOOLEAN NOT NULL DEFAULT 0,
-        created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
-        vip_until TIMESTAMP,
-        ban_reason TEXT,
-        banned_at TIMESTAMP
-    );
-    CREATE TABLE chat_history (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        user1_id INTEGER NOT NULL,
-        user2_id INTEGER NOT NULL,
-        started_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
-        ended_at TIMESTAMP,
-        FOREIGN KEY (user1_id) REFERENCES users(user_id),
-        FOREIGN KEY (user2_id) REFERENCES users(user_id),
-        CHECK (user1_id <> user2_id)
-    );
-    CREATE TABLE ratings (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        rater_id INTEGER NOT NULL,
-        target_id INTEGER NOT NULL,
-        rating_type TEXT NOT NULL CHECK (rating_type IN ('good', 'bad', 'scam')),
-        created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
-        chat_id INTEGER NOT NULL,
-        FOREIGN KEY (rater_id) REFERENCES users(user_id),
-        FOREIGN KEY (target_id) REFERENCES users(user_id),
-        FOREIGN KEY (chat_id) REFERENCES chat_history(id),
-        UNIQUE (rater_id, chat_id)
-    );
-    CREATE TABLE payments (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        telegram_payment_charge_id TEXT NOT NULL UNIQUE,
-        user_id INTEGER NOT NULL,
-        amount INTEGER NOT NULL,
-        currency TEXT NOT NULL,
-        payload TEXT NOT NULL,
-        vip_until TIMESTAMP NOT NULL,
-        created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
-        FOREIGN KEY (user_id) REFERENCES users(user_id)
-    );
-    CREATE TABLE search_queue (
-        user_id INTEGER PRIMARY KEY,
-        joined_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
-        FOREIGN KEY (user_id) REFERENCES users(user_id)
-    );
-    CREATE INDEX idx_ratings_target ON ratings(target_id);
-    CREATE INDEX idx_ratings_type ON ratings(rating_type);
-    CREATE INDEX idx_ratings_target_type ON ratings(target_id, rating_type, rater_id);
-    CREATE INDEX idx_ratings_created ON ratings(created_at);
-    CREATE INDEX idx_users_vip ON users(is_vip);
-    CREATE INDEX idx_users_banned ON users(is_banned);
-    CREATE INDEX idx_users_created ON users(created_at);
-    CREATE INDEX idx_chat_history_user1 ON chat_history(user1_id);
-    CREATE INDEX idx_chat_history_user2 ON chat_history(user2_id);
-    CREATE INDEX idx_chat_history_started ON chat_history(started_at);
-    CREATE INDEX idx_chat_history_open ON chat_history(id) WHERE ended_at IS NULL;
-    CREATE INDEX idx_payments_user ON payments(user_id);
-    CREATE INDEX idx_payments_created ON payments(created_at);
-    """,
-    # 1 -> 2: which copy stands for which message, in both directions, for replies and edits.
-    # Rows live only while their chat is open (end_chat deletes them).
-    """
-    CREATE TABLE message_map (
-        user_id INTEGER NOT NULL,
-        message_id INTEGER NOT NULL,
-        peer_id INTEGER NOT NULL,
-        peer_message_id INTEGER NOT NULL,
-        chat_id INTEGER NOT NULL,
-        PRIMARY KEY (user_id, message_id),
-        FOREIGN KEY (chat_id) REFERENCES chat_history(id)
-    ) WITHOUT ROWID;
-    CREATE INDEX idx_message_map_chat ON message_map(chat_id);
-    """,
-    # 2 -> 3: every update fetched from Telegram until its handlers finish, so a crash loses none.
-    """
-    CREATE TABLE update_journal (
-        update_id INTEGER PRIMARY KEY,
-        body TEXT NOT NULL,
-        done BOOLEAN NOT NULL DEFAULT 0,
-        replays INTEGER NOT NULL DEFAULT 0,
-        received_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
-    );
-    CREATE INDEX idx_update_journal_pending ON update_journal(update_id) WHERE done = 0;
-    CREATE INDEX idx_update_journal_received ON update_journal(received_at);
-    """,
-)
 # A journaled update is replayed after a crash at most this many times (a poison update must not
 # crash the bot forever).
 MAX_REPLAYS = 2
@@ -178,18 +85,15 @@ class Database:
             # executescript commits first; BEGIN makes each migration all-or-nothing.
             conn.executescript(f"BEGIN; {MIGRATIONS[target - 1]}; PRAGMA user_version = {target}; COMMIT;")
 
-    @property
-    def schema_version(self) -> int:
-        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
-
     # Users
 
     def create_user(self, user_id: int, gender: str, age: int) -> bool:
-        """Register a user; False if they already exist."""
+        """Register a user and end their registration flow; False if they already exist."""
         with self.conn:
             cur = self.conn.execute(
                 "INSERT INTO users (user_id, gender, age) VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING", (user_id, gender, age)
             )
+            self.conn.execute("DELETE FROM conversations WHERE user_id = ? AND flow = 'registration'", (user_id,))
         return cur.rowcount == 1
 
     def get_user(self, user_id: int) -> dict[str, Any] | None:
@@ -200,10 +104,6 @@ class Database:
     def is_banned(self, user_id: int) -> bool:
         row = self.conn.execute("SELECT is_banned FROM users WHERE user_id = ?", (user_id,)).fetchone()
         return bool(row and row[0])
-
-    def set_subscribed(self, user_id: int, subscribed: bool) -> None:
-        with self.conn:
-            self.conn.execute("UPDATE users SET subscribed = ? WHERE user_id = ?", (int(subscribed), user_id))
 
     def ban_user(self, user_id: int, reason: str | None = None) -> bool:
         """Ban a user and take them out of the queue; False if no such user."""
@@ -232,11 +132,6 @@ class Database:
             (user_id,),
         ).fetchone()
         return row[0] if row else None
-
-    def set_vip_status(self, user_id: int, days: int) -> str | None:
-        """Grant VIP for `days` (extending an active VIP), or revoke it with days=0; returns the end."""
-        with self.conn:
-            return self._extend_vip(user_id, days)
 
     def _extend_vip(self, user_id: int, days: int) -> str | None:
         if days <= 0:
@@ -276,10 +171,6 @@ class Database:
             )
         return True, until
 
-    def payments_of(self, user_id: int) -> list[dict[str, Any]]:
-        rows = self.conn.execute("SELECT * FROM payments WHERE user_id = ? ORDER BY id", (user_id,)).fetchall()
-        return [dict(r) for r in rows]
-
     # Chats and the queue
 
     def start_chat(self, user1_id: int, user2_id: int) -> int:
@@ -313,10 +204,6 @@ class Database:
             "SELECT peer_message_id FROM message_map WHERE user_id = ? AND message_id = ?", (user_id, message_id)
         ).fetchone()
         return row[0] if row else None
-
-    def get_chat(self, chat_id: int) -> dict[str, Any] | None:
-        row = self.conn.execute("SELECT * FROM chat_history WHERE id = ?", (chat_id,)).fetchone()
-        return dict(row) if row else None
 
     def open_chats(self) -> list[tuple[int, int, int]]:
         """(chat id, user1, user2) of every chat not ended: the durable copy of active_chats."""
@@ -401,7 +288,7 @@ class Database:
         return {key: int(value) for key, value in zip(keys, row, strict=True)}
 
     def daily_activity(self, days: int = 30) -> tuple[list[str], dict[str, list[int]]]:
-        """The last `days` UTC dates and, per date, new users, chats started, reports and VIP purchases."""
+        """The last `days` UTC dates and, per date, new_users, chats_started, reports and vip_purchases."""
         since = f"-{int(days) - 1} days"
         dates = [
             r[0]
@@ -412,18 +299,42 @@ class Database:
             )
         ]
         queries = {
-            "new users": "SELECT date(created_at), COUNT(*) FROM users WHERE created_at >= date('now', ?) GROUP BY 1",
-            "chats started": "SELECT date(started_at), COUNT(*) FROM chat_history"
+            "new_users": "SELECT date(created_at), COUNT(*) FROM users WHERE created_at >= date('now', ?) GROUP BY 1",
+            "chats_started": "SELECT date(started_at), COUNT(*) FROM chat_history"
             " WHERE started_at >= date('now', ?) GROUP BY 1",
             "reports": "SELECT date(created_at), COUNT(*) FROM ratings"
             " WHERE rating_type = 'scam' AND created_at >= date('now', ?) GROUP BY 1",
-            "VIP purchases": "SELECT date(created_at), COUNT(*) FROM payments WHERE created_at >= date('now', ?) GROUP BY 1",
+            "vip_purchases": "SELECT date(created_at), COUNT(*) FROM payments WHERE created_at >= date('now', ?) GROUP BY 1",
         }
         series = {}
         for name, sql in queries.items():
             counts = dict(self.conn.execute(sql, (since,)).fetchall())
             series[name] = [int(counts.get(day, 0)) for day in dates]
         return dates, series
+
+    # Conversations (flows.py declares the flows and their steps)
+
+    def conversation_step(self, user_id: int, flow: str) -> tuple[str, str] | None:
+        """(step, data) of the user in this flow, or None if they are not in it."""
+        row = self.conn.execute(
+            "SELECT step, data FROM conversations WHERE user_id = ? AND flow = ?", (user_id, flow)
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def set_conversation_step(self, user_id: int, flow: str, step: str, data: str = "") -> None:
+        with self.conn:
+            self.conn.execute(
+                "INSERT INTO conversations (user_id, flow, step, data) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (user_id, flow) DO UPDATE SET step = excluded.step, data = excluded.data,"
+                " updated_at = CURRENT_TIMESTAMP",
+                (user_id, flow, step, data),
+            )
+
+    def end_conversation(self, user_id: int, flow: str) -> bool:
+        """Take the user out of the flow; True if they were in it."""
+        with self.conn:
+            cur = self.conn.execute("DELETE FROM conversations WHERE user_id = ? AND flow = ?", (user_id, flow))
+        return cur.rowcount == 1
 
     # Backups
 

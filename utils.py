@@ -8,9 +8,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
-from typing import Any
 
-import texts
+from texts import t
 
 # Entity types that carry a link or reveal who someone is.
 LINK_ENTITY_TYPES = frozenset({"url", "text_link", "mention", "text_mention", "email"})
@@ -57,11 +56,11 @@ class MessageFilter:
         return bool(text and self._bad_words and self._bad_words.search(text))
 
     def check(self, text: str | None, entity_types: Sequence[str] = ()) -> str | None:
-        """The reason to block the text (a user-facing message), or None if it may pass."""
+        """The text key of the reason to block the text, or None if it may pass."""
         if self.contains_link(text, entity_types):
-            return texts.LINK_BLOCKED
+            return "link_blocked"
         if self.contains_bad_word(text):
-            return texts.BAD_WORD_BLOCKED
+            return "bad_word_blocked"
         return None
 
 
@@ -114,35 +113,34 @@ class RateLimiter:
 
 
 class TextFormatter:
-    """Builds the longer user-facing texts from data."""
+    """Turns stored values into what people read."""
 
-    @staticmethod
-    def gender(value: str) -> str:
+    # A stored gender -> the text key of its name.
+    GENDER_KEYS = {"male": "gender_male", "female": "gender_female"}
+
+    @classmethod
+    def gender(cls, value: str, lang: str) -> str:
         """The display name of a stored gender."""
-        return texts.GENDER_LABELS.get(value, value)
+        key = cls.GENDER_KEYS.get(value)
+        return t(key, lang) if key else value
 
     @staticmethod
     def timestamp(value: str) -> str:
         """A stored 'YYYY-MM-DD HH:MM:SS' UTC timestamp, to the minute."""
         return value[:16]
 
-    @classmethod
-    def profile(cls, user: dict[str, Any], vip_until: str | None, chats: int, good: int, bad: int) -> str:
-        """The /profile text."""
-        vip = texts.PROFILE_VIP_UNTIL.format(until=cls.timestamp(vip_until)) if vip_until else texts.PROFILE_NO_VIP
-        return texts.PROFILE.format(
-            gender=cls.gender(user["gender"]), age=user["age"], vip=vip, chats=chats, good=good, bad=bad
-        )
-
     @staticmethod
     def channel_list(channels: Iterable[str]) -> str:
         """One channel a line, each as a t.me link the user can open."""
         return "\n".join(f"• {c} (https://t.me/{c.lstrip('@')})" for c in channels)
 
-    @staticmethod
-    def stats(figures: dict[str, int]) -> str:
-        """The /stats text."""
-        return texts.STATS.format(**figures)
+
+class AgeProblem(Enum):
+    """Why a typed age is refused."""
+
+    NOT_NUMBER = "not_number"
+    TOO_YOUNG = "too_young"
+    TOO_OLD = "too_old"
 
 
 class ValidationHelper:
@@ -152,18 +150,18 @@ class ValidationHelper:
     MAX_AGE = 100
 
     @classmethod
-    def parse_age(cls, text: str | None) -> tuple[int | None, str | None]:
-        """(age, None) for a valid age, else (None, the reason to show the user)."""
+    def parse_age(cls, text: str | None) -> int | AgeProblem:
+        """The age, or why it is refused."""
         raw = (text or "").strip()
         if not raw or not raw.isascii() or not raw.isdecimal():
-            return None, texts.AGE_NOT_NUMBER
+            return AgeProblem.NOT_NUMBER
         # Check the length before int() so a huge number is never converted.
         age = int(raw) if len(raw) <= 3 else cls.MAX_AGE + 1
         if age < cls.MIN_AGE:
-            return None, texts.AGE_TOO_YOUNG.format(min_age=cls.MIN_AGE)
+            return AgeProblem.TOO_YOUNG
         if age > cls.MAX_AGE:
-            return None, texts.AGE_TOO_OLD.format(max_age=cls.MAX_AGE)
-        return age, None
+            return AgeProblem.TOO_OLD
+        return age
 
     @staticmethod
     def parse_user_id(text: str | None) -> int | None:
@@ -175,8 +173,8 @@ class ValidationHelper:
         return value if value > 0 else None
 
 
-def render_activity_chart(dates: Sequence[str], series: dict[str, Sequence[int]], title: str) -> bytes:
-    """A PNG line chart of daily counts, one line per series (matplotlib, imported on first use)."""
+def render_activity_chart(dates: Sequence[str], series: dict[str, Sequence[int]], title: str, ylabel: str) -> bytes:
+    """A PNG line chart of daily counts, one line per series named by its key (matplotlib, imported on first use)."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display on a server
@@ -188,7 +186,7 @@ def render_activity_chart(dates: Sequence[str], series: dict[str, Sequence[int]]
     for name, counts in series.items():
         axes.plot(days, counts, marker="o", markersize=3, linewidth=1.5, label=name)
     axes.set_title(title)
-    axes.set_ylabel("per day (UTC)")
+    axes.set_ylabel(ylabel)
     axes.set_ylim(bottom=0)
     axes.yaxis.get_major_locator().set_params(integer=True)
     axes.set_xticks(range(0, len(days), max(1, len(days) // 10)))

@@ -1,0 +1,1 @@
+"""Feature handlers, a module per feature; `bot.AnonymousChatBot.register_handlers` wires them up."""

@@ -1,0 +1,77 @@
+"""Admin tools: /stats with its 30-day chart, and backups (/backup and the daily job)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from pathlib import Path
+
+from telegram import Update
+
+from sending import send_photo
+from services import Context, Services, user_of
+from utils import render_activity_chart
+
+logger = logging.getLogger(__name__)
+
+# Series of Database.daily_activity -> the text key of its line in the chart.
+CHART_LINES = {
+    "new_users": "chart_new_users",
+    "chats_started": "chart_chats_started",
+    "reports": "chart_reports",
+    "vip_purchases": "chart_vip_purchases",
+}
+
+
+async def stats_command(update: Update, context: Context) -> None:
+    """Admin: users, bans, VIPs, live chats and today's activity, then a 30-day chart."""
+    s = context.services
+    admin_id = user_of(update).id
+    f = s.db.stats()
+    await context.say(
+        admin_id,
+        "stats",
+        users=f["users"],
+        banned=f["banned"],
+        vip=f["vip"],
+        active_chats=s.state.chat_count,
+        searching=len(s.state.search_queue),
+        chats_today=f["chats_today"],
+        reports_today=f["reports_today"],
+    )
+    dates, series = s.db.daily_activity(30)
+    lines = {context.text_for(admin_id, CHART_LINES[name]): counts for name, counts in series.items()}
+    title = context.text_for(admin_id, "stats_chart_title")
+    ylabel = context.text_for(admin_id, "stats_chart_ylabel")
+    # Rendering takes a few hundred milliseconds: keep it off the event loop.
+    png = await asyncio.to_thread(render_activity_chart, dates, lines, title, ylabel)
+    await send_photo(context.bot, admin_id, png, context.text_for(admin_id, "stats_chart_caption"))
+
+
+async def backup_command(update: Update, context: Context) -> None:
+    """Admin: back up the database now."""
+    s = context.services
+    admin_id = user_of(update).id
+    try:
+        path = await run_backup(s)
+    except (OSError, sqlite3.Error) as exc:
+        await context.say(admin_id, "backup_failed", error=exc)
+        return
+    size = max(1, path.stat().st_size // 1024)
+    await context.say(admin_id, "backup_done", name=path.name, size=size, keep=s.config.backup_keep)
+
+
+async def run_backup(services: Services) -> Path:
+    """One online backup into BACKUP_DIR, in a worker thread (its own SQLite connection)."""
+    path = await asyncio.to_thread(services.db.backup, services.config.backup_dir, services.config.backup_keep)
+    logger.info("Database backed up to %s", path)
+    return path
+
+
+async def backup_job(context: Context) -> None:
+    """The daily backup."""
+    try:
+        await run_backup(context.services)
+    except (OSError, sqlite3.Error) as exc:
+        logger.error("Daily backup into %s failed: %s", context.services.config.backup_dir, exc)

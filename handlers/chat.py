@@ -1,0 +1,115 @@
+"""The chat's life: /search, /next and /stop, telling both sides, and ending a chat with a rating."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+import callbacks
+from sending import send_text
+from services import Context, user_of
+from state import Pairing
+from utils import TextFormatter
+
+logger = logging.getLogger(__name__)
+
+
+def rating_keyboard(context: Context, user_id: int, chat_id: int) -> InlineKeyboardMarkup:
+    """The 👍 👎 ⛔ buttons for one finished chat (handlers/ratings.py answers them)."""
+    buttons = [
+        InlineKeyboardButton(context.text_for(user_id, key), callback_data=callbacks.RATE.build(chat_id, rating))
+        for key, rating in (("btn_good", "good"), ("btn_bad", "bad"), ("btn_scam", "scam"))
+    ]
+    return InlineKeyboardMarkup([buttons])
+
+
+async def search_command(update: Update, context: Context) -> None:
+    """Pairs the user with a waiting searcher or puts them in the queue."""
+    s = context.services
+    user_id = user_of(update).id
+    if not s.db.get_user(user_id):
+        await context.say(user_id, "not_registered")
+    elif user_id in s.state.active_chats:
+        await context.say(user_id, "already_in_chat")
+    elif user_id in s.state.search_queue:
+        await context.say(user_id, "already_searching")
+    else:
+        await search(context, user_id)
+
+
+async def next_command(update: Update, context: Context) -> None:
+    """Ends the current chat, if any, and searches again."""
+    s = context.services
+    user_id = user_of(update).id
+    if not s.db.get_user(user_id):
+        await context.say(user_id, "not_registered")
+        return
+    if user_id in s.state.search_queue:
+        await context.say(user_id, "already_searching")
+        return
+    await finish_chat(context, user_id, "you_ended_chat", "partner_ended_chat")
+    await search(context, user_id)
+
+
+async def stop_command(update: Update, context: Context) -> None:
+    """Ends the chat for both users, or leaves the queue."""
+    s = context.services
+    user_id = user_of(update).id
+    if user_id in s.state.active_chats:
+        await finish_chat(context, user_id, "you_ended_chat", "partner_ended_chat")
+    elif s.state.leave_queue(user_id):
+        await context.say(user_id, "search_stopped")
+    else:
+        await context.say(user_id, "nothing_to_stop")
+
+
+async def search(context: Context, user_id: int) -> None:
+    """Pair or queue the user, then tell whoever needs to know."""
+    state = context.services.state
+    while True:
+        pairing = state.pair_or_enqueue(user_id)
+        if pairing is None:
+            await context.say(user_id, "searching")
+            return
+        # The waiting partner is told first: if they blocked the bot meanwhile, the chat is
+        # dropped before this user ever hears of it, and the search goes on.
+        if await announce_partner(context, pairing.partner_id, user_id):
+            break
+        logger.info("Queued user %s is gone; searching again for %s", pairing.partner_id, user_id)
+        state.unpair(user_id)
+    await announce_partner(context, user_id, pairing.partner_id)
+    logger.info("Chat %s started", pairing.chat_id)
+
+
+async def announce_partner(context: Context, user_id: int, partner_id: int) -> bool:
+    """Tell the user a partner was found (with their gender and age for a VIP); False if the user is gone."""
+    s = context.services
+    text = context.text_for(user_id, "partner_found")
+    if s.db.vip_until(user_id):
+        partner = s.db.get_user(partner_id)
+        if partner:
+            gender = TextFormatter.gender(partner["gender"], s.lang(user_id))
+            text += "\n\n" + context.text_for(user_id, "partner_info_vip", gender=gender, age=partner["age"])
+    else:
+        text += "\n\n" + context.text_for(user_id, "vip_hint")
+    return await send_text(context.bot, user_id, text)
+
+
+async def finish_chat(context: Context, user_id: int, user_key: str | None, partner_key: str | None) -> Pairing | None:
+    """End the user's chat and offer both sides a rating; a None text key skips that side."""
+    pairing = context.services.state.unpair(user_id)
+    if pairing is None:
+        return None
+    logger.info("Chat %s ended", pairing.chat_id)
+    for who, key in ((user_id, user_key), (pairing.partner_id, partner_key)):
+        if key is not None:
+            text = f"{context.text_for(who, key)}\n\n{context.text_for(who, 'rate_prompt')}"
+            await send_text(context.bot, who, text, rating_keyboard(context, who, pairing.chat_id))
+    return pairing
+
+
+async def partner_gone(context: Context, gone_id: int) -> None:
+    """The user blocked the bot: end their chat, tell the partner, drop them from the queue."""
+    context.services.state.leave_queue(gone_id)
+    await finish_chat(context, gone_id, None, "partner_left")

@@ -1,0 +1,114 @@
+"""Gatekeeping (group -1): an update from a banned user, a user over a rate limit or a user missing a
+required channel stops here, before any feature handler sees it."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
+
+import callbacks
+from flows import Flow, Step
+from sending import answer
+from services import Context, Services
+from utils import RateLimiter, TextFormatter, Verdict
+
+logger = logging.getLogger(__name__)
+
+# Commands a banned user may still use: information and payment support (Telegram requires it).
+BANNED_ALLOWED_COMMANDS = frozenset({"help", "rules", "privacy", "paysupport"})
+RATE_LIMITED_COMMANDS = frozenset({"start", "search", "next"})
+CHANNEL_GATED_COMMANDS = frozenset({"start", "search", "next"})
+MEMBER_STATUSES = frozenset({ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
+_COMMAND_RE = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s|\Z)")
+
+
+def command_of(message: Message | None) -> str | None:
+    """The command a message starts with ('search' for '/search@bot x'), lower-cased, or None."""
+    if message is None or not message.text:
+        return None
+    match = _COMMAND_RE.match(message.text)
+    return match.group(1).lower() if match else None
+
+
+async def gatekeeper(update: Update, context: Context) -> None:
+    """Stops updates from banned users, users over a rate limit and users missing a channel."""
+    s = context.services
+    user = update.effective_user
+    message = update.message
+    if user is None or update.pre_checkout_query or (message and message.successful_payment):
+        # Payments are always processed: the user's Stars are already on their way.
+        return
+    if update.my_chat_member or (update.effective_chat and update.effective_chat.type != ChatType.PRIVATE):
+        return
+    command = command_of(message)
+    if (update.callback_query or message) and command not in BANNED_ALLOWED_COMMANDS and s.db.is_banned(user.id):
+        # A banned user may still send the payment support request they asked for.
+        if not (message and command is None and s.conversations.at(user.id, Flow.SUPPORT, Step.MESSAGE)):
+            if update.callback_query:
+                await answer(update.callback_query, context.text_for(user.id, "banned"), alert=True)
+            else:
+                await context.say(user.id, "banned")
+            raise ApplicationHandlerStop
+    limiter: RateLimiter | None = None
+    if command in RATE_LIMITED_COMMANDS:
+        limiter = s.action_limiter
+    elif ((message and command is None) or update.edited_message) and user.id in s.state.active_chats:
+        limiter = s.message_limiter
+    verdict = limiter.check(user.id) if limiter is not None else Verdict.ALLOW
+    if verdict is not Verdict.ALLOW:
+        if verdict is Verdict.WARN:
+            await context.say(user.id, "slow_down")
+        raise ApplicationHandlerStop
+    if command in CHANNEL_GATED_COMMANDS:
+        missing = await channels_missing(context, user.id, fresh=command == "start")
+        if missing:
+            await ask_to_join(context, user.id, missing)
+            raise ApplicationHandlerStop
+
+
+async def channels_missing(context: Context, user_id: int, fresh: bool) -> list[str]:
+    """The required channels the user has not joined; `fresh` skips the short-lived cache."""
+    s = context.services
+    if not s.config.required_channels:
+        return []
+    confirmed = s.channels_confirmed.get(user_id)
+    if not fresh and confirmed is not None and time.monotonic() - confirmed < s.config.channel_check_cache_seconds:
+        return []
+    missing = []
+    for channel in s.config.required_channels:
+        try:
+            member = await context.bot.get_chat_member(channel, user_id)
+        except TelegramError as exc:
+            # A misconfigured channel must not lock every user out; the operator sees this.
+            logger.error("Cannot check membership of %s (is the bot an admin there?): %s", channel, exc)
+            continue
+        if member.status not in MEMBER_STATUSES and not getattr(member, "is_member", False):
+            missing.append(channel)
+    if missing:
+        s.channels_confirmed.pop(user_id, None)
+    else:
+        s.channels_confirmed[user_id] = time.monotonic()
+    return missing
+
+
+async def ask_to_join(context: Context, user_id: int, missing: list[str]) -> None:
+    """Show the channels still to join with the "✅ I've joined" button."""
+    context.services.conversations.move(user_id, Flow.CHANNELS, Step.JOIN)
+    button = InlineKeyboardButton(context.text_for(user_id, "btn_joined"), callback_data=callbacks.JOINED.build())
+    channels = TextFormatter.channel_list(missing)
+    await context.say(user_id, "join_channels", InlineKeyboardMarkup([[button]]), channels=channels)
+
+
+def forget_old_channel_checks(services: Services) -> int:
+    """Drop channel confirmations past their cache time (they would be checked again anyway)."""
+    cutoff = time.monotonic() - services.config.channel_check_cache_seconds
+    stale = [user_id for user_id, confirmed in services.channels_confirmed.items() if confirmed < cutoff]
+    for user_id in stale:
+        del services.channels_confirmed[user_id]
+    return len(stale)

@@ -1,0 +1,198 @@
+"""The relay: every message of a chat is copied (never forwarded: a forward shows who sent it) to the
+partner, albums as albums, replies as replies, edits mirrored. Also where a non-command message
+goes when its sender is not in a chat, and what happens when a user blocks the bot."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, ReplyParameters, Update
+from telegram.constants import ChatMemberStatus, ChatType
+
+from config import MESSAGE_TYPES
+from flows import Flow, Step
+from handlers.chat import partner_gone
+from handlers.payments import support_message
+from handlers.registration import age_message
+from sending import Failure, copy, copy_album, mirror_edit
+from services import Context, PendingAlbum, message_of, user_of
+from state import Pairing
+
+logger = logging.getLogger(__name__)
+
+# Telegram delivers the messages of an album within a moment of each other; wait this long after
+# the first one before copying the album as one.
+ALBUM_COLLECT_SECONDS = 0.8
+
+
+def message_kind(message: Message) -> str:
+    """What a message carries: 'text', one of config.MESSAGE_TYPES, 'contact', or 'other'."""
+    if message.text is not None:
+        return "text"
+    # Order matters: an animation also has a document, a venue also has a location.
+    for kind in ("animation", "venue", "contact", *MESSAGE_TYPES):
+        if getattr(message, kind, None):
+            return kind
+    return "other"
+
+
+def visible_text(message: Message) -> tuple[str, list[str]]:
+    """Every text the partner would see (text, caption, poll, venue, file name) and the entity types."""
+    parts = [message.text or message.caption or ""]
+    entity_types = [str(e.type) for e in (message.entities or message.caption_entities or ())]
+    if message.poll:
+        parts += [message.poll.question, *(option.text for option in message.poll.options)]
+    if message.venue:
+        parts += [message.venue.title, message.venue.address]
+    if message.document and message.document.file_name:
+        parts.append(message.document.file_name)
+    return "\n".join(p for p in parts if p), entity_types
+
+
+async def private_message(update: Update, context: Context) -> None:
+    """Routes a non-command message: payment support, relay, registration or a hint."""
+    s = context.services
+    user_id = user_of(update).id
+    pairing = s.state.active_chats.get(user_id)
+    if s.conversations.at(user_id, Flow.SUPPORT, Step.MESSAGE):
+        await support_message(update, context)
+    elif pairing is not None:
+        await relay_message(update, context, pairing)
+    elif s.conversations.at(user_id, Flow.REGISTRATION, Step.AGE) and not s.db.get_user(user_id):
+        await age_message(update, context)
+    elif user_id in s.state.search_queue:
+        await context.say(user_id, "still_searching")
+    elif not s.db.get_user(user_id):
+        await context.say(user_id, "not_registered")
+    else:
+        await context.say(user_id, "not_in_chat_hint")
+
+
+async def relay_message(update: Update, context: Context, pairing: Pairing) -> None:
+    """Copies a message to the partner (as a reply where it answers one), unless it is refused."""
+    s = context.services
+    message = message_of(update)
+    user_id = user_of(update).id
+    kind = message_kind(message)
+    if kind == "contact":
+        await context.say(user_id, "contact_blocked")
+        return
+    if kind != "text" and kind not in s.config.allowed_message_types:
+        await context.say(user_id, "kind_blocked")
+        return
+    reason = s.message_filter.check(*visible_text(message))
+    if message.media_group_id:
+        await collect_album(context, user_id, message, message.media_group_id, reason)
+        return
+    if reason:
+        await context.say(user_id, reason)
+        return
+    reply_to = None
+    if message.reply_to_message:
+        peer_id = s.db.peer_message(user_id, message.reply_to_message.message_id)
+        if peer_id is not None:
+            reply_to = ReplyParameters(peer_id, allow_sending_without_reply=True)
+    result = await copy(context.bot, pairing.partner_id, user_id, message.message_id, reply_to)
+    if result is Failure.GONE:
+        await partner_gone(context, pairing.partner_id)
+    elif result is Failure.REFUSED:
+        await context.say(user_id, "kind_blocked")
+    elif not isinstance(result, Failure):
+        s.db.map_messages(pairing.chat_id, user_id, pairing.partner_id, [(message.message_id, result.message_id)])
+
+
+async def collect_album(
+    context: Context, user_id: int, message: Message, media_group_id: str, reason: str | None
+) -> None:
+    """Add a message to the user's pending album; the first one schedules the album's copy."""
+    albums = context.services.albums
+    album = albums.get(user_id)
+    if album is not None and album.media_group_id != media_group_id:
+        await flush_album(context, user_id)  # a new album began: the last one goes first
+        album = None
+    if album is None:
+        album = albums[user_id] = PendingAlbum(media_group_id)
+        if context.job_queue is None:
+            raise RuntimeError("albums need the job queue (python-telegram-bot[job-queue])")
+        context.job_queue.run_once(
+            album_job, ALBUM_COLLECT_SECONDS, data=media_group_id, user_id=user_id, chat_id=user_id
+        )
+    album.message_ids.append(message.message_id)
+    album.blocked = album.blocked or reason
+
+
+async def album_job(context: Context) -> None:
+    """Copies a collected album once Telegram has delivered all of it, in turn with the user's updates."""
+    job = context.job
+    if job is None or job.user_id is None:
+        return
+    async with context.services.update_processor.serialized(job.user_id):
+        album = context.services.albums.get(job.user_id)
+        # Only this job's album: a later one, begun since, has its own timer.
+        if album is not None and album.media_group_id == job.data:
+            await flush_album(context, job.user_id)
+
+
+async def pending_album_first(update: Update, context: Context) -> None:
+    """Copies a waiting album before anything else the user does (a message, /stop, ...), keeping order."""
+    user = update.effective_user
+    album = context.services.albums.get(user.id) if user else None
+    if user is None or album is None:
+        return
+    message = update.message
+    if message is None or message.media_group_id != album.media_group_id:
+        await flush_album(context, user.id)
+
+
+async def flush_album(context: Context, user_id: int) -> None:
+    """Copy the user's pending album, if any, to their partner as one album."""
+    s = context.services
+    album = s.albums.pop(user_id, None)
+    if album is None:
+        return
+    if album.blocked:
+        await context.say(user_id, album.blocked)
+        return
+    pairing = s.state.active_chats.get(user_id)
+    if pairing is None:
+        return
+    message_ids = sorted(album.message_ids)
+    copies = await copy_album(context.bot, pairing.partner_id, user_id, message_ids)
+    if copies is Failure.GONE:
+        await partner_gone(context, pairing.partner_id)
+    elif copies is Failure.REFUSED:
+        await context.say(user_id, "kind_blocked")
+    elif not isinstance(copies, Failure):
+        pairs = list(zip(message_ids, (c.message_id for c in copies), strict=True))
+        s.db.map_messages(pairing.chat_id, user_id, pairing.partner_id, pairs)
+
+
+async def edited_message(update: Update, context: Context) -> None:
+    """Mirrors an edited text or caption onto the partner's copy (never runs a command)."""
+    s = context.services
+    message = update.edited_message
+    user_id = user_of(update).id
+    pairing = s.state.active_chats.get(user_id)
+    peer_message_id = s.db.peer_message(user_id, message.message_id) if pairing and message else None
+    if message is None or pairing is None or peer_message_id is None:
+        return  # not a message of the current chat
+    reason = s.message_filter.check(*visible_text(message))
+    if reason:
+        await context.say(user_id, "edit_blocked", reason=context.text_for(user_id, reason))
+        return
+    entities = message.entities if message.text is not None else message.caption_entities
+    failure = await mirror_edit(
+        context.bot, pairing.partner_id, peer_message_id, message.text, message.caption, entities
+    )
+    if failure is Failure.GONE:
+        await partner_gone(context, pairing.partner_id)
+
+
+async def my_chat_member_update(update: Update, context: Context) -> None:
+    """Ends the chat and leaves the queue for a user who blocked the bot."""
+    change = update.my_chat_member
+    # Only a change in the user's own private chat means they blocked the bot; being removed from
+    # a group or channel they run says nothing about their anonymous chat.
+    if change and change.chat.type == ChatType.PRIVATE and change.new_chat_member.status == ChatMemberStatus.BANNED:
+        logger.info("User %s blocked the bot", change.from_user.id)
+        await partner_gone(context, change.from_user.id)

@@ -1,0 +1,1 @@
+"""Text catalogues, one module per language, each with a dict `TEXTS` (see texts.py)."""

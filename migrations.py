@@ -1,0 +1,113 @@
+"""The schema, as the steps that build it: `MIGRATIONS[n]` upgrades schema version n to n+1.
+
+Never edit a step that has shipped: add one. Each runs in one transaction (database.py), and the
+version lives in `PRAGMA user_version`.
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    # 0 -> 1: the seed's schema, plus ban reason, VIP end date, chat ids on ratings,
+    # payments, and the search queue.
+    """
+    CREATE TABLE users (
+        user_id INTEGER PRIMARY KEY,
+        gender TEXT NOT NULL CHECK (gender IN ('male', 'female')),
+        age INTEGER NOT NULL CHECK (age BETWEEN 18 AND 100),
+        is_vip BOOLEAN NOT NULL DEFAULT 0,
+        is_banned BOOLEAN NOT NULL DEFAULT 0,
+        subscribed BOOLEAN NOT NULL DEFAULT 0,
+        created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        vip_until TIMESTAMP,
+        ban_reason TEXT,
+        banned_at TIMESTAMP
+    );
+    CREATE TABLE chat_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user1_id INTEGER NOT NULL,
+        user2_id INTEGER NOT NULL,
+        started_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        ended_at TIMESTAMP,
+        FOREIGN KEY (user1_id) REFERENCES users(user_id),
+        FOREIGN KEY (user2_id) REFERENCES users(user_id),
+        CHECK (user1_id <> user2_id)
+    );
+    CREATE TABLE ratings (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        rater_id INTEGER NOT NULL,
+        target_id INTEGER NOT NULL,
+        rating_type TEXT NOT NULL CHECK (rating_type IN ('good', 'bad', 'scam')),
+        created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        chat_id INTEGER NOT NULL,
+        FOREIGN KEY (rater_id) REFERENCES users(user_id),
+        FOREIGN KEY (target_id) REFERENCES users(user_id),
+        FOREIGN KEY (chat_id) REFERENCES chat_history(id),
+        UNIQUE (rater_id, chat_id)
+    );
+    CREATE TABLE payments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        telegram_payment_charge_id TEXT NOT NULL UNIQUE,
+        user_id INTEGER NOT NULL,
+        amount INTEGER NOT NULL,
+        currency TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        vip_until TIMESTAMP NOT NULL,
+        created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        FOREIGN KEY (user_id) REFERENCES users(user_id)
+    );
+    CREATE TABLE search_queue (
+        user_id INTEGER PRIMARY KEY,
+        joined_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        FOREIGN KEY (user_id) REFERENCES users(user_id)
+    );
+    CREATE INDEX idx_ratings_target ON ratings(target_id);
+    CREATE INDEX idx_ratings_type ON ratings(rating_type);
+    CREATE INDEX idx_ratings_target_type ON ratings(target_id, rating_type, rater_id);
+    CREATE INDEX idx_ratings_created ON ratings(created_at);
+    CREATE INDEX idx_users_vip ON users(is_vip);
+    CREATE INDEX idx_users_banned ON users(is_banned);
+    CREATE INDEX idx_users_created ON users(created_at);
+    CREATE INDEX idx_chat_history_user1 ON chat_history(user1_id);
+    CREATE INDEX idx_chat_history_user2 ON chat_history(user2_id);
+    CREATE INDEX idx_chat_history_started ON chat_history(started_at);
+    CREATE INDEX idx_chat_history_open ON chat_history(id) WHERE ended_at IS NULL;
+    CREATE INDEX idx_payments_user ON payments(user_id);
+    CREATE INDEX idx_payments_created ON payments(created_at);
+    """,
+    # 1 -> 2: which copy stands for which message, in both directions, for replies and edits.
+    # Rows live only while their chat is open (end_chat deletes them).
+    """
+    CREATE TABLE message_map (
+        user_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        peer_id INTEGER NOT NULL,
+        peer_message_id INTEGER NOT NULL,
+        chat_id INTEGER NOT NULL,
+        PRIMARY KEY (user_id, message_id),
+        FOREIGN KEY (chat_id) REFERENCES chat_history(id)
+    ) WITHOUT ROWID;
+    CREATE INDEX idx_message_map_chat ON message_map(chat_id);
+    """,
+    # 2 -> 3: every update fetched from Telegram until its handlers finish, so a crash loses none.
+    """
+    CREATE TABLE update_journal (
+        update_id INTEGER PRIMARY KEY,
+        body TEXT NOT NULL,
+        done BOOLEAN NOT NULL DEFAULT 0,
+        replays INTEGER NOT NULL DEFAULT 0,
+        received_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+    );
+    CREATE INDEX idx_update_journal_pending ON update_journal(update_id) WHERE done = 0;
+    CREATE INDEX idx_update_journal_received ON update_journal(received_at);
+    """,
+    # 3 -> 4: where each user is in a multi-step flow (flows.py), so a restart loses nobody half-way.
+    # users.subscribed (the seed's) is no longer written: channel membership is checked live.
+    """
+    CREATE TABLE conversations (
+        user_id INTEGER NOT NULL,
+        flow TEXT NOT NULL,
+        step TEXT NOT NULL,
+        data TEXT NOT NULL DEFAULT '',
+        updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        PRIMARY KEY (user_id, flow)
+    ) WITHOUT ROWID;
+    """,
+)

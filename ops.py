@@ -1,0 +1,140 @@
+"""The operator's side: logging set-up and the command-line modes `--check [--online]`, `--health`
+and `--restore FILE`, each answering with one line per problem and an exit code (0 fine, 1 unhealthy,
+2 a configuration problem: systemd does not restart on 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import logging.handlers
+import os
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+from telegram import Bot
+from telegram.constants import ChatMemberStatus
+from telegram.error import TelegramError
+
+from config import Config
+from database import SCHEMA_VERSION, Database
+
+
+def setup_logging(config: Config) -> None:
+    """Log to stdout and, if LOG_FILE is set, to a rotating file."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stdout)]
+    if config.log_file:
+        handlers.append(
+            logging.handlers.RotatingFileHandler(config.log_file, maxBytes=10_000_000, backupCount=5, encoding="utf-8")
+        )
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=config.log_level, handlers=handlers, force=True
+    )
+    # httpx logs every request URL at INFO, and the URL contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # PTB logs whole updates, message text included, at DEBUG: never go below INFO there.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLevelName(config.log_level)))
+
+
+def check_setup(config: Config, online: bool) -> list[str]:
+    """Problems that would stop the bot: paths, database, and with `online` the token and channels."""
+    problems = []
+    try:
+        Database(config.database_path).close()
+    except (sqlite3.Error, RuntimeError) as exc:
+        problems.append(f"DATABASE_PATH {config.database_path!r} cannot be opened: {exc}")
+    for name, folder in (
+        ("LOG_FILE", Path(config.log_file).parent if config.log_file else None),
+        ("BACKUP_DIR", Path(config.backup_dir)),
+        ("HEARTBEAT_FILE", Path(config.heartbeat_file).parent),
+    ):
+        if folder is None:
+            continue
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            problems.append(f"{name}: cannot create {str(folder)!r}: {exc.strerror}")
+            continue
+        if not os.access(folder, os.W_OK):
+            problems.append(f"{name}: {str(folder)!r} is not writable")
+    if online:
+        problems += asyncio.run(check_online(config))
+    return problems
+
+
+async def check_online(config: Config) -> list[str]:
+    """The token works, and the bot is an admin of every required channel (so it can see members)."""
+    bot = Bot(config.bot_token, base_url=f"{config.telegram_api_url}/bot")
+    try:
+        await bot.initialize()  # calls getMe
+    except TelegramError as exc:
+        return [f"BOT_TOKEN or TELEGRAM_API_URL: getMe failed: {exc.message}"]
+    problems = []
+    try:
+        for channel in config.required_channels:
+            try:
+                member = await bot.get_chat_member(channel, bot.id)
+            except TelegramError as exc:
+                problems.append(f"REQUIRED_CHANNELS: cannot check {channel} ({exc.message}); make the bot an admin there")
+                continue
+            if member.status not in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER):
+                problems.append(f"REQUIRED_CHANNELS: the bot is not an admin of {channel}, so it cannot see members")
+    finally:
+        await bot.shutdown()
+    return problems
+
+
+def check_health(config: Config) -> tuple[bool, str]:
+    """Whether the polling loop has returned from getUpdates within HEALTH_MAX_AGE seconds."""
+    try:
+        age = time.time() - Path(config.heartbeat_file).stat().st_mtime
+    except OSError:
+        return False, f"unhealthy: no heartbeat file {config.heartbeat_file}"
+    if age > config.health_max_age:
+        return False, f"unhealthy: the last poll returned {age:.0f}s ago (limit {config.health_max_age}s)"
+    return True, f"healthy: the last poll returned {age:.0f}s ago"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line: no option runs the bot; the others are operator modes."""
+    parser = argparse.ArgumentParser(description="Anonymous chat bot for Telegram (long polling).")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="validate settings and the database, then exit 0 or 2")
+    parser.add_argument("--online", action="store_true", help="with --check: also call getMe and check the channels")
+    mode.add_argument("--health", action="store_true", help="exit 0 if the polling loop is alive, else 1")
+    mode.add_argument("--restore", metavar="BACKUP", help="replace the database with a backup (stop the bot first)")
+    args = parser.parse_args(argv)
+    if args.online and not args.check:
+        parser.error("--online goes with --check")
+    return args
+
+
+def run_mode(args: argparse.Namespace, config: Config) -> int:
+    """Carry out --health, --check or --restore; returns the exit code."""
+    if args.health:
+        healthy, line = check_health(config)
+        print(line)
+        return 0 if healthy else 1
+    if args.check:
+        problems = check_setup(config, args.online)
+        for problem in problems:
+            print(f"Configuration error: {problem}", file=sys.stderr)
+        if not problems:
+            print(f"Configuration OK (database schema version {SCHEMA_VERSION}{', online checks passed' if args.online else ''})")
+        return 2 if problems else 0
+    healthy, _ = check_health(config)
+    if healthy:
+        print("Refusing to restore: the bot seems to be running (fresh heartbeat). Stop it first.", file=sys.stderr)
+        return 2
+    try:
+        Database.restore(args.restore, config.database_path)
+    except (ValueError, sqlite3.Error) as exc:
+        print(f"Restore failed: {exc}", file=sys.stderr)
+        return 2
+    print(f"Restored {config.database_path} from {args.restore}")
+    return 0

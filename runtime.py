@@ -1,0 +1,217 @@
+"""Plumbing between python-telegram-bot and the features: per-user update order, the rate limiter,
+and the polling request that journals updates and beats the heartbeat. No feature logic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+# Opt in to PTB 23's durations (timedelta, e.g. RetryAfter.retry_after) now: PerChatRateLimiter reads
+# either type, and the opt-in silences a deprecation warning on every first 429. Set before PTB loads.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+from aiolimiter import AsyncLimiter  # noqa: E402
+from telegram import Update  # noqa: E402
+from telegram.error import RetryAfter  # noqa: E402
+from telegram.ext import Application, BaseRateLimiter, BaseUpdateProcessor  # noqa: E402
+from telegram.request import HTTPXRequest, RequestData  # noqa: E402
+
+from database import Database  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+
+class PerUserUpdateProcessor(BaseUpdateProcessor):
+    """Runs updates of different users concurrently and each user's updates in arrival order.
+
+    PTB's `process_update` is final and holds its semaphore around `do_process_update`, so that
+    semaphore is made wide (it only counts tasks) and the real bound on concurrent updates is taken
+    here, after the user's lock: one user flooding the bot waits on their own lock and never
+    occupies the slots everyone else needs.
+    """
+
+    # PTB creates one task per update anyway; its semaphore only counts them.
+    TASK_BOUND = 1_000_000
+
+    def __init__(self, max_concurrent_updates: int, on_finished: Callable[[int], None] | None = None) -> None:
+        super().__init__(self.TASK_BOUND)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
+        self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}
+        self.on_finished = on_finished
+        # Update ids Telegram delivered again that were already handled or are being replayed.
+        self.skip: set[int] = set()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Wait for this user's earlier updates, then for a free slot, then run the handlers."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        if update_id is not None and update_id in self.skip:
+            self.skip.discard(update_id)
+            if asyncio.iscoroutine(coroutine):
+                coroutine.close()
+            return
+        user = update.effective_user if isinstance(update, Update) else None
+        try:
+            if user is None:
+                async with self._slots:
+                    await coroutine
+            else:
+                async with self.serialized(user.id), self._slots:
+                    await coroutine
+        finally:
+            if update_id is not None and self.on_finished is not None:
+                self.on_finished(update_id)
+
+    @contextlib.asynccontextmanager
+    async def serialized(self, user_id: int) -> AsyncIterator[None]:
+        """Run the block in turn with this user's updates (also used by jobs acting for the user)."""
+        entry = self._locks.get(user_id)
+        if entry is None:
+            entry = self._locks[user_id] = (asyncio.Lock(), [0])
+        lock, waiting = entry
+        waiting[0] += 1
+        try:
+            # asyncio.Lock wakes waiters first-in first-out, and the Application starts the
+            # tasks in update order, so each user's updates run in the order they came.
+            async with lock:
+                yield
+        finally:
+            waiting[0] -= 1
+            if waiting[0] == 0:
+                del self._locks[user_id]
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+
+class PollingRequest(HTTPXRequest):
+    """The getUpdates HTTP client: journals each batch of updates before PTB sees it, and touches
+    the heartbeat file whenever a long poll returns.
+
+    PTB confirms a batch to Telegram when it asks for the next one, so without the journal a
+    `kill -9` would lose the updates still being handled. `python bot.py --health` reads the
+    heartbeat's age, so a stalled polling loop fails the health check.
+    """
+
+    def __init__(self, heartbeat_file: str, on_updates: Callable[[list[dict[str, Any]]], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.heartbeat_file = heartbeat_file
+        self.on_updates = on_updates
+        self._last_beat = 0.0
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None, **kwargs: Any) -> tuple[int, bytes]:
+        """Send the request; on a successful poll journal its updates and refresh the heartbeat."""
+        status, payload = await super().do_request(url, method, request_data, **kwargs)
+        if status == 200 and url.endswith("/getUpdates"):
+            updates = json.loads(payload).get("result") or []
+            if updates:
+                self.on_updates(updates)
+            now = time.monotonic()
+            if now - self._last_beat >= 1.0:  # at most once a second
+                self._last_beat = now
+                beat(self.heartbeat_file)
+        return status, payload
+
+
+def beat(path: str) -> None:
+    """Create or touch the heartbeat file."""
+    try:
+        Path(path).touch()
+    except OSError as exc:
+        logger.warning("Cannot write the heartbeat file %s: %s", path, exc)
+
+
+class PerChatRateLimiter(BaseRateLimiter[int]):
+    """Caps the overall request rate and the requests in flight; a 429 pauses only the chat it was
+    for, then the request is retried.
+
+    PTB's AIORateLimiter pauses every request on a RetryAfter, so one flooded chat would stall all
+    the others. Requests to one chat stay in order because each user's updates run one at a time.
+    A paused chat waits before it takes an in-flight slot, so it never holds one the others need.
+    Few requests in flight are cheaper per request than many (measured: benchmarks/), and Telegram
+    takes about 30 messages a second from a bot anyway.
+    """
+
+    def __init__(self, overall_max_rate: float, max_retries: int, max_in_flight: int) -> None:
+        self._overall = AsyncLimiter(overall_max_rate, 1)
+        self._in_flight = asyncio.Semaphore(max_in_flight)
+        self._max_retries = max_retries
+        self._paused_until: dict[object, float] = {}  # chat id -> loop time the pause ends
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Wait out this chat's pause, take a slot of the overall rate, call; on 429 pause the chat and retry."""
+        chat_id = data.get("chat_id")
+        max_retries = self._max_retries if rate_limit_args is None else rate_limit_args
+        loop = asyncio.get_running_loop()
+        attempt = 0
+        while True:
+            pause = self._paused_until.get(chat_id, 0.0) - loop.time()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            else:
+                self._paused_until.pop(chat_id, None)
+            try:
+                if chat_id is None:  # getUpdates, getMe, ...: no chat to protect
+                    return await callback(*args, **kwargs)
+                async with self._overall, self._in_flight:
+                    return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempt >= max_retries:
+                    logger.error("Chat %s still flooded after %s retries of %s", chat_id, max_retries, endpoint)
+                    raise
+                attempt += 1
+                wait = exc.retry_after
+                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                until = loop.time() + seconds + 0.1
+                self._paused_until[chat_id] = max(self._paused_until.get(chat_id, 0.0), until)
+                logger.info("429 for chat %s: pausing it for %.1f s (attempt %s)", chat_id, seconds, attempt)
+
+
+class UpdateJournal:
+    """Every fetched update is written down before PTB handles it and marked done after, so a
+    `kill -9` loses none: at start the unfinished ones are queued again (each at most twice, so a
+    poison update cannot crash the bot forever)."""
+
+    def __init__(self, db: Database, processor: PerUserUpdateProcessor) -> None:
+        self.db = db
+        self.processor = processor
+
+    def record(self, updates: list[dict[str, Any]]) -> None:
+        """Journal a fetched batch; updates Telegram delivered again are not handled twice."""
+        seen = self.db.journal_updates([(u["update_id"], json.dumps(u)) for u in updates])
+        if seen:
+            logger.info("Skipping %s updates delivered again", len(seen))
+            self.processor.skip |= seen
+
+    async def replay(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Queue the updates a crash left unhandled, before polling brings new ones."""
+        bodies = self.db.updates_to_replay()
+        for body in bodies:
+            await application.update_queue.put(Update.de_json(json.loads(body), application.bot))
+        if bodies:
+            logger.warning("Replaying %s updates left unhandled by a crash", len(bodies))

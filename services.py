@@ -1,0 +1,105 @@
+"""What every handler works with: the services (settings, database, pairing state, flows, filters,
+limiters) and a typed context that carries them, as python-telegram-bot's contexttypesbot example
+does, so no handler reaches into untyped `bot_data` or `user_data` keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update, User
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
+
+from config import Config
+from database import Database
+from flows import Conversations
+from runtime import PerUserUpdateProcessor
+from sending import send_text
+from state import ChatState
+from texts import DEFAULT_LANGUAGE, t
+from utils import MessageFilter, RateLimiter
+
+
+@dataclass
+class PendingAlbum:
+    """Messages of one album, collected until they are copied together."""
+
+    media_group_id: str
+    message_ids: list[int] = field(default_factory=list)
+    blocked: str | None = None  # the text key of the reason, if any message of it failed the filter
+
+
+@dataclass
+class Services:
+    """Everything the handlers share; built once by AnonymousChatBot."""
+
+    config: Config
+    db: Database
+    state: ChatState
+    conversations: Conversations
+    update_processor: PerUserUpdateProcessor
+    message_filter: MessageFilter
+    action_limiter: RateLimiter
+    message_limiter: RateLimiter
+    # user id -> monotonic time their channel membership was last confirmed.
+    channels_confirmed: dict[int, float] = field(default_factory=dict)
+    # sender id -> the album being collected from them.
+    albums: dict[int, PendingAlbum] = field(default_factory=dict)
+
+    def lang(self, user_id: int) -> str:
+        """The language a user reads (only English exists yet)."""
+        return DEFAULT_LANGUAGE
+
+
+class BotData:
+    """`application.bot_data`: PTB creates it empty; AnonymousChatBot puts the services in."""
+
+    services: Services
+
+
+class Context(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):
+    """The context every handler and job gets."""
+
+    @property
+    def services(self) -> Services:
+        return self.bot_data.services
+
+    def text_for(self, user_id: int, key: str, /, **values: object) -> str:
+        """A text in the language of the user who will read it."""
+        return t(key, self.services.lang(user_id), **values)
+
+    async def say(
+        self, user_id: int, key: str, /, markup: InlineKeyboardMarkup | None = None, **values: object
+    ) -> bool:
+        """Send the user a text in their language; False if they are gone."""
+        return await send_text(self.bot, user_id, self.text_for(user_id, key, **values), markup)
+
+    async def tell_admins(self, key: str, /, **values: object) -> None:
+        """Send every admin a text, each in their language."""
+        for admin_id in sorted(self.services.config.admin_ids):
+            await self.say(admin_id, key, **values)
+
+
+CONTEXT_TYPES = ContextTypes(context=Context, bot_data=BotData)
+
+
+def user_of(update: Update) -> User:
+    """The user an update comes from (every handler this bot registers has one)."""
+    if update.effective_user is None:
+        raise ValueError(f"update {update.update_id} has no user")
+    return update.effective_user
+
+
+def message_of(update: Update) -> Message:
+    """The new message of an update routed by a message filter."""
+    if update.message is None:
+        raise ValueError(f"update {update.update_id} has no message")
+    return update.message
+
+
+def query_of(update: Update) -> CallbackQuery:
+    """The button press of an update routed by a callback query handler."""
+    if update.callback_query is None:
+        raise ValueError(f"update {update.update_id} has no callback query")
+    return update.callback_query
