@@ -151,6 +151,7 @@ class Emulator:
         self.messages: dict[int, dict[int, dict]] = {}  # chat id -> message id -> message
         self.message_ids: dict[int, itertools.count] = {}
         self.calls: list[tuple[str, dict]] = []
+        self.errors: list[tuple[str, int, str]] = []  # (method, status, description) of every error answered
         self.violations: list[str] = []
         self.channels: dict[str, set[int]] = {}
         self.bot_admin_in: set[str] = set()
@@ -253,6 +254,8 @@ class Emulator:
                 await asyncio.sleep(self.delays[method])  # a slow Telegram: the bot's handler is mid-flight meanwhile
             return 200, {"ok": True, "result": self.call(method, params)}
         except ApiError as exc:
+            with self.cond:
+                self.errors.append((match.group(2) if match else "?", exc.code, exc.description))
             payload = {"ok": False, "error_code": exc.code, "description": exc.description}
             if exc.parameters:
                 payload["parameters"] = exc.parameters
@@ -764,6 +767,29 @@ class Person:
         return self.emu.wait_until(
             lambda: self.emu.callback_answers.get(query_id), timeout, f"an answer to callback {data!r}"
         )
+
+    def double_tap(self, label: str, timeout: float = 10.0) -> list[dict]:
+        """Press the newest button with this label twice in a row, as fast as a thumb: both presses
+        reach the bot before it has handled the first. Returns the bot's two answers."""
+        message, data = self.emu.wait_until(lambda: self.find_button(label), timeout, f"button {label!r} for {self.id}")
+        query_ids = [uuid.uuid4().hex, uuid.uuid4().hex]
+        with self.emu.cond:
+            for query_id in query_ids:
+                self.emu.updates.append(
+                    {
+                        "update_id": next(self.emu.update_ids),
+                        "callback_query": {
+                            "id": query_id, "from": self.user, "message": message,
+                            "chat_instance": str(self.id), "data": data,
+                        },
+                    }
+                )  # fmt: skip
+            self.emu.cond.notify_all()
+        self.emu.wake_pollers()
+        return [
+            self.emu.wait_until(lambda q=q: self.emu.callback_answers.get(q), timeout, "an answer to a double tap")
+            for q in query_ids
+        ]
 
     def find_button(self, label: str) -> tuple[dict, str] | None:
         for message in reversed(list(self.emu.messages.get(self.id, {}).values())):

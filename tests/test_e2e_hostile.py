@@ -42,3 +42,32 @@ def test_a_flood_is_told_once_per_window_not_once_per_message(start_bot, emulato
     assert len(emulator.calls_of("copyMessage")) == 5
     slow_downs = [m for m in alice.bot_messages() if "Slow down" in (m.get("text") or "")]
     assert len(slow_downs) == 1
+
+
+def test_a_double_tap_on_a_gender_button_is_harmless(bot, emulator):
+    dave = emulator.person("Dave")
+    dave.send("/start")
+    dave.wait_for("gender")
+    answers = dave.double_tap("👨 Male")
+    assert all("text" not in answer for answer in answers)  # both answered, silently
+    dave.wait_for("How old are you?")
+    dave.assert_nothing_new(0.8)  # one question, and no "something went wrong"
+    assert [e for e in emulator.errors if e[1] == 400] == []  # no call Telegram would refuse
+    assert len(emulator.calls_of("editMessageText")) == 1
+    dave.send("41")
+    dave.wait_for("all set")
+
+
+def test_a_double_tap_on_ive_joined_is_harmless(start_bot, emulator):
+    emulator.add_channel("@anon_news")
+    start_bot(REQUIRED_CHANNELS="@anon_news")
+    erin = emulator.person("Erin")
+    erin.send("/start")
+    erin.wait_for("join")
+    erin.join("@anon_news")
+    answers = erin.double_tap("✅ I've joined")
+    assert all("text" not in answer for answer in answers)
+    erin.wait_for("gender")
+    erin.assert_nothing_new(0.8)  # one gender question, and no "something went wrong"
+    assert [e for e in emulator.errors if e[1] == 400] == []
+    assert len(emulator.calls_of("editMessageReplyMarkup")) == 1
