@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from emulator import Emulator, Person
+# As runtime.py does for the bot: PTB 23's durations, before any test module imports telegram.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+from emulator import Emulator, Person  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_NAME = "Admin"

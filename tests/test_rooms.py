@@ -1,0 +1,169 @@
+"""Unit tests of the rooms without Telegram: pairing state, callback data, the error policy, flows."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+
+import callbacks
+from database import Database
+from flows import FLOWS, Conversations, Flow, Step
+from sending import Failure, classify
+from state import ChatState, Pairing
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(str(tmp_path / "rooms.db"))
+    for user_id in range(1, 8):
+        database.create_user(user_id, "male", 30)
+    yield database
+    database.close()
+
+
+# state.py
+
+
+def test_first_searcher_waits_and_the_second_is_paired_with_them(db):
+    state = ChatState(db)
+    assert state.pair_or_enqueue(1) is None
+    assert state.search_queue == {1: None} and db.queued_users() == [1]
+    pairing = state.pair_or_enqueue(2)
+    assert pairing is not None and pairing.partner_id == 1
+    assert state.active_chats == {1: Pairing(2, pairing.chat_id), 2: Pairing(1, pairing.chat_id)}
+    assert state.search_queue == {} and db.queued_users() == []
+    assert db.open_chats() == [(pairing.chat_id, 1, 2)]
+    assert state.chat_count == 1
+
+
+def test_the_longest_waiting_is_chosen_and_nobody_is_paired_with_themselves(db):
+    state = ChatState(db)
+    for user_id in (3, 1, 2):
+        state.pair_or_enqueue(user_id) if user_id == 3 else state.search_queue.__setitem__(user_id, None)
+    pairing = state.pair_or_enqueue(3)  # already queued: never paired with itself
+    assert pairing is not None and pairing.partner_id == 1
+
+
+def test_unpair_ends_the_chat_for_both_and_in_the_database(db):
+    state = ChatState(db)
+    state.pair_or_enqueue(1)
+    chat_id = state.pair_or_enqueue(2).chat_id  # type: ignore[union-attr]
+    assert state.unpair(2) == Pairing(1, chat_id)
+    assert state.active_chats == {} and db.open_chats() == []
+    assert state.unpair(2) is None
+
+
+def test_leave_queue(db):
+    state = ChatState(db)
+    state.pair_or_enqueue(1)
+    assert state.leave_queue(1) and db.queued_users() == []
+    assert not state.leave_queue(1)
+
+
+def test_restore_rebuilds_chats_and_queue(db):
+    state = ChatState(db)
+    state.pair_or_enqueue(1)
+    state.pair_or_enqueue(2)
+    state.pair_or_enqueue(3)
+    restored = ChatState(db)
+    restored.restore()
+    assert restored.active_chats == state.active_chats and restored.search_queue == {3: None}
+
+
+def test_restore_repairs_inconsistent_rows(db):
+    # Rows no handler would write: user 1 in two open chats, and users 1 and 4 queued while chatting.
+    first = db.start_chat(1, 2)
+    second = db.start_chat(1, 3)
+    third = db.start_chat(4, 5)
+    db.enqueue(1)
+    db.enqueue(4)
+    db.enqueue(6)
+    state = ChatState(db)
+    state.restore()
+    assert state.active_chats == {1: Pairing(2, first), 2: Pairing(1, first), 4: Pairing(5, third), 5: Pairing(4, third)}
+    assert [chat_id for chat_id, _, _ in db.open_chats()] == [first, third]  # the second chat was closed
+    assert second not in state.active_chats.values()
+    assert state.search_queue == {6: None} and db.queued_users() == [6]
+
+
+def test_the_state_class_has_no_awaits_and_no_telegram():
+    tree = ast.parse((Path(__file__).resolve().parent.parent / "state.py").read_text())
+    assert not [n for n in ast.walk(tree) if isinstance(n, (ast.Await, ast.AsyncFunctionDef, ast.AsyncWith, ast.AsyncFor))]
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not any(name and name.startswith("telegram") for name in imported)
+
+
+# callbacks.py
+
+
+def test_callback_data_round_trips_and_is_matched_whole():
+    assert callbacks.RATE.build(12, "bad") == "rate:12:bad"
+    assert callbacks.RATE.parse("rate:12:bad") == ("12", "bad")
+    assert callbacks.GENDER.parse(callbacks.GENDER.build("female")) == ("female",)
+    assert callbacks.JOINED.parse(callbacks.JOINED.build()) == ()
+    for forged in ("gender:female\n", "gender:other", "rate:1:good:x", "rate:x:good", "joined ", "", None):
+        assert all(kind.parse(forged) is None for kind in (callbacks.GENDER, callbacks.RATE, callbacks.JOINED)), forged
+    with pytest.raises(ValueError):
+        callbacks.RATE.build(1, "great")
+    assert callbacks.GENDER.pattern.match("gender:male\n") is None  # what CallbackQueryHandler uses
+
+
+def test_no_callback_string_is_written_outside_callbacks_py():
+    root = Path(__file__).resolve().parent.parent
+    for path in [*root.glob("*.py"), *(root / "handlers").glob("*.py")]:
+        if path.name in ("callbacks.py", "test.py"):
+            continue
+        text = path.read_text()
+        for prefix in ('"gender:', '"rate:', '"joined"', '"buy_vip"', "callback_data=\""):
+            assert prefix not in text, f"{path.name} writes {prefix}"
+
+
+# sending.py
+
+
+@pytest.mark.parametrize(
+    ("error", "refusable", "meaning"),
+    [
+        (Forbidden("Forbidden: bot was blocked by the user"), False, Failure.GONE),
+        (Forbidden("Forbidden: user is deactivated"), True, Failure.GONE),
+        (BadRequest("Bad Request: chat not found"), False, Failure.GONE),
+        (BadRequest("Bad Request: message is not modified: specified new message content is the same"), False, Failure.HARMLESS),
+        (BadRequest("Bad Request: query is too old and response timeout expired or query ID is invalid"), False, Failure.HARMLESS),
+        (BadRequest("Bad Request: message to edit not found"), False, Failure.HARMLESS),
+        (BadRequest("Bad Request: message can't be copied"), True, Failure.REFUSED),
+        (BadRequest("Bad Request: message can't be copied"), False, None),
+        (BadRequest("Bad Request: message text is empty"), False, None),
+        (RetryAfter(3), False, None),
+        (NetworkError("connection reset"), True, None),
+    ],
+)
+def test_one_policy_says_what_each_error_means(error, refusable, meaning):
+    assert classify(error, refusable) is meaning
+
+
+# flows.py
+
+
+def test_a_user_is_in_each_flow_at_one_step(db):
+    conversations = Conversations(db)
+    assert conversations.step(9, Flow.REGISTRATION) is None
+    conversations.move(9, Flow.REGISTRATION, Step.GENDER)
+    conversations.move(9, Flow.REGISTRATION, Step.AGE, "female")
+    conversations.move(9, Flow.SUPPORT, Step.MESSAGE)
+    assert conversations.step(9, Flow.REGISTRATION) == (Step.AGE, "female")
+    assert conversations.at(9, Flow.SUPPORT, Step.MESSAGE) and not conversations.at(9, Flow.REGISTRATION, Step.GENDER)
+    with pytest.raises(ValueError):
+        conversations.move(9, Flow.SUPPORT, Step.AGE)
+    assert conversations.end(9, Flow.SUPPORT) and not conversations.end(9, Flow.SUPPORT)
+    db.create_user(9, "female", 30)  # registering ends the registration flow in the same transaction
+    assert conversations.step(9, Flow.REGISTRATION) is None
+
+
+def test_every_step_belongs_to_a_flow():
+    assert {step for steps in FLOWS.values() for step in steps} == set(Step)
+    assert set(FLOWS) == set(Flow)
