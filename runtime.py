@@ -23,7 +23,8 @@ from aiolimiter import AsyncLimiter  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.error import RetryAfter  # noqa: E402
 from telegram.ext import Application, BaseRateLimiter, BaseUpdateProcessor  # noqa: E402
-from telegram.request import HTTPXRequest, RequestData  # noqa: E402
+from telegram._utils.types import ODVInput  # noqa: E402  (PTB's own type for these timeouts)
+from telegram.request import BaseRequest, HTTPXRequest, RequestData  # noqa: E402
 
 from database import Database  # noqa: E402
 
@@ -110,9 +111,20 @@ class PollingRequest(HTTPXRequest):
         self.on_updates = on_updates
         self._last_beat = 0.0
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None, **kwargs: Any) -> tuple[int, bytes]:
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
         """Send the request; on a successful poll journal its updates and refresh the heartbeat."""
-        status, payload = await super().do_request(url, method, request_data, **kwargs)
+        status, payload = await super().do_request(
+            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+        )
         if status == 200 and url.endswith("/getUpdates"):
             updates = json.loads(payload).get("result") or []
             if updates:

@@ -78,7 +78,7 @@ class Context(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotDa
     async def tell_admins(self, key: str, /, **values: object) -> None:
         """Send every admin a text, each in their language."""
         for admin_id in sorted(self.services.config.admin_ids):
-            await self.say(admin_id, key, **values)
+            await send_text(self.bot, admin_id, self.text_for(admin_id, key, **values))
 
 
 CONTEXT_TYPES = ContextTypes(context=Context, bot_data=BotData)

@@ -9,24 +9,17 @@ import asyncio
 import dataclasses
 import itertools
 import json
-import os
 import sqlite3
 import sys
 import time
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-os.environ.setdefault("PTB_TIMEDELTA", "1")  # as bot.py does, before PTB is imported
-
-from telegram import Update  # noqa: E402
-from telegram.request import BaseRequest, RequestData
-
-from telegram import Chat, Message
-from telegram.error import RetryAfter
-
+import runtime  # noqa: F401  (first: sets PTB_TIMEDELTA before python-telegram-bot loads, as for the bot)
 from bot import AnonymousChatBot
 from config import DEFAULT_BAD_WORDS, ConfigError, load_config
 from database import SCHEMA_VERSION, Database
@@ -35,6 +28,10 @@ from handlers.gate import command_of, forget_old_channel_checks
 from migrations import MIGRATIONS
 from ops import setup_logging
 from runtime import PerChatRateLimiter, PerUserUpdateProcessor
+from telegram import Chat, Message, Update
+from telegram._utils.types import ODVInput
+from telegram.error import RetryAfter
+from telegram.request import BaseRequest, RequestData
 from texts import t
 from utils import AgeProblem, MessageFilter, RateLimiter, TextFormatter, ValidationHelper, Verdict
 
@@ -223,7 +220,7 @@ def test_text_formatter():
 
 
 @pytest.fixture
-def db(tmp_path) -> Database:
+def db(tmp_path) -> Iterator[Database]:
     database = Database(str(tmp_path / "test.db"))
     yield database
     database.close()
@@ -258,7 +255,7 @@ def test_reopening_keeps_data_and_a_newer_schema_is_refused(tmp_path):
     first.create_user(1, "male", 20)
     first.close()
     second = Database(path)
-    assert second.get_user(1)["age"] == 20
+    assert (second.get_user(1) or {}).get("age") == 20
     second.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     second.close()
     with pytest.raises(RuntimeError, match="newer"):
@@ -275,7 +272,7 @@ def test_an_older_database_is_migrated_in_place_without_losing_data(tmp_path):
     conn.close()
     migrated = Database(str(path))
     assert schema_version(migrated) == SCHEMA_VERSION >= 2
-    assert migrated.get_user(2)["age"] == 31
+    assert (migrated.get_user(2) or {}).get("age") == 31
     assert migrated.open_chats() == [(1, 1, 2)]
     migrated.map_messages(1, 1, 2, [(10, 20)])
     assert migrated.peer_message(2, 20) == 10
@@ -424,7 +421,16 @@ class FakeRequest(BaseRequest):
     async def shutdown(self) -> None:
         pass
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None, **_: Any) -> tuple[int, bytes]:
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[1]
         params = request_data.parameters if request_data else {}
         self.calls.append((api_method, params))
@@ -571,7 +577,7 @@ async def test_a_429_pauses_only_its_own_chat_and_is_retried():
 async def test_the_rate_limiter_gives_up_after_max_retries():
     limiter = PerChatRateLimiter(overall_max_rate=1000, max_retries=0, max_in_flight=1)
 
-    async def always_flooded() -> None:
+    async def always_flooded() -> bool:
         raise RetryAfter(1)
 
     with pytest.raises(RetryAfter):

@@ -6,7 +6,7 @@ import io
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 
 from texts import t
@@ -173,12 +173,13 @@ class ValidationHelper:
         return value if value > 0 else None
 
 
-def render_activity_chart(dates: Sequence[str], series: dict[str, Sequence[int]], title: str, ylabel: str) -> bytes:
+def render_activity_chart(dates: Sequence[str], series: Mapping[str, Sequence[int]], title: str, ylabel: str) -> bytes:
     """A PNG line chart of daily counts, one line per series named by its key (matplotlib, imported on first use)."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display on a server
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(9, 4.5), dpi=100)
     axes = figure.subplots()
@@ -188,7 +189,7 @@ def render_activity_chart(dates: Sequence[str], series: dict[str, Sequence[int]]
     axes.set_title(title)
     axes.set_ylabel(ylabel)
     axes.set_ylim(bottom=0)
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xticks(range(0, len(days), max(1, len(days) // 10)))
     axes.tick_params(axis="x", labelrotation=45, labelsize=8)
     axes.grid(alpha=0.3)

@@ -15,7 +15,8 @@ from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filte
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Copies the message back."""
-    await context.bot.copy_message(update.effective_chat.id, update.effective_chat.id, update.message.message_id)
+    if update.effective_chat and update.message:
+        await context.bot.copy_message(update.effective_chat.id, update.effective_chat.id, update.message.message_id)
 
 
 def main() -> None:

@@ -5,9 +5,11 @@ goes when its sender is not in a chat, and what happens when a user blocks the b
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from telegram import Message, ReplyParameters, Update
 from telegram.constants import ChatMemberStatus, ChatType
+from telegram.ext import JobQueue
 
 from config import MESSAGE_TYPES
 from flows import Flow, Step
@@ -112,9 +114,11 @@ async def collect_album(
         album = None
     if album is None:
         album = albums[user_id] = PendingAlbum(media_group_id)
-        if context.job_queue is None:
+        # PTB types CallbackContext.job_queue with an unbound type variable; it is this context's queue.
+        job_queue = cast("JobQueue[Context] | None", context.job_queue)
+        if job_queue is None:
             raise RuntimeError("albums need the job queue (python-telegram-bot[job-queue])")
-        context.job_queue.run_once(
+        job_queue.run_once(
             album_job, ALBUM_COLLECT_SECONDS, data=media_group_id, user_id=user_id, chat_id=user_id
         )
     album.message_ids.append(message.message_id)

@@ -106,7 +106,7 @@ def media(kind: str, caption: str | None = None) -> dict:
         return {"file_id": "BQAC" + uuid.uuid4().hex, "file_unique_id": uuid.uuid4().hex[:12], **more}
 
     thumb = file(width=90, height=90)
-    contents = {
+    contents: dict[str, dict[str, Any]] = {
         "photo": {"photo": [file(width=90, height=90), file(width=1280, height=960)]},
         "video": {"video": file(width=640, height=360, duration=12)},
         "animation": {"animation": file(width=320, height=240, duration=3), "document": file(file_name="a.mp4")},
@@ -166,6 +166,7 @@ class Emulator:
         self.flood_rate_limit: dict[int, float] = {}  # chat id -> sends allowed per second
         self.recent_sends: dict[int, list[float]] = {}
         self.delivered_at: dict[tuple[int, int], float] = {}  # original (chat, message id) -> copy time
+        self.url = ""  # set by the fixtures to what start() returns
         self.polls = 0
         self.polls_at_last_push = 0
         self.server: asyncio.base_events.Server | None = None
@@ -201,7 +202,7 @@ class Emulator:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
-        if self.server is not None and self.loop.is_running():
+        if self.server is not None and self.loop is not None and self.loop.is_running():
             self.loop.call_soon_threadsafe(self.stopping.set)
             self.thread.join(5)
         with self.cond:
@@ -272,9 +273,10 @@ class Emulator:
             message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
             params: dict[str, Any] = {}
             for part in message.iter_parts():
-                name = part.get_param("name", header="content-disposition")
+                name = str(part.get_param("name", header="content-disposition"))
                 filename = part.get_filename()
-                content = part.get_payload(decode=True) or b""
+                payload = part.get_payload(decode=True)
+                content = payload if isinstance(payload, bytes) else b""
                 params[name] = (
                     {"file": filename, "size": len(content), "head": content[:8].hex()} if filename else content.decode()
                 )
@@ -387,7 +389,8 @@ class Emulator:
 
     def find_message(self, params: dict, what: str) -> dict:
         chat_id = self.target(params)
-        message = self.messages.get(chat_id, {}).get(params.get("message_id"))
+        message_id = params.get("message_id")
+        message = self.messages.get(chat_id, {}).get(message_id) if isinstance(message_id, int) else None
         if message is None:
             raise ApiError(400, f"Bad Request: message to {what} not found")
         return message
@@ -407,7 +410,7 @@ class Emulator:
     def push_messages(self, messages: list[tuple[Person, str]]) -> tuple[float, list[tuple[int, int]]]:
         """Send many texts at one instant (for load tests): that instant, and each (chat, message id)."""
         with self.cond:
-            updates = []
+            updates: list[dict[str, Any]] = []
             for person, text in messages:
                 message = self.new_message(person.id, person.user, {"text": text})
                 updates.append({"update_id": next(self.update_ids), "message": message})
@@ -488,8 +491,9 @@ class Emulator:
         ids = params["message_ids"]
         if not ids or len(ids) > 100 or ids != sorted(set(ids)):
             raise ApiError(400, "Bad Request: message identifiers must be in strictly increasing order")
-        sources = [self.messages.get(source_chat, {}).get(i) for i in ids]
-        if any(s is None for s in sources):
+        found = [self.messages.get(source_chat, {}).get(i) for i in ids]
+        sources = [s for s in found if s is not None]
+        if len(sources) < len(found):
             raise ApiError(400, "Bad Request: message to copy not found")
         chat_id = self.target(params)
         group = uuid.uuid4().hex[:12]

@@ -114,7 +114,7 @@ def test_dockerfile_install_and_start_commands_work_in_a_fresh_venv(tmp_path, em
         )
         bot.send_signal(getattr(signal, instructions("STOPSIGNAL")[0]))
         assert bot.wait(15) == 0
-        assert "Started @" in bot.stdout.read()  # logs reach stdout
+        assert bot.stdout is not None and "Started @" in bot.stdout.read()  # logs reach stdout
     finally:
         if bot.poll() is None:
             bot.kill()

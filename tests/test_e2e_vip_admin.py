@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from conftest import pair, register
 from test_e2e_chat import db_rows
@@ -64,7 +65,7 @@ def test_precheckout_refuses_anything_that_does_not_match(bot, emulator):
     alice.send("/vip")
     alice.press("⭐ Buy VIP")
     invoice = alice.wait_for_invoice()
-    bad = [
+    bad: list[dict[str, Any]] = [
         {"total_amount": 1},
         {"currency": "USD"},
         {"invoice_payload": f"vip:{bob.id}"},
