@@ -75,6 +75,13 @@ class Context(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotDa
         """Send the user a text in their language; False if they are gone."""
         return await send_text(self.bot, user_id, self.text_for(user_id, key, **values), markup)
 
+    async def registered(self, user_id: int) -> bool:
+        """Whether the user has registered; if not, they are told to send /start."""
+        if self.services.db.get_user(user_id) is not None:
+            return True
+        await self.say(user_id, "not_registered")
+        return False
+
     async def tell_admins(self, key: str, /, **values: object) -> None:
         """Send every admin a text, each in their language."""
         for admin_id in sorted(self.services.config.admin_ids):

@@ -29,7 +29,6 @@ from migrations import MIGRATIONS
 from ops import setup_logging
 from runtime import PerChatRateLimiter, PerUserUpdateProcessor
 from telegram import Chat, Message, Update
-from telegram._utils.types import ODVInput
 from telegram.error import RetryAfter
 from telegram.request import BaseRequest, RequestData
 from texts import t
@@ -422,14 +421,7 @@ class FakeRequest(BaseRequest):
         pass
 
     async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        self, url: str, method: str, request_data: RequestData | None = None, *_timeouts: Any, **__: Any
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[1]
         params = request_data.parameters if request_data else {}

@@ -28,9 +28,9 @@ async def search_command(update: Update, context: Context) -> None:
     """Pairs the user with a waiting searcher or puts them in the queue."""
     s = context.services
     user_id = user_of(update).id
-    if not s.db.get_user(user_id):
-        await context.say(user_id, "not_registered")
-    elif user_id in s.state.active_chats:
+    if not await context.registered(user_id):
+        return
+    if user_id in s.state.active_chats:
         await context.say(user_id, "already_in_chat")
     elif user_id in s.state.search_queue:
         await context.say(user_id, "already_searching")
@@ -40,12 +40,10 @@ async def search_command(update: Update, context: Context) -> None:
 
 async def next_command(update: Update, context: Context) -> None:
     """Ends the current chat, if any, and searches again."""
-    s = context.services
     user_id = user_of(update).id
-    if not s.db.get_user(user_id):
-        await context.say(user_id, "not_registered")
+    if not await context.registered(user_id):
         return
-    if user_id in s.state.search_queue:
+    if user_id in context.services.state.search_queue:
         await context.say(user_id, "already_searching")
         return
     await finish_chat(context, user_id, "you_ended_chat", "partner_ended_chat")

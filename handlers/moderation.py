@@ -28,15 +28,21 @@ async def ban(context: Context, user_id: int, reason: str | None) -> bool:
     return True
 
 
+async def target_of(context: Context, admin_id: int, usage_key: str) -> int | None:
+    """The user id an admin command names first; without one the admin is shown the usage."""
+    target = ValidationHelper.parse_user_id(context.args[0]) if context.args else None
+    if target is None:
+        await context.say(admin_id, usage_key)
+    return target
+
+
 async def ban_command(update: Update, context: Context) -> None:
     """Admin: /ban <user_id> [reason]."""
     admin_id = user_of(update).id
-    args = context.args or []
-    target = ValidationHelper.parse_user_id(args[0]) if args else None
+    target = await target_of(context, admin_id, "admin_ban_usage")
     if target is None:
-        await context.say(admin_id, "admin_ban_usage")
         return
-    reason = " ".join(args[1:]).strip()[:200] or None
+    reason = " ".join((context.args or [])[1:]).strip()[:200] or None
     if await ban(context, target, reason):
         await context.say(admin_id, "admin_banned", user_id=target)
     else:
@@ -46,10 +52,8 @@ async def ban_command(update: Update, context: Context) -> None:
 async def unban_command(update: Update, context: Context) -> None:
     """Admin: /unban <user_id>."""
     admin_id = user_of(update).id
-    args = context.args or []
-    target = ValidationHelper.parse_user_id(args[0]) if args else None
+    target = await target_of(context, admin_id, "admin_unban_usage")
     if target is None:
-        await context.say(admin_id, "admin_unban_usage")
         return
     if not context.services.db.unban_user(target):
         await context.say(admin_id, "admin_no_such_user", user_id=target)

@@ -25,8 +25,7 @@ async def vip_command(update: Update, context: Context) -> None:
     """Shows the VIP benefits, the price and the buy button."""
     s = context.services
     user_id = user_of(update).id
-    if not s.db.get_user(user_id):
-        await context.say(user_id, "not_registered")
+    if not await context.registered(user_id):
         return
     price, days = s.config.vip_price_stars, s.config.vip_days
     text = context.text_for(user_id, "vip_info", price=price, days=days)
@@ -43,8 +42,7 @@ async def buy_vip_callback(update: Update, context: Context) -> None:
     query = query_of(update)
     await answer(query)
     user_id = query.from_user.id
-    if not s.db.get_user(user_id):
-        await context.say(user_id, "not_registered")
+    if not await context.registered(user_id):
         return
     await send_invoice(
         context.bot,
