@@ -11,6 +11,9 @@
   so the sender can be told.
 - Everything else (a malformed request, a 429 past its retries, the network) is raised, and reaches
   the one error handler.
+
+Calls the bot can do without (setting its command menu, checking a channel membership) go through
+`optional`: any error is logged and the bot carries on.
 """
 
 from __future__ import annotations
@@ -82,6 +85,15 @@ async def attempt(call: Awaitable[T], what: str, refusable: bool = False) -> T |
         level = logging.WARNING if failure is Failure.REFUSED else logging.INFO
         logger.log(level, "%s: %s (%s)", what, failure.value, exc.message)
         return failure
+
+
+async def optional(call: Awaitable[T], what: str, level: int = logging.WARNING) -> T | None:
+    """Await a call the bot can do without; on any Telegram error log it and return None."""
+    try:
+        return await call
+    except TelegramError as exc:
+        logger.log(level, "Could not %s: %s", what, exc.message)
+        return None
 
 
 async def send_text(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> bool:

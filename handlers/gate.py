@@ -9,12 +9,11 @@ import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 import callbacks
 from flows import Flow, Step
-from sending import answer
+from sending import answer, optional
 from services import Context, Services
 from utils import RateLimiter, TextFormatter, Verdict
 
@@ -82,12 +81,10 @@ async def channels_missing(context: Context, user_id: int, fresh: bool) -> list[
         return []
     missing = []
     for channel in s.config.required_channels:
-        try:
-            member = await context.bot.get_chat_member(channel, user_id)
-        except TelegramError as exc:
-            # A misconfigured channel must not lock every user out; the operator sees this.
-            logger.error("Cannot check membership of %s (is the bot an admin there?): %s", channel, exc)
-            continue
+        what = f"check membership of {channel} (is the bot an admin there?)"
+        member = await optional(context.bot.get_chat_member(channel, user_id), what, logging.ERROR)
+        if member is None:
+            continue  # a misconfigured channel must not lock every user out; the operator sees the error
         if member.status not in MEMBER_STATUSES and not getattr(member, "is_member", False):
             missing.append(channel)
     if missing:

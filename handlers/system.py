@@ -9,9 +9,9 @@ from typing import Any
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.constants import ChatType
-from telegram.error import TelegramError
 
 from handlers.gate import forget_old_channel_checks
+from sending import optional
 from services import Context, Services
 from texts import DEFAULT_LANGUAGE, t
 
@@ -73,8 +73,5 @@ async def set_bot_profile(bot: Bot, admin_ids: frozenset[int]) -> None:
         ("short description", bot.set_my_short_description(t("bot_short_description", lang))),
     ]
     for what, call in calls:
-        try:
-            await call
-        except TelegramError as exc:
-            # A convenience only: an admin who never opened the bot ("chat not found") must not stop it.
-            logger.warning("Could not set the %s: %s", what, exc)
+        # A convenience only: an admin who never opened the bot ("chat not found") must not stop it.
+        await optional(call, f"set the {what}")
