@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import time as dtime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from dotenv import load_dotenv
 
@@ -87,7 +87,7 @@ class Config:
     backup_dir: str = "backups"
     backup_keep: int = 7
     backup_time: dtime = dtime(3, 0)
-    heartbeat_file: str = "bot.db.heartbeat"
+    heartbeat_file: str = ""  # empty: DATABASE_PATH + ".heartbeat"
     health_max_age: int = 90
     start_failure_delay: int = 15
     poll_timeout: int = 10
@@ -101,22 +101,33 @@ class Config:
 
 
 class _Reader:
-    """Reads variables, collecting every problem instead of stopping at the first."""
+    """Reads variables, collecting every problem instead of stopping at the first.
+
+    A variable's default is the default of the Config field of the same name in lower case, so
+    each default is written once.
+    """
 
     def __init__(self, env: Mapping[str, str]) -> None:
         self.env = env
         self.problems: list[str] = []
+        self.defaults: dict[str, Any] = {f.name: f.default for f in fields(Config)}
 
     def raw(self, name: str) -> str:
         return self.env.get(name, "").strip()
 
-    def number(self, name: str, default: T, low: T, high: T, kind: Callable[[str], T]) -> T:
+    def text(self, name: str) -> str:
+        """The variable, or its default when unset or empty."""
+        return self.raw(name) or str(self.defaults[name.lower()])
+
+    def number(self, name: str, low: T, high: T) -> T:
+        default: T = self.defaults[name.lower()]
         raw = self.raw(name)
         if not raw:
             return default
+        kind: Callable[[str], T] = type(default)
         noun = "a whole number" if kind is int else "a number"
         try:
-            value = kind(raw)
+            value: T | None = kind(raw)
         except ValueError:
             value = None
         if value is None or not low <= value <= high:  # type: ignore[operator]
@@ -166,19 +177,19 @@ def load_config(
             f"REQUIRED_CHANNELS must be comma-separated @usernames like @mychannel, got {channel!r}",
         )
 
-    api_url = read.raw("TELEGRAM_API_URL") or "https://api.telegram.org"
+    api_url = read.text("TELEGRAM_API_URL")
     read.check(
         bool(re.match(r"^https?://[^\s/]+", api_url)),
         f"TELEGRAM_API_URL must be an http(s) URL like https://api.telegram.org, got {api_url!r}",
     )
 
-    log_level = read.raw("LOG_LEVEL").upper() or "INFO"
+    log_level = read.text("LOG_LEVEL").upper()
     read.check(
         log_level in {"DEBUG", "INFO", "WARNING", "ERROR"},
         f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, got {log_level!r}",
     )
 
-    backup_time = dtime(3, 0)
+    backup_time: dtime = read.defaults["backup_time"]
     raw_time = read.raw("BACKUP_TIME")
     if raw_time:
         match = _TIME_RE.match(raw_time)
@@ -187,43 +198,43 @@ def load_config(
         else:
             read.problems.append(f"BACKUP_TIME must be a UTC time HH:MM like 03:00, got {raw_time!r}")
 
-    allowed_types = [kind.lower() for kind in read.csv("ALLOWED_MESSAGE_TYPES")] or list(MESSAGE_TYPES)
+    allowed_types = [kind.lower() for kind in read.csv("ALLOWED_MESSAGE_TYPES")] or sorted(read.defaults["allowed_message_types"])
     for kind in allowed_types:
         read.check(
             kind in MESSAGE_TYPES,
             f"ALLOWED_MESSAGE_TYPES must be comma-separated kinds from {', '.join(MESSAGE_TYPES)}; got {kind!r}",
         )
 
-    database_path = read.raw("DATABASE_PATH") or "bot.db"
+    database_path = read.text("DATABASE_PATH")
     config = Config(
         bot_token=token,
         admin_ids=frozenset(admin_ids),
         required_channels=tuple(channels),
-        vip_price_stars=read.number("VIP_PRICE_STARS", 100, 1, 100_000, int),
-        vip_days=read.number("VIP_DAYS", 30, 1, 3650, int),
+        vip_price_stars=read.number("VIP_PRICE_STARS", 1, 100_000),
+        vip_days=read.number("VIP_DAYS", 1, 3650),
         database_path=database_path,
-        bad_words=tuple(word.lower() for word in read.csv("BAD_WORDS")) or DEFAULT_BAD_WORDS,
+        bad_words=tuple(word.lower() for word in read.csv("BAD_WORDS")) or read.defaults["bad_words"],
         telegram_api_url=api_url.rstrip("/"),
         # An empty LOG_FILE means stdout only, so it is read raw, not with a default.
-        log_file=env.get("LOG_FILE", "bot.log").strip(),
+        log_file=env.get("LOG_FILE", read.defaults["log_file"]).strip(),
         log_level=log_level,
-        action_rate_limit=read.number("ACTION_RATE_LIMIT", 10, 1, 10_000, int),
-        action_rate_window=read.number("ACTION_RATE_WINDOW", 60, 1, 86_400, int),
-        message_rate_limit=read.number("MESSAGE_RATE_LIMIT", 30, 1, 10_000, int),
-        message_rate_window=read.number("MESSAGE_RATE_WINDOW", 10, 1, 86_400, int),
-        report_ban_threshold=read.number("REPORT_BAN_THRESHOLD", 3, 1, 1000, int),
-        channel_check_cache_seconds=read.number("CHANNEL_CHECK_CACHE_SECONDS", 300, 0, 86_400, int),
-        api_overall_rate=read.number("API_OVERALL_RATE", 30.0, 1.0, 10_000.0, float),
-        api_max_retries=read.number("API_MAX_RETRIES", 5, 0, 100, int),
-        api_concurrency=read.number("API_CONCURRENCY", 4, 1, 256, int),
-        concurrent_updates=read.number("CONCURRENT_UPDATES", 256, 1, 10_000, int),
-        backup_dir=read.raw("BACKUP_DIR") or "backups",
-        backup_keep=read.number("BACKUP_KEEP", 7, 1, 1000, int),
+        action_rate_limit=read.number("ACTION_RATE_LIMIT", 1, 10_000),
+        action_rate_window=read.number("ACTION_RATE_WINDOW", 1, 86_400),
+        message_rate_limit=read.number("MESSAGE_RATE_LIMIT", 1, 10_000),
+        message_rate_window=read.number("MESSAGE_RATE_WINDOW", 1, 86_400),
+        report_ban_threshold=read.number("REPORT_BAN_THRESHOLD", 1, 1000),
+        channel_check_cache_seconds=read.number("CHANNEL_CHECK_CACHE_SECONDS", 0, 86_400),
+        api_overall_rate=read.number("API_OVERALL_RATE", 1.0, 10_000.0),
+        api_max_retries=read.number("API_MAX_RETRIES", 0, 100),
+        api_concurrency=read.number("API_CONCURRENCY", 1, 256),
+        concurrent_updates=read.number("CONCURRENT_UPDATES", 1, 10_000),
+        backup_dir=read.text("BACKUP_DIR"),
+        backup_keep=read.number("BACKUP_KEEP", 1, 1000),
         backup_time=backup_time,
         heartbeat_file=read.raw("HEARTBEAT_FILE") or f"{database_path}.heartbeat",
-        health_max_age=read.number("HEALTH_MAX_AGE", 90, 3, 86_400, int),
-        start_failure_delay=read.number("START_FAILURE_DELAY", 15, 0, 3600, int),
-        poll_timeout=read.number("POLL_TIMEOUT", 10, 1, 50, int),
+        health_max_age=read.number("HEALTH_MAX_AGE", 3, 86_400),
+        start_failure_delay=read.number("START_FAILURE_DELAY", 0, 3600),
+        poll_timeout=read.number("POLL_TIMEOUT", 1, 50),
         allowed_message_types=frozenset(allowed_types),
     )
     # The heartbeat is refreshed after each long poll, which lasts up to POLL_TIMEOUT when idle.

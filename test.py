@@ -21,7 +21,7 @@ import pytest
 
 import runtime  # noqa: F401  (first: sets PTB_TIMEDELTA before python-telegram-bot loads, as for the bot)
 from bot import AnonymousChatBot
-from config import DEFAULT_BAD_WORDS, ConfigError, load_config
+from config import DEFAULT_BAD_WORDS, Config, ConfigError, load_config
 from database import SCHEMA_VERSION, Database
 from handlers import admin
 from handlers.gate import command_of, forget_old_channel_checks
@@ -51,6 +51,17 @@ def test_config_defaults_need_only_a_token():
     assert config.log_file == "bot.log"
     assert (config.action_rate_limit, config.action_rate_window) == (10, 60)
     assert config.masked_token == "123456:***"
+
+
+def test_env_example_documents_every_setting_with_its_default():
+    example = {}
+    for line in (Path(__file__).parent / ".env.example").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            example[name] = value
+    assert set(example) == {f.name.upper() for f in dataclasses.fields(Config)}
+    documented = load_config({**example, "BOT_TOKEN": TOKEN}, dotenv_path=None)
+    assert documented == load_config({"BOT_TOKEN": TOKEN}, dotenv_path=None)
 
 
 def test_config_parses_lists_and_numbers():
@@ -178,7 +189,7 @@ def test_rate_limiter_slides_its_window():
     now[0] = 60.0
     assert [limiter.check(1) for _ in range(4)] == [allow, allow, allow, warn]  # the window opened: told again, once
     now[0] = 500
-    assert limiter.cleanup() == 2 and len(limiter) == 0
+    assert limiter.cleanup() == 2 and limiter.cleanup() == 0
 
 
 @pytest.mark.parametrize(

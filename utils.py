@@ -108,9 +108,6 @@ class RateLimiter:
             self._warned.discard(key)
         return len(stale)
 
-    def __len__(self) -> int:
-        return len(self._hits)
-
 
 class TextFormatter:
     """Turns stored values into what people read."""
