@@ -325,8 +325,7 @@ class Database:
         with self.conn:
             self.conn.execute(
                 "INSERT INTO conversations (user_id, flow, step, data) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (user_id, flow) DO UPDATE SET step = excluded.step, data = excluded.data,"
-                " updated_at = CURRENT_TIMESTAMP",
+                " ON CONFLICT (user_id, flow) DO UPDATE SET step = excluded.step, data = excluded.data",
                 (user_id, flow, step, data),
             )
 

@@ -106,7 +106,6 @@ MIGRATIONS: tuple[str, ...] = (
         flow TEXT NOT NULL,
         step TEXT NOT NULL,
         data TEXT NOT NULL DEFAULT '',
-        updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
         PRIMARY KEY (user_id, flow)
     ) WITHOUT ROWID;
     """,
