@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 # runtime first: it opts in to PTB's timedelta durations before python-telegram-bot is imported.
-from runtime import PerChatRateLimiter, PerUserUpdateProcessor, PollingRequest, UpdateJournal, beat  # isort: skip
+from runtime import PerUserUpdateProcessor, PollingRequest, UpdateJournal, beat  # isort: skip
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -38,6 +38,7 @@ import ops
 from config import Config, ConfigError, load_config
 from database import Database
 from flows import Conversations
+from pacing import PerChatRateLimiter
 from handlers import account, admin, chat, gate, moderation, payments, ratings, registration, relay, system
 from services import CONTEXT_TYPES, BotData, Context, Services
 from state import ChatState, Pairing
@@ -60,12 +61,21 @@ class AnonymousChatBot:
         self.state.restore()
         self.update_processor = PerUserUpdateProcessor(config.concurrent_updates, on_finished=db.finish_update)
         self.journal = UpdateJournal(db, self.update_processor)
+        self.pacing = PerChatRateLimiter(
+            chat_rate=config.api_chat_rate,
+            chat_burst=config.api_chat_burst,
+            bulk_rate=config.bulk_rate,
+            backoff_chats=config.flood_backoff_chats,
+            max_retries=config.api_max_retries,
+            max_in_flight=config.api_concurrency,
+        )
         self.services = Services(
             config=config,
             db=db,
             state=self.state,
             conversations=Conversations(db),
             update_processor=self.update_processor,
+            pacing=self.pacing,
             message_filter=MessageFilter(config.bad_words),
             action_limiter=RateLimiter(config.action_rate_limit, config.action_rate_window),
             message_limiter=RateLimiter(config.message_rate_limit, config.message_rate_window),
@@ -150,12 +160,11 @@ class AnonymousChatBot:
                 read_timeout=self.config.poll_timeout + 10,
             )
             builder = builder.get_updates_request(polling)
-        limiter = PerChatRateLimiter(self.config.api_overall_rate, self.config.api_max_retries, self.config.api_concurrency)
         application: App = (
             builder.token(self.config.bot_token)
             .base_url(f"{root}/bot")
             .base_file_url(f"{root}/file/bot")
-            .rate_limiter(limiter)
+            .rate_limiter(self.pacing)
             .concurrent_updates(self.update_processor)
             .post_init(self.post_init)
             .post_shutdown(self.post_shutdown)

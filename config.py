@@ -80,7 +80,10 @@ class Config:
     message_rate_window: int = 10
     report_ban_threshold: int = 3
     channel_check_cache_seconds: int = 300
-    api_overall_rate: float = 30.0
+    api_chat_rate: float = 1.0
+    api_chat_burst: int = 20
+    bulk_rate: float = 30.0
+    flood_backoff_chats: int = 3
     api_max_retries: int = 5
     api_concurrency: int = 4
     concurrent_updates: int = 256
@@ -224,7 +227,10 @@ def load_config(
         message_rate_window=read.number("MESSAGE_RATE_WINDOW", 1, 86_400),
         report_ban_threshold=read.number("REPORT_BAN_THRESHOLD", 1, 1000),
         channel_check_cache_seconds=read.number("CHANNEL_CHECK_CACHE_SECONDS", 0, 86_400),
-        api_overall_rate=read.number("API_OVERALL_RATE", 1.0, 10_000.0),
+        api_chat_rate=read.number("API_CHAT_RATE", 0.1, 10_000.0),
+        api_chat_burst=read.number("API_CHAT_BURST", 1, 10_000),
+        bulk_rate=read.number("BULK_RATE", 1.0, 10_000.0),
+        flood_backoff_chats=read.number("FLOOD_BACKOFF_CHATS", 1, 10_000),
         api_max_retries=read.number("API_MAX_RETRIES", 0, 100),
         api_concurrency=read.number("API_CONCURRENCY", 1, 256),
         concurrent_updates=read.number("CONCURRENT_UPDATES", 1, 10_000),

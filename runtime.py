@@ -1,5 +1,6 @@
-"""Plumbing between python-telegram-bot and the features: per-user update order, the rate limiter,
-and the polling request that journals updates and beats the heartbeat. No feature logic.
+"""Plumbing between python-telegram-bot and the features: per-user update order, and the polling
+request that journals updates and beats the heartbeat. No feature logic. (How fast the bot talks
+to Telegram is pacing.py.)
 """
 
 from __future__ import annotations
@@ -10,19 +11,16 @@ import json
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from datetime import timedelta
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-# Opt in to PTB 23's durations (timedelta, e.g. RetryAfter.retry_after) now: PerChatRateLimiter reads
+# Opt in to PTB 23's durations (timedelta, e.g. RetryAfter.retry_after) now: pacing.py reads
 # either type, and the opt-in silences a deprecation warning on every first 429. Set before PTB loads.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from aiolimiter import AsyncLimiter  # noqa: E402
 from telegram import Update  # noqa: E402
-from telegram.error import RetryAfter  # noqa: E402
-from telegram.ext import Application, BaseRateLimiter, BaseUpdateProcessor  # noqa: E402
+from telegram.ext import Application, BaseUpdateProcessor  # noqa: E402
 from telegram._utils.types import ODVInput  # noqa: E402  (PTB's own type for these timeouts)
 from telegram.request import BaseRequest, HTTPXRequest, RequestData  # noqa: E402
 
@@ -142,66 +140,6 @@ def beat(path: str) -> None:
         Path(path).touch()
     except OSError as exc:
         logger.warning("Cannot write the heartbeat file %s: %s", path, exc)
-
-
-class PerChatRateLimiter(BaseRateLimiter[int]):
-    """Caps the overall request rate and the requests in flight; a 429 pauses only the chat it was
-    for, then the request is retried.
-
-    PTB's AIORateLimiter pauses every request on a RetryAfter, so one flooded chat would stall all
-    the others. Requests to one chat stay in order because each user's updates run one at a time.
-    A paused chat waits before it takes an in-flight slot, so it never holds one the others need.
-    Few requests in flight are cheaper per request than many (measured: benchmarks/), and Telegram
-    takes about 30 messages a second from a bot anyway.
-    """
-
-    def __init__(self, overall_max_rate: float, max_retries: int, max_in_flight: int) -> None:
-        self._overall = AsyncLimiter(overall_max_rate, 1)
-        self._in_flight = asyncio.Semaphore(max_in_flight)
-        self._max_retries = max_retries
-        self._paused_until: dict[object, float] = {}  # chat id -> loop time the pause ends
-
-    async def initialize(self) -> None:
-        """Nothing to set up."""
-
-    async def shutdown(self) -> None:
-        """Nothing to tear down."""
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        """Wait out this chat's pause, take a slot of the overall rate, call; on 429 pause the chat and retry."""
-        chat_id = data.get("chat_id")
-        max_retries = self._max_retries if rate_limit_args is None else rate_limit_args
-        loop = asyncio.get_running_loop()
-        attempt = 0
-        while True:
-            pause = self._paused_until.get(chat_id, 0.0) - loop.time()
-            if pause > 0:
-                await asyncio.sleep(pause)
-            else:
-                self._paused_until.pop(chat_id, None)
-            try:
-                if chat_id is None:  # getUpdates, getMe, ...: no chat to protect
-                    return await callback(*args, **kwargs)
-                async with self._overall, self._in_flight:
-                    return await callback(*args, **kwargs)
-            except RetryAfter as exc:
-                if attempt >= max_retries:
-                    logger.error("Chat %s still flooded after %s retries of %s", chat_id, max_retries, endpoint)
-                    raise
-                attempt += 1
-                wait = exc.retry_after
-                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-                until = loop.time() + seconds + 0.1
-                self._paused_until[chat_id] = max(self._paused_until.get(chat_id, 0.0), until)
-                logger.info("429 for chat %s: pausing it for %.1f s (attempt %s)", chat_id, seconds, attempt)
 
 
 class UpdateJournal:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Sequence
 from enum import Enum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import (
     Bot,
@@ -35,6 +35,9 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ExtBot
+
+from pacing import Traffic
 
 logger = logging.getLogger(__name__)
 
@@ -96,9 +99,13 @@ async def optional(call: Awaitable[T], what: str, level: int = logging.WARNING) 
         return None
 
 
-async def send_text(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> bool:
-    """Send a text; False if the user is gone."""
-    result = await attempt(bot.send_message(chat_id, text, reply_markup=markup), f"message to {chat_id}")
+async def send_text(
+    bot: ExtBot[Any], chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None, bulk: bool = False
+) -> bool:
+    """Send a text (`bulk`: one of many the bot sends at once, paced under BULK_RATE); False if the user is gone."""
+    traffic = Traffic.BULK if bulk else Traffic.DIRECT
+    call = bot.send_message(chat_id, text, reply_markup=markup, rate_limit_args=traffic)
+    result = await attempt(call, f"message to {chat_id}")
     return not isinstance(result, Failure)
 
 

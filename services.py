@@ -14,6 +14,7 @@ from telegram.ext import CallbackContext, ContextTypes, ExtBot
 from config import Config
 from database import Database
 from flows import Conversations
+from pacing import PerChatRateLimiter
 from runtime import PerUserUpdateProcessor
 from sending import send_text
 from state import ChatState
@@ -39,6 +40,7 @@ class Services:
     state: ChatState
     conversations: Conversations
     update_processor: PerUserUpdateProcessor
+    pacing: PerChatRateLimiter
     message_filter: MessageFilter
     action_limiter: RateLimiter
     message_limiter: RateLimiter
@@ -85,7 +87,7 @@ class Context(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotDa
     async def tell_admins(self, key: str, /, **values: object) -> None:
         """Send every admin a text, each in their language."""
         for admin_id in sorted(self.services.config.admin_ids):
-            await send_text(self.bot, admin_id, self.text_for(admin_id, key, **values))
+            await send_text(self.bot, admin_id, self.text_for(admin_id, key, **values), bulk=True)
 
 
 CONTEXT_TYPES = ContextTypes(context=Context, bot_data=BotData)

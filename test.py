@@ -83,7 +83,7 @@ def test_config_parses_lists_and_numbers():
         ({"VIP_DAYS": "99999"}, "VIP_DAYS"),
         ({"TELEGRAM_API_URL": "api.telegram.org"}, "TELEGRAM_API_URL"),
         ({"ACTION_RATE_WINDOW": "0"}, "ACTION_RATE_WINDOW"),
-        ({"API_OVERALL_RATE": "fast"}, "API_OVERALL_RATE"),
+        ({"API_CHAT_RATE": "fast"}, "API_CHAT_RATE"),
         ({"LOG_LEVEL": "TRACE"}, "LOG_LEVEL"),
     ],
 )

@@ -52,9 +52,10 @@ async def housekeeping_job(context: Context) -> None:
     s: Services = context.services
     expired = s.db.expire_vips()
     dropped = s.action_limiter.cleanup() + s.message_limiter.cleanup() + forget_old_channel_checks(s)
+    dropped += s.pacing.forget_idle()
     pruned = s.db.prune_journal()
     logger.debug(
-        "Housekeeping: %s VIPs expired, %s rate-limit and channel-check entries and %s journaled updates dropped",
+        "Housekeeping: %s VIPs expired, %s rate-limit, pacing and channel-check entries and %s journaled updates dropped",
         expired,
         dropped,
         pruned,

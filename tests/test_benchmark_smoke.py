@@ -18,7 +18,7 @@ def test_a_tiny_benchmark_run_loses_nothing_and_keeps_order():
     result = relay_benchmark.run(
         "bot",
         [sys.executable, str(ROOT / "bot.py")],
-        {"API_OVERALL_RATE": "10000", "MESSAGE_RATE_LIMIT": "10000", "MESSAGE_RATE_WINDOW": "1"},
+        {"API_CHAT_RATE": "10000", "API_CHAT_BURST": "10000", "MESSAGE_RATE_LIMIT": "10000", "MESSAGE_RATE_WINDOW": "1"},
         pairs=3,
         messages=4,
         rounds=1,

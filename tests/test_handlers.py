@@ -1,5 +1,5 @@
 """Unit tests of the handlers through Application.process_update with a fake BaseRequest, and of
-the runtime plumbing (rate limiter, per-user update order)."""
+the runtime plumbing (per-user update order, logging)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,8 @@ from database import Database
 from handlers import admin
 from handlers.gate import command_of, forget_old_channel_checks
 from ops import setup_logging
-from runtime import PerChatRateLimiter, PerUserUpdateProcessor
+from runtime import PerUserUpdateProcessor
 from telegram import Chat, Message, Update
-from telegram.error import RetryAfter
 from telegram.request import BaseRequest, RequestData
 from texts import t
 
@@ -170,39 +169,6 @@ async def test_daily_backup_is_scheduled_and_writes_a_backup(harness, tmp_path):
     chatbot.services.config = dataclasses.replace(chatbot.config, backup_dir=str(tmp_path / "daily"))
     await admin.run_backup(chatbot.services)
     assert len(list((tmp_path / "daily").glob("bot-*.db"))) == 1
-
-
-async def test_a_429_pauses_only_its_own_chat_and_is_retried():
-    limiter = PerChatRateLimiter(overall_max_rate=1000, max_retries=3, max_in_flight=4)
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    attempts: dict[int, int] = {}
-    done_at: dict[int, float] = {}
-
-    async def send(chat_id: int) -> dict:
-        attempts[chat_id] = attempts.get(chat_id, 0) + 1
-        if chat_id == 1 and attempts[chat_id] == 1:
-            raise RetryAfter(1)
-        done_at[chat_id] = loop.time() - started
-        return {"ok": True}
-
-    flooded = asyncio.create_task(limiter.process_request(send, (1,), {}, "sendMessage", {"chat_id": 1}, None))
-    await asyncio.sleep(0.05)
-    for other in (2, 3, 4):
-        await limiter.process_request(send, (other,), {}, "sendMessage", {"chat_id": other}, None)
-    assert max(done_at[c] for c in (2, 3, 4)) < 0.5  # not held up by chat 1's pause
-    assert await flooded == {"ok": True}
-    assert attempts[1] == 2 and done_at[1] >= 1.0
-
-
-async def test_the_rate_limiter_gives_up_after_max_retries():
-    limiter = PerChatRateLimiter(overall_max_rate=1000, max_retries=0, max_in_flight=1)
-
-    async def always_flooded() -> bool:
-        raise RetryAfter(1)
-
-    with pytest.raises(RetryAfter):
-        await limiter.process_request(always_flooded, (), {}, "sendMessage", {"chat_id": 5}, None)
 
 
 def test_log_file_rotates(tmp_path):

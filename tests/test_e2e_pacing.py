@@ -1,0 +1,23 @@
+"""End to end: each chat is paced, so a burst into one chat draws no 429 and holds no other chat up."""
+
+from __future__ import annotations
+
+from conftest import pair, register
+
+
+def test_a_burst_into_one_chat_is_paced_instead_of_flooded(start_bot, emulator):
+    start_bot(MESSAGE_RATE_LIMIT="1000", API_CHAT_RATE="2", API_CHAT_BURST="3")
+    alice, bob = register(emulator.person("Alice")), register(emulator.person("Bob"))
+    carol, dave = register(emulator.person("Carol")), register(emulator.person("Dave"))
+    pair(alice, bob)
+    pair(carol, dave)
+    # Telegram: 429 past five messages in any second into Bob's chat. The pace lets through at most a
+    # burst of 3 plus 2 a second, so at most 5 in any second.
+    emulator.flood_rate(bob.id, 5)
+    burst = [alice.send(f"burst {i}") for i in range(12)]
+    other = carol.send("meanwhile")
+    dave.wait_for_copy(other)
+    assert len([m for m in bob.bot_messages() if (m.get("text") or "").startswith("burst")]) < 12  # still pacing
+    copies = [bob.wait_for_copy(m) for m in burst]
+    assert [c["text"] for c in copies] == [f"burst {i}" for i in range(12)]
+    assert [e for e in emulator.errors if e[1] == 429] == []  # paced below the limit: Telegram never pushed back

@@ -1,0 +1,140 @@
+"""Unit tests of pacing.py: per-chat pace, 429 pauses, the adaptive overall cap, bulk, backlog.
+
+They check order and cause (what waited for what), not how fast anything was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import pytest
+
+import pacing
+from pacing import AdaptiveCap, PerChatRateLimiter, Traffic
+from telegram.error import RetryAfter
+
+
+def limiter(**overrides: Any) -> PerChatRateLimiter:
+    settings: dict[str, Any] = {
+        "chat_rate": 1000.0, "chat_burst": 1000, "bulk_rate": 1000.0, "backoff_chats": 3, "max_retries": 3,
+        "max_in_flight": 4, **overrides,
+    }  # fmt: skip
+    return PerChatRateLimiter(**settings)
+
+
+async def send_to(rl: PerChatRateLimiter, chat_id: int, call: Any, traffic: Traffic | None = None) -> Any:
+    return await rl.process_request(call, (chat_id,), {}, "sendMessage", {"chat_id": chat_id}, traffic)
+
+
+async def test_a_429_pauses_only_its_own_chat_and_is_retried():
+    rl = limiter()
+    attempts: dict[int, int] = {}
+    done: list[int] = []
+
+    async def call(chat_id: int) -> dict[str, Any]:
+        attempts[chat_id] = attempts.get(chat_id, 0) + 1
+        if chat_id == 1 and attempts[chat_id] == 1:
+            raise RetryAfter(1)
+        done.append(chat_id)
+        return {"ok": True}
+
+    flooded = asyncio.create_task(send_to(rl, 1, call))
+    await asyncio.sleep(0.05)
+    for other in (2, 3, 4):
+        await send_to(rl, other, call)
+    assert done == [2, 3, 4] and not flooded.done()  # the others did not wait for chat 1's pause
+    assert await flooded == {"ok": True}
+    assert attempts[1] == 2 and done[-1] == 1
+
+
+async def test_the_limiter_gives_up_after_max_retries():
+    rl = limiter(max_retries=0)
+
+    async def always_flooded(chat_id: int) -> bool:
+        raise RetryAfter(1)
+
+    with pytest.raises(RetryAfter):
+        await send_to(rl, 5, always_flooded)
+
+
+async def test_each_chat_is_paced_after_a_burst_and_other_chats_are_not():
+    rl = limiter(chat_rate=2.0, chat_burst=3)
+    order: list[str] = []
+
+    async def call(chat_id: int) -> bool:
+        order.append(f"{chat_id}")
+        return True
+
+    chat_one = [asyncio.create_task(send_to(rl, 1, call)) for _ in range(5)]
+    await asyncio.sleep(0.05)
+    assert order == ["1", "1", "1"]  # the burst passed at once; the fourth waits for chat 1's pace
+    await send_to(rl, 2, call)
+    assert order == ["1", "1", "1", "2"]  # chat 2 was not held behind chat 1
+    await asyncio.gather(*chat_one)
+    assert order.count("1") == 5
+
+
+async def test_bulk_waits_for_its_cap_but_a_relay_does_not():
+    rl = limiter(bulk_rate=2.0)
+    order: list[str] = []
+
+    def call_for(name: str) -> Any:
+        async def call(chat_id: int) -> bool:
+            order.append(name)
+            return True
+
+        return call
+
+    bulk = [asyncio.create_task(send_to(rl, 100 + i, call_for(f"bulk{i}"), Traffic.BULK)) for i in range(4)]
+    await asyncio.sleep(0.05)
+    await send_to(rl, 7, call_for("relay"))
+    assert order[:3] == ["bulk0", "bulk1", "relay"]  # two bulk sends fit the cap at once; the relay did not wait
+    await asyncio.gather(*bulk)
+    assert order[3:] == ["bulk2", "bulk3"]
+
+
+def test_adaptive_cap_backs_off_on_a_wave_of_429s_and_recovers_step_by_step():
+    now = [100.0]
+    cap = AdaptiveCap(chats=3, clock=lambda: now[0])
+    for _ in range(200):  # 200 sends in the last second
+        cap.sent()
+    assert not cap.flooded(1) and not cap.flooded(2)
+    assert cap.current() is None  # two chats flooded: each chat's own pause is enough
+    assert cap.flooded(3)
+    assert cap.current() == 100.0  # half the recent rate
+    steps = []
+    for _ in range(10):
+        now[0] += pacing.RECOVERY_SECONDS
+        steps.append(cap.current())
+    assert steps[:3] == [125.0, 156.25, 195.3125]  # up a quarter each quiet step...
+    assert steps[3] is None  # ...and lifted once back at the old rate
+
+
+def test_429s_spread_out_in_time_do_not_cap_anything():
+    now = [0.0]
+    cap = AdaptiveCap(chats=3, clock=lambda: now[0])
+    for chat in range(10):
+        now[0] += pacing.FLOOD_WINDOW + 0.1
+        assert not cap.flooded(chat)
+    assert cap.current() is None
+
+
+async def test_a_backlog_is_logged_at_most_once_a_minute(monkeypatch, caplog):
+    monkeypatch.setattr(pacing, "BACKLOG_WARNING_SECONDS", 0.05)
+    rl = limiter(chat_rate=0.5, chat_burst=1)
+
+    async def call(chat_id: int) -> bool:
+        return True
+
+    await send_to(rl, 1, call)  # uses up chat 1's burst: the next ones wait two seconds each
+    waiting = [asyncio.create_task(send_to(rl, 1, call)) for _ in range(2)]
+    await asyncio.sleep(0.1)
+    with caplog.at_level(logging.WARNING, logger="pacing"):
+        await send_to(rl, 2, call)
+        await send_to(rl, 3, call)
+    warnings = [r.getMessage() for r in caplog.records if "Backlog" in r.getMessage()]
+    assert warnings == ["Backlog: 3 requests to Telegram are waiting, the oldest for 0 s"]
+    for task in waiting:
+        task.cancel()
