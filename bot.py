@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 # runtime first: it opts in to PTB's timedelta durations before python-telegram-bot is imported.
-from runtime import PerUserUpdateProcessor, PollingRequest, UpdateJournal, beat  # isort: skip
+from runtime import PerUserUpdateProcessor, PollingRequest, RelayStats, UpdateJournal, beat  # isort: skip
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -59,8 +59,10 @@ class AnonymousChatBot:
         self.db = db
         self.state = ChatState(db)
         self.state.restore()
-        self.update_processor = PerUserUpdateProcessor(config.concurrent_updates, on_finished=db.finish_update)
-        self.journal = UpdateJournal(db, self.update_processor)
+        self.update_processor = PerUserUpdateProcessor(config.concurrent_updates)
+        self.relay_stats = RelayStats()
+        self.journal = UpdateJournal(db, self.update_processor, self.relay_stats)
+        self.update_processor.on_finished = self.journal.finish
         self.pacing = PerChatRateLimiter(
             chat_rate=config.api_chat_rate,
             chat_burst=config.api_chat_burst,
@@ -76,6 +78,7 @@ class AnonymousChatBot:
             conversations=Conversations(db),
             update_processor=self.update_processor,
             pacing=self.pacing,
+            relay_stats=self.relay_stats,
             message_filter=MessageFilter(config.bad_words),
             action_limiter=RateLimiter(config.action_rate_limit, config.action_rate_window),
             message_limiter=RateLimiter(config.message_rate_limit, config.message_rate_window),

@@ -9,8 +9,10 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import os
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -142,21 +144,72 @@ def beat(path: str) -> None:
         logger.warning("Cannot write the heartbeat file %s: %s", path, exc)
 
 
+class RelayStats:
+    """How fast chats are relayed: when each update arrived, and, for the last `WINDOW` seconds, how
+    long each relay took from the update's arrival to the partner's copy."""
+
+    WINDOW = 300.0
+    MAX_SAMPLES = 20_000  # at more than about 65 relays a second the window shrinks to fit
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._started = clock()
+        self._arrived: dict[int, float] = {}
+        self._relays: deque[tuple[float, float]] = deque(maxlen=self.MAX_SAMPLES)  # (when, seconds taken)
+
+    def arrived(self, update_ids: list[int]) -> None:
+        now = self.clock()
+        for update_id in update_ids:
+            self._arrived[update_id] = now
+
+    def finished(self, update_id: int) -> None:
+        self._arrived.pop(update_id, None)
+
+    def relayed(self, update_id: int) -> None:
+        """The update's message reached the partner."""
+        arrived = self._arrived.get(update_id)
+        if arrived is not None:  # a replayed update has no arrival time
+            now = self.clock()
+            self._relays.append((now, now - arrived))
+
+    def summary(self) -> tuple[float, float | None]:
+        """(relays a second, 95th-percentile seconds taken) over the last WINDOW seconds."""
+        now = self.clock()
+        while self._relays and self._relays[0][0] < now - self.WINDOW:
+            self._relays.popleft()
+        if not self._relays:
+            return 0.0, None
+        # Over the window, or what of it the bot has been up, or what the samples cover.
+        span = min(self.WINDOW, now - self._started)
+        if len(self._relays) == self.MAX_SAMPLES:
+            span = now - self._relays[0][0]
+        span = max(span, 1.0)
+        taken = sorted(seconds for _, seconds in self._relays)
+        return len(taken) / span, taken[max(0, math.ceil(0.95 * len(taken)) - 1)]
+
+
 class UpdateJournal:
     """Every fetched update is written down before PTB handles it and marked done after, so a
     `kill -9` loses none: at start the unfinished ones are queued again (each at most twice, so a
     poison update cannot crash the bot forever)."""
 
-    def __init__(self, db: Database, processor: PerUserUpdateProcessor) -> None:
+    def __init__(self, db: Database, processor: PerUserUpdateProcessor, stats: RelayStats) -> None:
         self.db = db
         self.processor = processor
+        self.stats = stats
 
     def record(self, updates: list[dict[str, Any]]) -> None:
         """Journal a fetched batch; updates Telegram delivered again are not handled twice."""
+        self.stats.arrived([u["update_id"] for u in updates])
         seen = self.db.journal_updates([(u["update_id"], json.dumps(u)) for u in updates])
         if seen:
             logger.info("Skipping %s updates delivered again", len(seen))
             self.processor.skip |= seen
+
+    def finish(self, update_id: int) -> None:
+        """The update's handlers are done."""
+        self.db.finish_update(update_id)
+        self.stats.finished(update_id)
 
     async def replay(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Queue the updates a crash left unhandled, before polling brings new ones."""

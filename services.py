@@ -15,7 +15,7 @@ from config import Config
 from database import Database
 from flows import Conversations
 from pacing import PerChatRateLimiter
-from runtime import PerUserUpdateProcessor
+from runtime import PerUserUpdateProcessor, RelayStats
 from sending import send_text
 from state import ChatState
 from texts import DEFAULT_LANGUAGE, t
@@ -41,6 +41,7 @@ class Services:
     conversations: Conversations
     update_processor: PerUserUpdateProcessor
     pacing: PerChatRateLimiter
+    relay_stats: RelayStats
     message_filter: MessageFilter
     action_limiter: RateLimiter
     message_limiter: RateLimiter

@@ -29,9 +29,12 @@ async def stats_command(update: Update, context: Context) -> None:
     s = context.services
     admin_id = user_of(update).id
     f = s.db.stats()
+    rate, p95 = s.relay_stats.summary()
     await context.say(
         admin_id,
         "stats",
+        relay_rate=f"{rate:.1f}",
+        relay_p95=f"{p95 * 1000:.0f}" if p95 is not None else "-",
         users=f["users"],
         banned=f["banned"],
         vip=f["vip"],

@@ -100,6 +100,7 @@ async def relay_message(update: Update, context: Context, pairing: Pairing) -> N
     elif result is Failure.REFUSED:
         await context.say(user_id, "kind_blocked")
     elif not isinstance(result, Failure):
+        s.relay_stats.relayed(update.update_id)
         s.db.map_messages(pairing.chat_id, user_id, pairing.partner_id, [(message.message_id, result.message_id)])
 
 

@@ -149,7 +149,8 @@ TEXTS: dict[str, str] = {
         "Active chats: {active_chats}\n"
         "Searching: {searching}\n"
         "Chats today: {chats_today}\n"
-        "Reports today: {reports_today}"
+        "Reports today: {reports_today}\n"
+        "Relayed in the last 5 minutes: {relay_rate} messages a second, 95% within {relay_p95} ms"
     ),
     "stats_chart_title": "Last 30 days",
     "stats_chart_ylabel": "per day (UTC)",

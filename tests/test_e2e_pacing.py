@@ -21,3 +21,17 @@ def test_a_burst_into_one_chat_is_paced_instead_of_flooded(start_bot, emulator):
     copies = [bob.wait_for_copy(m) for m in burst]
     assert [c["text"] for c in copies] == [f"burst {i}" for i in range(12)]
     assert [e for e in emulator.errors if e[1] == 429] == []  # paced below the limit: Telegram never pushed back
+
+
+def test_stats_show_the_relay_rate_and_delay(bot, emulator, admin):
+    register(admin)
+    admin.send("/stats")
+    assert "Relayed in the last 5 minutes: 0.0 messages a second, 95% within - ms" in admin.wait_for("Stats")["text"]
+    alice, bob = register(emulator.person("Alice")), register(emulator.person("Bob"))
+    pair(alice, bob)
+    for i in range(3):
+        bob.wait_for_copy(alice.send(f"hello {i}"))
+    admin.send("/stats")
+    line = [x for x in admin.wait_for("Stats")["text"].splitlines() if x.startswith("Relayed")][0]
+    rate, p95 = line.split(": ")[1].split(" messages a second, 95% within ")
+    assert float(rate) > 0 and p95.endswith(" ms") and int(p95[:-3]) >= 0

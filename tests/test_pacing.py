@@ -13,6 +13,7 @@ import pytest
 
 import pacing
 from pacing import AdaptiveCap, PerChatRateLimiter, Traffic
+from runtime import RelayStats
 from telegram.error import RetryAfter
 
 
@@ -138,3 +139,21 @@ async def test_a_backlog_is_logged_at_most_once_a_minute(monkeypatch, caplog):
     assert warnings == ["Backlog: 3 requests to Telegram are waiting, the oldest for 0 s"]
     for task in waiting:
         task.cancel()
+
+
+def test_relay_stats_give_the_rate_and_95th_percentile_over_the_window():
+    now = [1000.0]
+    stats = RelayStats(clock=lambda: now[0])
+    now[0] += 10  # up 10 s
+    stats.arrived(list(range(1, 21)))
+    for update_id in range(1, 21):
+        now[0] += 0.001 * update_id if update_id < 20 else 1.0  # 19 quick relays and one slow one
+        stats.relayed(update_id)
+    stats.relayed(999)  # never arrived (a replay): not counted
+    rate, p95 = stats.summary()
+    assert rate == pytest.approx(20 / (now[0] - 1000.0))  # over the uptime, shorter than the window
+    assert p95 is not None and 0.15 < p95 < 0.25  # the 19th fastest of 20
+    for update_id in range(1, 21):
+        stats.finished(update_id)
+    now[0] += RelayStats.WINDOW + 1
+    assert stats.summary() == (0.0, None)
