@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import re
 import threading
 import time
@@ -164,6 +165,7 @@ class Emulator:
         self.failures: dict[str, list[ApiError]] = {}  # method -> errors to answer next
         self.delays: dict[str, float] = {}  # method -> seconds to wait before answering
         self.flood_rate_limit: dict[int, float] = {}  # chat id -> sends allowed per second
+        self.flooded_until: dict[int, float] = {}  # chat id -> monotonic time its flood ends
         self.recent_sends: dict[int, list[float]] = {}
         self.delivered_at: dict[tuple[int, int], float] = {}  # original (chat, message id) -> copy time
         self.url = ""  # set by the fixtures to what start() returns
@@ -348,6 +350,10 @@ class Emulator:
         if self.flood_left.get(chat_id):
             self.flood_left[chat_id] -= 1
             retry = self.flood_retry_after.get(chat_id, 1)
+            raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
+        until = self.flooded_until.get(chat_id, 0.0)
+        if until > time.monotonic():
+            retry = max(1, math.ceil(until - time.monotonic()))
             raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
         rate = self.flood_rate_limit.get(chat_id)
         if rate:
@@ -622,6 +628,11 @@ class Emulator:
         with self.cond:
             self.flood_left[chat_id] = times
             self.flood_retry_after[chat_id] = retry_after
+
+    def flood_for(self, chat_id: int, seconds: float) -> None:
+        """Every send into this chat for the next `seconds` is answered 429, retry_after the time left."""
+        with self.cond:
+            self.flooded_until[chat_id] = time.monotonic() + seconds
 
     def delay(self, method: str, seconds: float) -> None:
         """Answer every call of `method` only after `seconds`."""

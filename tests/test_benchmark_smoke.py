@@ -28,3 +28,19 @@ def test_a_tiny_benchmark_run_loses_nothing_and_keeps_order():
     )
     assert result.lost == 0 and result.out_of_order == 0
     assert result.rate > 0 and result.peak_mb > 0
+
+
+import load_benchmark  # noqa: E402
+
+
+def test_a_tiny_steady_load_and_a_flooded_chat_lose_nothing_and_keep_order():
+    for result in (
+        load_benchmark.steady("steady", chats=3, interval=0.5, seconds=2),
+        load_benchmark.steady("flood", chats=3, interval=0.5, seconds=4, flood_chat_for=1.5),
+    ):
+        assert result.sent > 0 and result.lost == 0 and result.out_of_order == 0, result
+
+
+def test_a_tiny_state_at_scale_run_restores_and_answers_every_search():
+    result = load_benchmark.state_at_scale(chats=20, queued=20, searches=3)
+    assert result.searches == 3 and result.bytes_per_chat > 0
