@@ -105,11 +105,16 @@ class AnonymousChatBot:
         new = filters.UpdateType.MESSAGE & private
         # An empty ADMIN_IDS matches nobody: the admin commands then answer as unknown.
         admins = new & filters.User(user_id=self.config.admin_ids, allow_empty=False)
+        # What a person writes (not a command, a payment or a service message).
+        written = new & ~filters.COMMAND & ~filters.SUCCESSFUL_PAYMENT & ~filters.StatusUpdate.ALL
         handlers: list[tuple[int, BaseHandler[Update, Context, None]]] = [
             # A waiting album is copied before anything else its sender does, to keep order.
             (-2, TypeHandler(Update, relay.pending_album_first)),
             # Banned users, rate limits and required channels stop an update here.
             (-1, TypeHandler(Update, gate.gatekeeper)),
+            # What a person writes: a chat message, an age, a support request, else a hint. First,
+            # because it is most of the traffic; its filter leaves everything below to the others.
+            (0, MessageHandler(written, relay.private_message)),
             # Commands
             (0, CommandHandler("start", registration.start_command, filters=new)),
             (0, CommandHandler("search", chat.search_command, filters=new)),
@@ -135,10 +140,8 @@ class AnonymousChatBot:
             (0, PreCheckoutQueryHandler(payments.precheckout_callback)),
             (0, MessageHandler(filters.SUCCESSFUL_PAYMENT & private, payments.successful_payment_callback)),
             (0, ChatMemberHandler(relay.my_chat_member_update, ChatMemberHandler.MY_CHAT_MEMBER)),
-            # Everything else a user sends: an unknown command, a message (support request, chat
-            # message, age, or a hint), an edit to mirror.
+            # A command the bot does not know (or this user may not use), and an edit to mirror.
             (0, MessageHandler(new & filters.COMMAND, account.unknown_command)),
-            (0, MessageHandler(new & ~filters.StatusUpdate.ALL, relay.private_message)),
             (0, MessageHandler(filters.UpdateType.EDITED_MESSAGE & private & ~filters.COMMAND, relay.edited_message)),
         ]
         for group, handler in handlers:

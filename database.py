@@ -48,6 +48,13 @@ class Database:
         self.path = path
         self._local = threading.local()
         self._migrate()
+        # Read on every update, written rarely, and only by this process: kept in memory as well.
+        self._banned = {row[0] for row in self.conn.execute("SELECT user_id FROM users WHERE is_banned = 1")}
+        self._conversations: dict[tuple[int, str], tuple[str, str]] = {
+            (row[0], row[1]): (row[2], row[3]) for row in self.conn.execute("SELECT user_id, flow, step, data FROM conversations")
+        }
+        # Updates already marked done in a handler's own transaction (map_messages).
+        self._finished_early: set[int] = set()
 
     def get_connection(self) -> sqlite3.Connection:
         """This thread's connection, opened on first use."""
@@ -94,6 +101,7 @@ class Database:
                 "INSERT INTO users (user_id, gender, age) VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING", (user_id, gender, age)
             )
             self.conn.execute("DELETE FROM conversations WHERE user_id = ? AND flow = 'registration'", (user_id,))
+        self._conversations.pop((user_id, "registration"), None)
         return cur.rowcount == 1
 
     def get_user(self, user_id: int) -> dict[str, Any] | None:
@@ -102,8 +110,7 @@ class Database:
         return dict(row) if row else None
 
     def is_banned(self, user_id: int) -> bool:
-        row = self.conn.execute("SELECT is_banned FROM users WHERE user_id = ?", (user_id,)).fetchone()
-        return bool(row and row[0])
+        return user_id in self._banned
 
     def ban_user(self, user_id: int, reason: str | None = None) -> bool:
         """Ban a user and take them out of the queue; False if no such user."""
@@ -113,6 +120,8 @@ class Database:
                 (reason, user_id),
             )
             self.conn.execute("DELETE FROM search_queue WHERE user_id = ?", (user_id,))
+        if cur.rowcount == 1:
+            self._banned.add(user_id)
         return cur.rowcount == 1
 
     def unban_user(self, user_id: int) -> bool:
@@ -121,6 +130,7 @@ class Database:
             cur = self.conn.execute(
                 "UPDATE users SET is_banned = 0, ban_reason = NULL, banned_at = NULL WHERE user_id = ?", (user_id,)
             )
+        self._banned.discard(user_id)
         return cur.rowcount == 1
 
     # VIP
@@ -188,8 +198,14 @@ class Database:
             )
             self.conn.execute("DELETE FROM message_map WHERE chat_id = ?", (chat_id,))
 
-    def map_messages(self, chat_id: int, user_id: int, peer_id: int, pairs: list[tuple[int, int]]) -> None:
-        """Remember (message, copy) pairs of a relay, both ways, so replies and edits find their copy."""
+    def map_messages(
+        self, chat_id: int, user_id: int, peer_id: int, pairs: list[tuple[int, int]], update_id: int | None = None
+    ) -> None:
+        """Remember (message, copy) pairs of a relay, both ways, so replies and edits find their copy.
+
+        With `update_id`, the relayed update is marked done in the same transaction: one commit per
+        relayed message instead of two (the relay is the last thing its handlers do).
+        """
         rows = [(user_id, m, peer_id, c, chat_id) for m, c in pairs] + [(peer_id, c, user_id, m, chat_id) for m, c in pairs]
         with self.conn:
             self.conn.executemany(
@@ -197,6 +213,10 @@ class Database:
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, message_id) DO NOTHING",
                 rows,
             )
+            if update_id is not None:
+                self._mark_done(update_id)
+        if update_id is not None:
+            self._finished_early.add(update_id)
 
     def peer_message(self, user_id: int, message_id: int) -> int | None:
         """The id, in the partner's chat, of the counterpart of this message in the user's chat."""
@@ -316,10 +336,7 @@ class Database:
 
     def conversation_step(self, user_id: int, flow: str) -> tuple[str, str] | None:
         """(step, data) of the user in this flow, or None if they are not in it."""
-        row = self.conn.execute(
-            "SELECT step, data FROM conversations WHERE user_id = ? AND flow = ?", (user_id, flow)
-        ).fetchone()
-        return (row[0], row[1]) if row else None
+        return self._conversations.get((user_id, flow))
 
     def set_conversation_step(self, user_id: int, flow: str, step: str, data: str = "") -> None:
         with self.conn:
@@ -328,11 +345,13 @@ class Database:
                 " ON CONFLICT (user_id, flow) DO UPDATE SET step = excluded.step, data = excluded.data",
                 (user_id, flow, step, data),
             )
+        self._conversations[(user_id, flow)] = (step, data)
 
     def end_conversation(self, user_id: int, flow: str) -> bool:
         """Take the user out of the flow; True if they were in it."""
         with self.conn:
             cur = self.conn.execute("DELETE FROM conversations WHERE user_id = ? AND flow = ?", (user_id, flow))
+        self._conversations.pop((user_id, flow), None)
         return cur.rowcount == 1
 
     # Backups
@@ -436,8 +455,14 @@ class Database:
 
     def finish_update(self, update_id: int) -> None:
         """The update's handlers are done: keep only its id, to recognise it if Telegram sends it again."""
+        if update_id in self._finished_early:
+            self._finished_early.discard(update_id)
+            return
         with self.conn:
-            self.conn.execute("UPDATE update_journal SET done = 1, body = '' WHERE update_id = ?", (update_id,))
+            self._mark_done(update_id)
+
+    def _mark_done(self, update_id: int) -> None:
+        self.conn.execute("UPDATE update_journal SET done = 1, body = '' WHERE update_id = ?", (update_id,))
 
     def updates_to_replay(self) -> list[str]:
         """Bodies of updates fetched but never finished (a crash), oldest first; counts the replay."""

@@ -338,6 +338,46 @@ def test_chats_and_queue(db):
     assert db.chats_count(1) == 1 and db.chats_count(3) == 0
 
 
+def test_bans_and_flows_kept_in_memory_match_the_database_after_a_reopen(tmp_path):
+    path = str(tmp_path / "mirror.db")
+    first = Database(path)
+    for uid in (1, 2):
+        first.create_user(uid, "male", 30)
+    assert first.ban_user(1, "spam") and first.is_banned(1) and not first.is_banned(2)
+    first.set_conversation_step(7, "support", "message")
+    first.set_conversation_step(8, "registration", "age", "female")
+    first.close()
+    second = Database(path)
+    assert second.is_banned(1) and not second.is_banned(2)
+    assert second.conversation_step(7, "support") == ("message", "")
+    assert second.conversation_step(8, "registration") == ("age", "female")
+    assert second.unban_user(1) and not second.is_banned(1)
+    assert second.end_conversation(7, "support") and second.conversation_step(7, "support") is None
+    second.create_user(8, "female", 30)  # registering ends the registration flow
+    assert second.conversation_step(8, "registration") is None
+    second.close()
+    third = Database(path)
+    assert not third.is_banned(1) and third.conversation_step(7, "support") is None
+    assert third.conversation_step(8, "registration") is None
+    third.close()
+
+
+def test_a_relay_marks_its_update_done_in_the_same_transaction(db):
+    for uid in (1, 2):
+        db.create_user(uid, "male", 30)
+    chat = db.start_chat(1, 2)
+    db.journal_updates([(50, '{"update_id": 50}'), (51, '{"update_id": 51}')])
+    db.map_messages(chat, 1, 2, [(10, 20)], update_id=50)
+    done = dict(db.conn.execute("SELECT update_id, done FROM update_journal").fetchall())
+    assert done == {50: 1, 51: 0}
+    writes_before = db.conn.total_changes
+    db.finish_update(50)  # already done: no second write
+    assert db.conn.total_changes == writes_before
+    db.finish_update(51)
+    assert db.conn.total_changes == writes_before + 1
+    assert db.updates_to_replay() == []
+
+
 def test_ratings_once_per_chat_and_reports_by_distinct_users(db):
     for uid in (1, 2, 3):
         db.create_user(uid, "male", 25)

@@ -101,7 +101,8 @@ async def relay_message(update: Update, context: Context, pairing: Pairing) -> N
         await context.say(user_id, "kind_blocked")
     elif not isinstance(result, Failure):
         s.relay_stats.relayed(update.update_id)
-        s.db.map_messages(pairing.chat_id, user_id, pairing.partner_id, [(message.message_id, result.message_id)])
+        pairs = [(message.message_id, result.message_id)]
+        s.db.map_messages(pairing.chat_id, user_id, pairing.partner_id, pairs, update_id=update.update_id)
 
 
 async def collect_album(
