@@ -105,8 +105,10 @@ class AnonymousChatBot:
         new = filters.UpdateType.MESSAGE & private
         # An empty ADMIN_IDS matches nobody: the admin commands then answer as unknown.
         admins = new & filters.User(user_id=self.config.admin_ids, allow_empty=False)
-        # What a person writes (not a command, a payment or a service message).
-        written = new & ~filters.COMMAND & ~filters.SUCCESSFUL_PAYMENT & ~filters.StatusUpdate.ALL
+        # What a person writes (not a command, a payment or a service message). A text is never a
+        # service message, so it skips StatusUpdate.ALL's forty checks.
+        service = filters.SUCCESSFUL_PAYMENT | filters.StatusUpdate.ALL
+        written = new & ~filters.COMMAND & (filters.TEXT | ~service)
         handlers: list[tuple[int, BaseHandler[Update, Context, None]]] = [
             # A waiting album is copied before anything else its sender does, to keep order.
             (-2, TypeHandler(Update, relay.pending_album_first)),
