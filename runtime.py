@@ -205,6 +205,8 @@ class UpdateJournal:
         if seen:
             logger.info("Skipping %s updates delivered again", len(seen))
             self.processor.skip |= seen
+            for update_id in seen:  # skipped updates never finish
+                self.stats.finished(update_id)
 
     def finish(self, update_id: int) -> None:
         """The update's handlers are done."""

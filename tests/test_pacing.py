@@ -157,3 +157,18 @@ def test_relay_stats_give_the_rate_and_95th_percentile_over_the_window():
         stats.finished(update_id)
     now[0] += RelayStats.WINDOW + 1
     assert stats.summary() == (0.0, None)
+
+
+def test_an_update_delivered_again_leaves_no_arrival_time_behind(tmp_path):
+    from database import Database
+    from runtime import PerUserUpdateProcessor, UpdateJournal
+
+    db = Database(str(tmp_path / "j.db"))
+    stats = RelayStats()
+    journal = UpdateJournal(db, PerUserUpdateProcessor(4), stats)
+    journal.record([{"update_id": 1}, {"update_id": 2}])
+    journal.finish(1)
+    journal.record([{"update_id": 2}, {"update_id": 3}])  # Telegram sends 2 again
+    assert journal.processor.skip == {2}
+    assert set(stats._arrived) == {3}
+    db.close()
