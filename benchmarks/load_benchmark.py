@@ -18,7 +18,6 @@ assertions: the tests never time anything.
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sqlite3
 import subprocess
@@ -34,7 +33,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 from database import Database  # noqa: E402
 from emulator import BOT_ID, Emulator, Person  # noqa: E402
-from relay_benchmark import percentile, start  # noqa: E402
+from relay_benchmark import bot_env, open_chats, percentile, start  # noqa: E402
 
 
 @dataclass
@@ -46,29 +45,6 @@ class SteadyResult:
     p50_ms: float
     p99_ms: float
     slice_p99_ms: list[float] = field(default_factory=list)
-
-
-def bot_env(emulator: Emulator, url: str, workdir: Path, **settings: str) -> dict[str, str]:
-    """The bot's environment: the emulator, a fresh database, and nothing else (shipped defaults)."""
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "BOT_TOKEN": emulator.token,
-        "TELEGRAM_API_URL": url,
-        "DATABASE_PATH": str(workdir / "bot.db"),
-        "LOG_FILE": "",
-        "LOG_LEVEL": "WARNING",
-        **settings,
-    }
-
-
-def open_chats(workdir: Path, pairs: list[tuple[Person, Person]]) -> None:
-    """Register everyone and open their chats straight in the database (the bot restores them)."""
-    db = Database(str(workdir / "bot.db"))
-    for a, b in pairs:
-        db.create_user(a.id, "male", 30)
-        db.create_user(b.id, "female", 30)
-        db.start_chat(a.id, b.id)
-    db.close()
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:

@@ -68,6 +68,29 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def bot_env(emulator: Emulator, url: str, workdir: Path, **settings: str) -> dict[str, str]:
+    """A bot's environment: the emulator, a fresh database, quiet logs, and `settings` (else the defaults)."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "BOT_TOKEN": emulator.token,
+        "TELEGRAM_API_URL": url,
+        "DATABASE_PATH": str(workdir / "bot.db"),
+        "LOG_FILE": "",
+        "LOG_LEVEL": "WARNING",
+        **settings,
+    }
+
+
+def open_chats(workdir: Path, pairs: list[tuple[Person, Person]]) -> None:
+    """Register everyone and open their chats straight in the database (the bot restores them)."""
+    db = Database(str(workdir / "bot.db"))
+    for a, b in pairs:
+        db.create_user(a.id, "male", 30)
+        db.create_user(b.id, "female", 30)
+        db.start_chat(a.id, b.id)
+    db.close()
+
+
 def start(command: list[str], env: dict[str, str], emulator: Emulator, cwd: Path) -> subprocess.Popen[bytes]:
     polls = emulator.polls
     proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -106,23 +129,8 @@ def run(
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     people = [(emulator.person("A"), emulator.person("B")) for _ in range(pairs)]
     if not echo:
-        # Open chats straight in the database: the bot restores them at start.
-        db = Database(str(workdir / "bot.db"))
-        for a, b in people:
-            db.create_user(a.id, "male", 30)
-            db.create_user(b.id, "female", 30)
-            db.start_chat(a.id, b.id)
-        db.close()
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "BOT_TOKEN": emulator.token,
-        "TELEGRAM_API_URL": url,
-        "DATABASE_PATH": str(workdir / "bot.db"),
-        "LOG_FILE": "",
-        "LOG_LEVEL": "WARNING",
-        **extra_env,
-    }
-    proc = start(command, env, emulator, workdir)
+        open_chats(workdir, people)
+    proc = start(command, bot_env(emulator, url, workdir, **extra_env), emulator, workdir)
     try:
         # Warm up connections and caches with one message each way.
         warm = [(p, "warm-up") for pair in people for p in pair]
