@@ -152,23 +152,25 @@ class PerChatRateLimiter(BaseRateLimiter[Traffic]):
         """Wait for this chat (its pace, any 429 pause), the caps that apply, and a slot; call; on a
         429 pause the chat and try again."""
         chat_id = data.get("chat_id")
+
+        def call() -> Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]:
+            return callback(*args, **kwargs)
+
         if chat_id is None:  # getUpdates, getMe, answerCallbackQuery, ...: no chat to protect
-            return await self._call_with_retries(callback, args, kwargs, endpoint, None, paced=False, bulk=False)
+            return await self._call_with_retries(call, endpoint, None, paced=False, bulk=False)
         ticket = next(self._tickets)
         self._waiting[ticket] = time.monotonic()
         self._warn_of_backlog()
         try:
             paced = endpoint.startswith(PACED_PREFIXES)
             bulk = rate_limit_args is Traffic.BULK
-            return await self._call_with_retries(callback, args, kwargs, endpoint, chat_id, paced, bulk, ticket)
+            return await self._call_with_retries(call, endpoint, chat_id, paced, bulk, ticket)
         finally:
             self._waiting.pop(ticket, None)
 
     async def _call_with_retries(
         self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
-        args: Any,
-        kwargs: dict[str, Any],
+        call: Callable[[], Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
         endpoint: str,
         chat_id: object,
         paced: bool,
@@ -185,7 +187,7 @@ class PerChatRateLimiter(BaseRateLimiter[Traffic]):
                 self._paused_until.pop(chat_id, None)
             try:
                 if chat_id is None:
-                    return await callback(*args, **kwargs)
+                    return await call()
                 if paced:
                     await self._chat_limiter(chat_id).acquire()
                 if bulk:
@@ -197,7 +199,7 @@ class PerChatRateLimiter(BaseRateLimiter[Traffic]):
                     if ticket is not None:
                         self._waiting.pop(ticket, None)  # on the wire: no longer waiting
                     self.adaptive.sent()
-                    return await callback(*args, **kwargs)
+                    return await call()
             except RetryAfter as exc:
                 if attempt >= self._max_retries:
                     logger.error("Chat %s still flooded after %s retries of %s", chat_id, self._max_retries, endpoint)

@@ -1,0 +1,260 @@
+"""The Bot API methods the emulator answers, as Telegram documents them (a mixin of `Emulator`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import threading
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from botapi import BOT_ID, BOT_USER, CONTENT_FIELDS, PNG_SIGNATURE, ApiError
+
+if TYPE_CHECKING:
+    from person import Person
+
+
+class BotApiMethods:
+    """`api_<method>(params)` for each method the bot uses; `Emulator` holds the state they change."""
+
+    cond: threading.Condition
+    wakeup: asyncio.Event
+    updates: list[dict]
+    update_ids: itertools.count
+    users: dict[int, Person]
+    messages: dict[int, dict[int, dict]]
+    message_ids: dict[int, itertools.count]
+    calls: list[tuple[str, dict]]
+    violations: list[str]
+    channels: dict[str, set[int]]
+    bot_admin_in: set[str]
+    callback_answers: dict[str, dict]
+    precheckout_answers: dict[str, dict]
+    invoices: dict[tuple[int, int], dict]
+    copies: dict[tuple[int, int], tuple[int, int]]
+    delivered_at: dict[tuple[int, int], float]
+    polls: int
+    polls_at_last_push: int
+
+    def wake_pollers(self) -> None:
+        raise NotImplementedError
+
+    # Helpers for the methods
+
+
+    def new_message(self, chat_id: int, sender: dict, content: dict) -> dict:
+        """Store a message in a private chat and return it."""
+        counter = self.message_ids.setdefault(chat_id, itertools.count(1))
+        person = self.users[chat_id]
+        message = {
+            "message_id": next(counter),
+            "from": sender,
+            "chat": {"id": chat_id, "type": "private", "first_name": person.first_name},
+            "date": int(time.time()),
+            **content,
+        }
+        self.messages.setdefault(chat_id, {})[message["message_id"]] = message
+        return message
+
+    def target(self, params: dict, key: str = "chat_id") -> int:
+        """The private chat a method writes to; 400 if unknown, 403 if the user blocked the bot."""
+        chat_id = params.get(key)
+        if not isinstance(chat_id, int) or chat_id not in self.users:
+            raise ApiError(400, "Bad Request: chat not found")
+        if self.users[chat_id].blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        return chat_id
+
+    def find_message(self, params: dict, what: str) -> dict:
+        chat_id = self.target(params)
+        message_id = params.get("message_id")
+        message = self.messages.get(chat_id, {}).get(message_id) if isinstance(message_id, int) else None
+        if message is None:
+            raise ApiError(400, f"Bad Request: message to {what} not found")
+        return message
+
+    # Methods (called with self.cond held, except getUpdates)
+
+    def api_getMe(self, params: dict) -> dict:  # noqa: N802
+        return {**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": False}  # fmt: skip
+
+    async def get_updates(self, params: dict) -> list[dict]:
+        """Long polling: answer at once if updates wait, else when one arrives or the timeout ends."""
+        offset = params.get("offset")
+        limit = params.get("limit") or 100
+        allowed = params.get("allowed_updates")
+        deadline = time.monotonic() + float(params.get("timeout") or 0)
+        with self.cond:
+            self.polls += 1
+            self.calls.append(("getUpdates", params))
+            self.cond.notify_all()
+        while True:
+            self.wakeup.clear()
+            with self.cond:
+                if offset:
+                    self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                ready = [u for u in self.updates if not allowed or any(k in u for k in allowed)][:limit]
+            left = deadline - time.monotonic()
+            if ready or left <= 0:
+                return ready
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.wakeup.wait(), left)
+
+    def api_sendMessage(self, params: dict) -> dict:  # noqa: N802
+        chat_id = self.target(params)
+        text = params["text"]
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if len(text) > 4096:
+            raise ApiError(400, "Bad Request: message is too long")
+        content: dict[str, Any] = {"text": text}
+        if params.get("reply_markup"):
+            content["reply_markup"] = params["reply_markup"]
+        return self.new_message(chat_id, BOT_USER, content)
+
+    def api_copyMessage(self, params: dict) -> dict:  # noqa: N802
+        source_chat = params["from_chat_id"]
+        source = self.messages.get(source_chat, {}).get(params["message_id"]) if isinstance(source_chat, int) else None
+        if source is None:
+            raise ApiError(400, "Bad Request: message to copy not found")
+        if "successful_payment" in source or "invoice" in source:
+            raise ApiError(400, "Bad Request: message can't be copied")
+        chat_id = self.target(params)
+        content = {k: v for k, v in source.items() if k in CONTENT_FIELDS and k != "media_group_id"}
+        if "caption" in params:
+            content["caption"] = params["caption"]
+        reply = params.get("reply_parameters")
+        if reply:
+            target = self.messages.get(chat_id, {}).get(reply["message_id"])
+            if target is None and not reply.get("allow_sending_without_reply"):
+                raise ApiError(400, "Bad Request: message to be replied not found")
+            if target is not None:
+                content["reply_to_message"] = {k: v for k, v in target.items() if k != "reply_to_message"}
+        return {"message_id": self.store_copy(chat_id, source_chat, source, content)["message_id"]}
+
+    def store_copy(self, chat_id: int, source_chat: int, source: dict, content: dict) -> dict:
+        copy = self.new_message(chat_id, BOT_USER, content)
+        self.copies[(chat_id, copy["message_id"])] = (source_chat, source["message_id"])
+        self.delivered_at[(source_chat, source["message_id"])] = time.monotonic()
+        return copy
+
+    def api_copyMessages(self, params: dict) -> list[dict]:  # noqa: N802
+        source_chat = params["from_chat_id"]
+        ids = params["message_ids"]
+        if not ids or len(ids) > 100 or ids != sorted(set(ids)):
+            raise ApiError(400, "Bad Request: message identifiers must be in strictly increasing order")
+        found = [self.messages.get(source_chat, {}).get(i) for i in ids]
+        sources = [s for s in found if s is not None]
+        if len(sources) < len(found):
+            raise ApiError(400, "Bad Request: message to copy not found")
+        chat_id = self.target(params)
+        group = uuid.uuid4().hex[:12]
+        result = []
+        for source in sources:
+            content = {k: v for k, v in source.items() if k in CONTENT_FIELDS and k != "media_group_id"}
+            if source.get("media_group_id"):
+                content["media_group_id"] = group  # an album stays an album
+            result.append({"message_id": self.store_copy(chat_id, source_chat, source, content)["message_id"]})
+        return result
+
+    def api_sendInvoice(self, params: dict) -> dict:  # noqa: N802
+        chat_id = self.target(params)
+        prices = params["prices"]
+        if params["currency"] == "XTR" and (len(prices) != 1 or params.get("provider_token")):
+            raise ApiError(400, "Bad Request: STARS_INVOICE_INVALID")
+        invoice = {
+            "title": params["title"],
+            "description": params["description"],
+            "start_parameter": params.get("start_parameter", ""),
+            "currency": params["currency"],
+            "total_amount": sum(p["amount"] for p in prices),
+        }
+        message = self.new_message(chat_id, BOT_USER, {"invoice": invoice})
+        self.invoices[(chat_id, message["message_id"])] = params
+        return message
+
+    def api_answerPreCheckoutQuery(self, params: dict) -> bool:  # noqa: N802
+        if params["pre_checkout_query_id"] in self.precheckout_answers:
+            raise ApiError(400, "Bad Request: QUERY_ID_INVALID")
+        if not params["ok"] and not params.get("error_message"):
+            raise ApiError(400, "Bad Request: error_message is required when ok is false")
+        self.precheckout_answers[params["pre_checkout_query_id"]] = params
+        return True
+
+    def api_answerCallbackQuery(self, params: dict) -> bool:  # noqa: N802
+        if params["callback_query_id"] in self.callback_answers:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        self.callback_answers[params["callback_query_id"]] = params
+        return True
+
+    def api_editMessageText(self, params: dict) -> dict:  # noqa: N802
+        message = self.find_message(params, "edit")
+        if "text" not in message:
+            raise ApiError(400, "Bad Request: there is no text in the message to edit")
+        markup = params.get("reply_markup")
+        if message.get("text") == params["text"] and message.get("reply_markup") == markup:
+            raise ApiError(400, "Bad Request: message is not modified")
+        message["text"] = params["text"]
+        message.pop("entities", None)
+        if params.get("entities"):
+            message["entities"] = params["entities"]
+        message["edit_date"] = int(time.time())
+        message.pop("reply_markup", None)
+        if markup:
+            message["reply_markup"] = markup
+        return message
+
+    def api_editMessageCaption(self, params: dict) -> dict:  # noqa: N802
+        message = self.find_message(params, "edit")
+        if "caption" not in message and not any(k in message for k in ("photo", "video", "document", "audio", "animation", "voice")):
+            raise ApiError(400, "Bad Request: there is no caption in the message to edit")
+        message["caption"] = params.get("caption", "")
+        message["edit_date"] = int(time.time())
+        return message
+
+    def api_editMessageReplyMarkup(self, params: dict) -> dict:  # noqa: N802
+        message = self.find_message(params, "edit")
+        markup = params.get("reply_markup")
+        if not markup or not markup.get("inline_keyboard"):
+            markup = None
+        if message.get("reply_markup") == markup:
+            raise ApiError(400, "Bad Request: message is not modified")
+        if markup:
+            message["reply_markup"] = markup
+        else:
+            message.pop("reply_markup", None)
+        return message
+
+    def api_sendPhoto(self, params: dict) -> dict:  # noqa: N802
+        chat_id = self.target(params)
+        photo = params["photo"]
+        if not isinstance(photo, dict) or photo.get("head") != PNG_SIGNATURE:
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        size = {"file_id": "AgAC" + uuid.uuid4().hex, "file_unique_id": uuid.uuid4().hex[:10], "width": 900,
+                "height": 450, "file_size": photo["size"]}  # fmt: skip
+        content: dict[str, Any] = {"photo": [size]}
+        if params.get("caption"):
+            content["caption"] = params["caption"]
+        return self.new_message(chat_id, BOT_USER, content)
+
+    def api_getChatMember(self, params: dict) -> dict:  # noqa: N802
+        channel = params["chat_id"]
+        if channel not in self.channels:
+            raise ApiError(400, "Bad Request: chat not found")
+        if params["user_id"] == BOT_ID:
+            if channel not in self.bot_admin_in:
+                return {"status": "left", "user": BOT_USER}
+            rights = ("can_be_edited", "can_change_info", "can_delete_messages", "can_delete_stories",
+                      "can_edit_stories", "can_invite_users", "can_manage_chat", "can_manage_video_chats",
+                      "can_post_stories", "can_promote_members", "can_restrict_members", "is_anonymous")  # fmt: skip
+            return {"status": "administrator", "user": BOT_USER, **{right: False for right in rights}}
+        if channel not in self.bot_admin_in:
+            raise ApiError(400, "Bad Request: member list is inaccessible")
+        user_id = params["user_id"]
+        person = self.users.get(user_id)
+        user = person.user if person else {"id": user_id, "is_bot": False, "first_name": "?"}
+        status = "member" if user_id in self.channels[channel] else "left"
+        return {"status": status, "user": user}
