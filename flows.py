@@ -38,6 +38,10 @@ FLOWS: dict[Flow, tuple[Step, ...]] = {
 }
 
 
+# Each flow's step names as stored, to recognise a row left by an older version of the flows.
+_STORED_STEPS = {flow: frozenset(step.value for step in steps) for flow, steps in FLOWS.items()}
+
+
 class Conversations:
     """Where each user is in each flow."""
 
@@ -47,7 +51,7 @@ class Conversations:
     def step(self, user_id: int, flow: Flow) -> tuple[Step, str] | None:
         """(step, data) of the user in the flow, or None if they are not in it."""
         row = self.db.conversation_step(user_id, flow.value)
-        if row is None or row[0] not in {step.value for step in FLOWS[flow]}:
+        if row is None or row[0] not in _STORED_STEPS[flow]:
             return None
         return Step(row[0]), row[1]
 
