@@ -43,11 +43,12 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     # PTB creates one task per update anyway; its semaphore only counts them.
     TASK_BOUND = 1_000_000
 
-    def __init__(self, max_concurrent_updates: int, on_finished: Callable[[int], None] | None = None) -> None:
+    def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(self.TASK_BOUND)
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}
-        self.on_finished = on_finished
+        # Called with each update id once its handlers are done (the bot sets the journal's finish).
+        self.on_finished: Callable[[int], None] | None = None
         # Update ids Telegram delivered again that were already handled or are being replayed.
         self.skip: set[int] = set()
 
@@ -200,13 +201,12 @@ class UpdateJournal:
 
     def record(self, updates: list[dict[str, Any]]) -> None:
         """Journal a fetched batch; updates Telegram delivered again are not handled twice."""
-        self.stats.arrived([u["update_id"] for u in updates])
         seen = self.db.journal_updates([(u["update_id"], json.dumps(u)) for u in updates])
+        # An update delivered again is skipped and never finishes: only new ones get an arrival time.
+        self.stats.arrived([u["update_id"] for u in updates if u["update_id"] not in seen])
         if seen:
             logger.info("Skipping %s updates delivered again", len(seen))
             self.processor.skip |= seen
-            for update_id in seen:  # skipped updates never finish
-                self.stats.finished(update_id)
 
     def finish(self, update_id: int) -> None:
         """The update's handlers are done."""

@@ -159,7 +159,7 @@ def test_relay_stats_give_the_rate_and_95th_percentile_over_the_window():
     assert stats.summary() == (0.0, None)
 
 
-def test_an_update_delivered_again_leaves_no_arrival_time_behind(tmp_path):
+def test_an_update_delivered_again_gets_no_second_arrival_time_and_leaves_none_behind(tmp_path):
     from database import Database
     from runtime import PerUserUpdateProcessor, UpdateJournal
 
@@ -170,5 +170,7 @@ def test_an_update_delivered_again_leaves_no_arrival_time_behind(tmp_path):
     journal.finish(1)
     journal.record([{"update_id": 2}, {"update_id": 3}])  # Telegram sends 2 again
     assert journal.processor.skip == {2}
+    assert set(stats._arrived) == {2, 3}  # the first delivery of 2 keeps its arrival time
+    journal.finish(2)  # ...until it finishes
     assert set(stats._arrived) == {3}
     db.close()
