@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update, User
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from config import Config
@@ -71,6 +71,12 @@ class Context(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotDa
     def text_for(self, user_id: int, key: str, /, **values: object) -> str:
         """A text in the language of the user who will read it."""
         return t(key, self.services.lang(user_id), **values)
+
+    def keyboard(self, user_id: int, *rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+        """Inline buttons, each (text key of its label, callback data), labelled in the user's language."""
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(self.text_for(user_id, key), callback_data=data) for key, data in row] for row in rows]
+        )
 
     async def say(
         self, user_id: int, key: str, /, markup: InlineKeyboardMarkup | None = None, **values: object

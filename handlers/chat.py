@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 import callbacks
 from sending import send_text
@@ -17,11 +17,8 @@ logger = logging.getLogger(__name__)
 
 def rating_keyboard(context: Context, user_id: int, chat_id: int) -> InlineKeyboardMarkup:
     """The 👍 👎 ⛔ buttons for one finished chat (handlers/ratings.py answers them)."""
-    buttons = [
-        InlineKeyboardButton(context.text_for(user_id, key), callback_data=callbacks.RATE.build(chat_id, rating))
-        for key, rating in (("btn_good", "good"), ("btn_bad", "bad"), ("btn_scam", "scam"))
-    ]
-    return InlineKeyboardMarkup([buttons])
+    ratings = (("btn_good", "good"), ("btn_bad", "bad"), ("btn_scam", "scam"))
+    return context.keyboard(user_id, [(key, callbacks.RATE.build(chat_id, rating)) for key, rating in ratings])
 
 
 async def search_command(update: Update, context: Context) -> None:

@@ -7,7 +7,7 @@ import logging
 import re
 import time
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ApplicationHandlerStop
 
@@ -97,9 +97,8 @@ async def channels_missing(context: Context, user_id: int, fresh: bool) -> list[
 async def ask_to_join(context: Context, user_id: int, missing: list[str]) -> None:
     """Show the channels still to join with the "✅ I've joined" button."""
     context.services.conversations.move(user_id, Flow.CHANNELS, Step.JOIN)
-    button = InlineKeyboardButton(context.text_for(user_id, "btn_joined"), callback_data=callbacks.JOINED.build())
-    channels = TextFormatter.channel_list(missing)
-    await context.say(user_id, "join_channels", InlineKeyboardMarkup([[button]]), channels=channels)
+    keyboard = context.keyboard(user_id, [("btn_joined", callbacks.JOINED.build())])
+    await context.say(user_id, "join_channels", keyboard, channels=TextFormatter.channel_list(missing))
 
 
 def forget_old_channel_checks(services: Services) -> int:

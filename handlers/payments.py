@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 import callbacks
 from flows import Flow, Step
@@ -32,8 +32,7 @@ async def vip_command(update: Update, context: Context) -> None:
     until = s.db.vip_until(user_id)
     if until:
         text += "\n\n" + context.text_for(user_id, "vip_status_active", until=TextFormatter.timestamp(until))
-    button = InlineKeyboardButton(context.text_for(user_id, "btn_buy_vip"), callback_data=callbacks.BUY_VIP.build())
-    await send_text(context.bot, user_id, text, InlineKeyboardMarkup([[button]]))
+    await send_text(context.bot, user_id, text, context.keyboard(user_id, [("btn_buy_vip", callbacks.BUY_VIP.build())]))
 
 
 async def buy_vip_callback(update: Update, context: Context) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 import callbacks
 from flows import Flow, Step
@@ -31,15 +31,8 @@ async def continue_registration(context: Context, user_id: int) -> None:
         await send_text(context.bot, user_id, text)
         return
     s.conversations.move(user_id, Flow.REGISTRATION, Step.GENDER)
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(context.text_for(user_id, "btn_male"), callback_data=callbacks.GENDER.build("male")),
-                InlineKeyboardButton(
-                    context.text_for(user_id, "btn_female"), callback_data=callbacks.GENDER.build("female")
-                ),
-            ]
-        ]
+    keyboard = context.keyboard(
+        user_id, [("btn_male", callbacks.GENDER.build("male")), ("btn_female", callbacks.GENDER.build("female"))]
     )
     await context.say(user_id, "ask_gender", keyboard)
 
