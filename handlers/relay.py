@@ -95,14 +95,20 @@ async def relay_message(update: Update, context: Context, pairing: Pairing) -> N
         if peer_id is not None:
             reply_to = ReplyParameters(peer_id, allow_sending_without_reply=True)
     result = await copy(context.bot, pairing.partner_id, user_id, message.message_id, reply_to)
-    if result is Failure.GONE:
+    if isinstance(result, Failure):
+        await not_delivered(context, user_id, pairing, result)
+        return
+    s.relay_stats.relayed(update.update_id)
+    pairs = [(message.message_id, result.message_id)]
+    s.db.map_messages(pairing.chat_id, user_id, pairing.partner_id, pairs, update_id=update.update_id)
+
+
+async def not_delivered(context: Context, user_id: int, pairing: Pairing, failure: Failure) -> None:
+    """A copy did not reach the partner: they left the bot, or Telegram refused this message."""
+    if failure is Failure.GONE:
         await partner_gone(context, pairing.partner_id)
-    elif result is Failure.REFUSED:
+    elif failure is Failure.REFUSED:
         await context.say(user_id, "kind_blocked")
-    elif not isinstance(result, Failure):
-        s.relay_stats.relayed(update.update_id)
-        pairs = [(message.message_id, result.message_id)]
-        s.db.map_messages(pairing.chat_id, user_id, pairing.partner_id, pairs, update_id=update.update_id)
 
 
 async def collect_album(
@@ -164,13 +170,11 @@ async def flush_album(context: Context, user_id: int) -> None:
         return
     message_ids = sorted(album.message_ids)
     copies = await copy_album(context.bot, pairing.partner_id, user_id, message_ids)
-    if copies is Failure.GONE:
-        await partner_gone(context, pairing.partner_id)
-    elif copies is Failure.REFUSED:
-        await context.say(user_id, "kind_blocked")
-    elif not isinstance(copies, Failure):
-        pairs = list(zip(message_ids, (c.message_id for c in copies), strict=True))
-        s.db.map_messages(pairing.chat_id, user_id, pairing.partner_id, pairs)
+    if isinstance(copies, Failure):
+        await not_delivered(context, user_id, pairing, copies)
+        return
+    pairs = list(zip(message_ids, (c.message_id for c in copies), strict=True))
+    s.db.map_messages(pairing.chat_id, user_id, pairing.partner_id, pairs)
 
 
 async def edited_message(update: Update, context: Context) -> None:
