@@ -120,11 +120,17 @@ def bot(start_bot) -> BotProcess:
     return start_bot()
 
 
-def register(person: Person, gender: str = "👨 Male", age: str = "25") -> Person:
-    """Walk a person through /start, gender and age."""
+def choose_gender(person: Person, gender: str = "👨 Male") -> Person:
+    """/start and a gender: the person now owes their age."""
     person.send("/start")
     person.press(gender)
     person.wait_for("How old are you?")
+    return person
+
+
+def register(person: Person, gender: str = "👨 Male", age: str = "25") -> Person:
+    """Walk a person through /start, gender and age."""
+    choose_gender(person, gender)
     person.send(age)
     person.wait_for("/search")
     return person

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from conftest import register
+from conftest import choose_gender, register
 
 
 def test_a_restart_between_gender_and_age_keeps_the_gender(bot, emulator):
-    alice = emulator.person("Alice")
-    alice.send("/start")
-    alice.press("👩 Female")
-    alice.wait_for("How old are you?")
+    alice = choose_gender(emulator.person("Alice"), "👩 Female")
     bot.restart()
     alice.send("29")
     alice.wait_for("all set")
@@ -19,10 +16,7 @@ def test_a_restart_between_gender_and_age_keeps_the_gender(bot, emulator):
 
 
 def test_a_kill_between_gender_and_age_keeps_the_gender(bot, emulator):
-    bob = emulator.person("Bob")
-    bob.send("/start")
-    bob.press("👨 Male")
-    bob.wait_for("How old are you?")
+    bob = choose_gender(emulator.person("Bob"))
     bot.kill()
     bot.start()
     bob.send("35")
