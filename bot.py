@@ -41,6 +41,7 @@ from flows import Conversations
 from pacing import PerChatRateLimiter
 from handlers import account, admin, chat, gate, moderation, payments, ratings, registration, relay, system
 from services import CONTEXT_TYPES, BotData, Context, Services
+from matching import Seeker
 from state import ChatState, Pairing
 from utils import MessageFilter, RateLimiter
 
@@ -90,7 +91,7 @@ class AnonymousChatBot:
         return self.state.active_chats
 
     @property
-    def search_queue(self) -> dict[int, None]:
+    def search_queue(self) -> dict[int, Seeker]:
         """Waiting users in arrival order (the seed's name; state.ChatState owns it)."""
         return self.state.search_queue
 

@@ -17,8 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from migrations import MIGRATIONS
+from storage.matching import MatchingQueries
+from storage.payments import PaymentQueries
 
 RATING_TYPES = ("good", "bad", "scam")
+# After either of these the two never meet again.
+BLOCKING_RATINGS = ("bad", "scam")
 
 # A journaled update is replayed after a crash at most this many times (a poison update must not
 # crash the bot forever).
@@ -41,8 +45,8 @@ class RatingResult:
     reports: int = 0
 
 
-class Database:
-    """Thread-local SQLite connections and every query the bot makes."""
+class Database(PaymentQueries, MatchingQueries):
+    """Thread-local SQLite connections and the bot's queries (VIP and matching ones in storage/)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -72,6 +76,7 @@ class Database:
 
     @property
     def conn(self) -> sqlite3.Connection:
+        """This thread's connection."""
         return self.get_connection()
 
     def close(self) -> None:
@@ -133,54 +138,6 @@ class Database:
         self._banned.discard(user_id)
         return cur.rowcount == 1
 
-    # VIP
-
-    def vip_until(self, user_id: int) -> str | None:
-        """When the user's VIP ends, or None if they are not VIP now."""
-        row = self.conn.execute(
-            "SELECT vip_until FROM users WHERE user_id = ? AND is_vip = 1 AND vip_until > CURRENT_TIMESTAMP",
-            (user_id,),
-        ).fetchone()
-        return row[0] if row else None
-
-    def _extend_vip(self, user_id: int, days: int) -> str | None:
-        if days <= 0:
-            self.conn.execute("UPDATE users SET is_vip = 0, vip_until = NULL WHERE user_id = ?", (user_id,))
-            return None
-        row = self.conn.execute(
-            "UPDATE users SET is_vip = 1, vip_until = datetime("
-            "  CASE WHEN is_vip = 1 AND vip_until > CURRENT_TIMESTAMP THEN vip_until ELSE CURRENT_TIMESTAMP END,"
-            "  ?) WHERE user_id = ? RETURNING vip_until",
-            (f"+{int(days)} days", user_id),
-        ).fetchone()
-        return row[0] if row else None
-
-    def expire_vips(self) -> int:
-        """Clear the VIP flag of everyone whose VIP has ended; returns how many."""
-        with self.conn:
-            cur = self.conn.execute("UPDATE users SET is_vip = 0 WHERE is_vip = 1 AND vip_until <= CURRENT_TIMESTAMP")
-        return cur.rowcount
-
-    def record_payment(
-        self, charge_id: str, user_id: int, amount: int, currency: str, payload: str, days: int
-    ) -> tuple[bool, str | None]:
-        """Store a payment and extend VIP, once per charge id: (newly recorded, VIP end)."""
-        with self.conn:
-            existing = self.conn.execute(
-                "SELECT vip_until FROM payments WHERE telegram_payment_charge_id = ?", (charge_id,)
-            ).fetchone()
-            if existing:
-                return False, existing[0]
-            until = self._extend_vip(user_id, days)
-            if until is None:
-                raise LookupError(f"payment {charge_id} for unknown user {user_id}")
-            self.conn.execute(
-                "INSERT INTO payments (telegram_payment_charge_id, user_id, amount, currency, payload, vip_until)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (charge_id, user_id, amount, currency, payload, until),
-            )
-        return True, until
-
     # Chats and the queue
 
     def start_chat(self, user1_id: int, user2_id: int) -> int:
@@ -232,9 +189,12 @@ class Database:
         ).fetchall()
         return [(r[0], r[1], r[2]) for r in rows]
 
-    def enqueue(self, user_id: int) -> None:
+    def enqueue(self, user_id: int) -> str:
+        """Queue the user (once); returns when they started waiting."""
         with self.conn:
             self.conn.execute("INSERT INTO search_queue (user_id) VALUES (?) ON CONFLICT (user_id) DO NOTHING", (user_id,))
+            row = self.conn.execute("SELECT joined_at FROM search_queue WHERE user_id = ?", (user_id,)).fetchone()
+        return str(row[0])
 
     def dequeue(self, user_id: int) -> None:
         with self.conn:
@@ -273,6 +233,10 @@ class Database:
             )
             if cur.rowcount == 0:
                 return RatingResult("duplicate", target_id)
+            if rating_type in BLOCKING_RATINGS:
+                self.conn.execute(
+                    "INSERT INTO blocks (user_id, blocked_id) VALUES (?, ?) ON CONFLICT DO NOTHING", (rater_id, target_id)
+                )
         reports = self.count_reports(target_id) if rating_type == "scam" else 0
         return RatingResult("ok", target_id, reports)
 

@@ -109,4 +109,40 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (user_id, flow)
     ) WITHOUT ROWID;
     """,
+    # 4 -> 5: partner preferences (VIP), who must never meet again (from 👎 and ⛔, so the block
+    # outlives the ratings), Stars subscriptions, and refunds. vip_from is the VIP end a payment
+    # started from, so a refund takes back exactly the time it bought; NULL on older rows.
+    """
+    CREATE TABLE preferences (
+        user_id INTEGER PRIMARY KEY,
+        partner_gender TEXT CHECK (partner_gender IN ('male', 'female')),
+        age_min INTEGER NOT NULL DEFAULT 18,
+        age_max INTEGER NOT NULL DEFAULT 100,
+        CHECK (18 <= age_min AND age_min <= age_max AND age_max <= 100),
+        FOREIGN KEY (user_id) REFERENCES users(user_id)
+    );
+    CREATE TABLE blocks (
+        user_id INTEGER NOT NULL,
+        blocked_id INTEGER NOT NULL,
+        created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        PRIMARY KEY (user_id, blocked_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX idx_blocks_blocked ON blocks(blocked_id);
+    INSERT INTO blocks (user_id, blocked_id, created_at)
+        SELECT rater_id, target_id, MIN(created_at) FROM ratings
+        WHERE rating_type IN ('bad', 'scam') GROUP BY rater_id, target_id;
+    CREATE TABLE subscriptions (
+        user_id INTEGER PRIMARY KEY,
+        charge_id TEXT NOT NULL,
+        renews_at TIMESTAMP NOT NULL,
+        canceled BOOLEAN NOT NULL DEFAULT 0,
+        FOREIGN KEY (user_id) REFERENCES users(user_id)
+    );
+    ALTER TABLE payments ADD COLUMN kind TEXT NOT NULL DEFAULT 'one_off' CHECK (kind IN ('one_off', 'subscription'));
+    ALTER TABLE payments ADD COLUMN vip_from TIMESTAMP;
+    ALTER TABLE payments ADD COLUMN refunded_at TIMESTAMP;
+    ALTER TABLE payments ADD COLUMN refunded_by INTEGER;
+    CREATE INDEX idx_payments_user_latest ON payments(user_id, id);
+    CREATE INDEX idx_search_queue_joined ON search_queue(joined_at);
+    """,
 )

@@ -2,7 +2,7 @@
 
 A plain class with no awaits and no Telegram objects: every method decides and changes the state in
 one step, so no other update can slip in between reading who is queued and pairing them. Handlers
-call it, then send. Partner preferences, priority and blocks belong here when they come.
+call it, then send. Whom a searcher meets is matching.py's choice; this class applies it.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import logging
 from typing import NamedTuple
 
 from database import Database
+from matching import Seeker, choose_partner
+from storage import utc_text
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +31,9 @@ class ChatState:
         self.db = db
         # user id -> their side of the chat. Both users of a chat are always present together.
         self.active_chats: dict[int, Pairing] = {}
-        # Waiting users in arrival order (a dict keeps insertion order and gives O(1) removal).
-        self.search_queue: dict[int, None] = {}
+        # Waiting users in arrival order (a dict keeps insertion order and gives O(1) removal),
+        # each with what matching needs to know, so a search reads no row of anyone else.
+        self.search_queue: dict[int, Seeker] = {}
 
     def restore(self) -> None:
         """Load open chats and the queue from the database (after a restart or a crash)."""
@@ -44,19 +47,28 @@ class ChatState:
                 continue
             self.active_chats[user1] = Pairing(user2, chat_id)
             self.active_chats[user2] = Pairing(user1, chat_id)
-        for user_id in self.db.queued_users():
-            if user_id in self.active_chats:
-                self.db.dequeue(user_id)
+        for row in self.db.queued_seekers():
+            if row[0] in self.active_chats:
+                self.db.dequeue(row[0])
             else:
-                self.search_queue[user_id] = None
+                self.search_queue[row[0]] = Seeker(*row)
 
     def pair_or_enqueue(self, user_id: int) -> Pairing | None:
-        """Pair the user with the longest-waiting other searcher and return their side, or queue them."""
-        partner_id = next((uid for uid in self.search_queue if uid != user_id), None)
-        if partner_id is None:
-            self.search_queue[user_id] = None
-            self.db.enqueue(user_id)
+        """Pair the user with the partner matching.py chooses and return their side, or queue them.
+
+        A user already queued (their preferences or VIP changed) is matched again and keeps their place.
+        """
+        row = self.db.seeker(user_id)
+        if row is None:
+            raise LookupError(f"user {user_id} is not registered")
+        searcher = Seeker(*row)
+        partner = choose_partner(searcher, self.search_queue.values(), self.db.blocked_ids(user_id), utc_text())
+        if partner is None:
+            if searcher.joined_at is None:
+                searcher.joined_at = self.db.enqueue(user_id)
+            self.search_queue[user_id] = searcher
             return None
+        partner_id = partner.user_id
         del self.search_queue[partner_id]
         self.search_queue.pop(user_id, None)
         chat_id = self.db.start_chat(partner_id, user_id)
@@ -79,6 +91,21 @@ class ChatState:
         del self.search_queue[user_id]
         self.db.dequeue(user_id)
         return True
+
+    def seeker(self, user_id: int) -> Seeker | None:
+        """The queued user as matching sees them, or None if they are not waiting."""
+        return self.search_queue.get(user_id)
+
+    def waited_too_long(self, since: str) -> list[int]:
+        """Take out of the queue everyone waiting since before `since` (UTC text); returns them."""
+        expired = []
+        for seeker in self.search_queue.values():
+            if seeker.joined_at is None or seeker.joined_at >= since:
+                break  # arrival order: everyone after waited less
+            expired.append(seeker.user_id)
+        for user_id in expired:
+            self.leave_queue(user_id)
+        return expired
 
     def forget(self, user_id: int) -> None:
         """Drop a banned user from the queue in memory (`Database.ban_user` already did on disk)."""

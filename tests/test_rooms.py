@@ -31,7 +31,7 @@ def db(tmp_path: Path) -> Iterator[Database]:
 def test_first_searcher_waits_and_the_second_is_paired_with_them(db):
     state = ChatState(db)
     assert state.pair_or_enqueue(1) is None
-    assert state.search_queue == {1: None} and db.queued_users() == [1]
+    assert list(state.search_queue) == [1] and db.queued_users() == [1]
     pairing = state.pair_or_enqueue(2)
     assert pairing is not None and pairing.partner_id == 1
     assert state.active_chats == {1: Pairing(2, pairing.chat_id), 2: Pairing(1, pairing.chat_id)}
@@ -42,10 +42,14 @@ def test_first_searcher_waits_and_the_second_is_paired_with_them(db):
 
 def test_the_longest_waiting_is_chosen_and_nobody_is_paired_with_themselves(db):
     state = ChatState(db)
-    for user_id in (3, 1, 2):
-        state.pair_or_enqueue(user_id) if user_id == 3 else state.search_queue.__setitem__(user_id, None)
-    pairing = state.pair_or_enqueue(3)  # already queued: never paired with itself
+    db.end_chat(db.start_chat(1, 2))  # 1 and 2 just met: neither meets the other on the next search
+    for user_id in (1, 2):
+        assert state.pair_or_enqueue(user_id) is None
+    assert state.pair_or_enqueue(2) is None  # already queued: never paired with itself, keeps its place
+    assert list(state.search_queue) == [1, 2]
+    pairing = state.pair_or_enqueue(3)
     assert pairing is not None and pairing.partner_id == 1
+    assert list(state.search_queue) == [2]
 
 
 def test_unpair_ends_the_chat_for_both_and_in_the_database(db):
@@ -71,7 +75,7 @@ def test_restore_rebuilds_chats_and_queue(db):
     state.pair_or_enqueue(3)
     restored = ChatState(db)
     restored.restore()
-    assert restored.active_chats == state.active_chats and restored.search_queue == {3: None}
+    assert restored.active_chats == state.active_chats and restored.search_queue == state.search_queue and list(restored.search_queue) == [3]
 
 
 def test_restore_repairs_inconsistent_rows(db):
@@ -87,7 +91,7 @@ def test_restore_repairs_inconsistent_rows(db):
     assert state.active_chats == {1: Pairing(2, first), 2: Pairing(1, first), 4: Pairing(5, third), 5: Pairing(4, third)}
     assert [chat_id for chat_id, _, _ in db.open_chats()] == [first, third]  # the second chat was closed
     assert second not in state.active_chats.values()
-    assert state.search_queue == {6: None} and db.queued_users() == [6]
+    assert list(state.search_queue) == [6] and db.queued_users() == [6]
 
 
 def test_the_state_class_has_no_awaits_and_no_telegram():

@@ -1,0 +1,31 @@
+"""The queries of each feature, as mixins of `database.Database` (which owns the connection).
+
+`database.py` keeps the connection, the migrations, backups and the core tables; a feature whose
+queries would crowd it gets a module here. They know nobody but sqlite3.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+
+# SQLite's CURRENT_TIMESTAMP format: UTC text that sorts as time.
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def utc_text(moment: datetime | None = None) -> str:
+    """A moment (now by default) as the database writes times."""
+    return (moment or datetime.now(timezone.utc)).strftime(TIME_FORMAT)
+
+
+def parse_utc(text: str) -> datetime:
+    """A database time back to an aware datetime."""
+    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=timezone.utc)
+
+
+class Queries:
+    """What a mixin needs from the Database: this thread's connection."""
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        raise NotImplementedError

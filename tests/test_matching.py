@@ -1,0 +1,134 @@
+"""The partner choice (matching.py) and its rules, without Telegram or a database; and the queries behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from database import Database
+from matching import Seeker, choose_partner, compatible
+from state import ChatState
+
+NOW = "2026-11-25 12:00:00"
+LATER = "2027-01-01 00:00:00"
+PAST = "2026-01-01 00:00:00"
+
+
+def seeker(user_id: int, gender: str = "male", age: int = 30, vip: str | None = None, **prefs: object) -> Seeker:
+    fields = {"partner_gender": None, "age_min": 18, "age_max": 100, "last_partner": None, **prefs}
+    return Seeker(user_id, gender, age, vip, **fields)  # type: ignore[arg-type]
+
+
+def test_without_vip_the_longest_waiting_is_chosen():
+    waiting = [seeker(2), seeker(3)]
+    assert choose_partner(seeker(1), waiting, set(), NOW) is waiting[0]
+    assert choose_partner(seeker(1), [], set(), NOW) is None
+
+
+def test_a_vip_searcher_meets_only_whom_their_preferences_allow():
+    searcher = seeker(1, vip=LATER, partner_gender="female", age_min=20, age_max=30)
+    waiting = [seeker(2, "male", 25), seeker(3, "female", 35), seeker(4, "female", 19), seeker(5, "female", 30)]
+    assert choose_partner(searcher, waiting, set(), NOW) is waiting[3]
+    assert choose_partner(searcher, waiting[:3], set(), NOW) is None
+
+
+def test_a_waiting_vip_is_not_given_someone_outside_their_preferences():
+    waiting = [seeker(2, vip=LATER, partner_gender="female"), seeker(3)]
+    assert choose_partner(seeker(1, "male"), waiting, set(), NOW) is waiting[1]
+    assert choose_partner(seeker(4, "female"), waiting, set(), NOW) is waiting[0]  # fits: the VIP comes first
+
+
+def test_fit_both_ways_with_two_vips():
+    him = seeker(1, "male", 40, vip=LATER, partner_gender="female", age_min=18, age_max=30)
+    her = seeker(2, "female", 25, vip=LATER, partner_gender="male", age_min=20, age_max=35)
+    assert not compatible(him, her, set(), NOW)  # she wants men up to 35; he is 40
+    assert not compatible(her, him, set(), NOW)
+    her.age_max = 45
+    assert compatible(him, her, set(), NOW) and compatible(her, him, set(), NOW)
+
+
+def test_lapsed_vip_keeps_preferences_that_no_longer_apply():
+    lapsed = seeker(1, vip=PAST, partner_gender="female")
+    assert lapsed.has_preferences() and not lapsed.is_vip(NOW)
+    assert choose_partner(lapsed, [seeker(2, "male")], set(), NOW) is not None
+    assert choose_partner(seeker(3, "male"), [lapsed], set(), NOW) is lapsed
+
+
+def test_never_again_and_the_previous_partner():
+    waiting = [seeker(2), seeker(3, last_partner=1), seeker(4)]
+    assert choose_partner(seeker(1), waiting, {2}, NOW) is waiting[2]  # 2 blocked, 3 just met 1
+    assert choose_partner(seeker(1, last_partner=4), waiting, {2}, NOW) is None
+    assert choose_partner(seeker(5), waiting, set(), NOW) is waiting[0]
+
+
+def test_vip_first_then_longest_waiting():
+    waiting = [seeker(2), seeker(3, vip=PAST), seeker(4, vip=LATER), seeker(5, vip=LATER)]
+    assert choose_partner(seeker(1), waiting, set(), NOW) is waiting[2]
+    assert choose_partner(seeker(1), waiting, {4, 5}, NOW) is waiting[0]
+
+
+# The queries and the state behind the choice
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(str(tmp_path / "matching.db"))
+    for user_id, gender, age in ((1, "male", 30), (2, "female", 25), (3, "female", 40), (4, "male", 22)):
+        database.create_user(user_id, gender, age)
+    yield database
+    database.close()
+
+
+def test_blocks_come_from_bad_and_scam_ratings_both_ways(db):
+    for a, b, rating in ((1, 2, "bad"), (3, 1, "scam"), (1, 4, "good")):
+        chat_id = db.start_chat(a, b)
+        db.end_chat(chat_id)
+        db.add_rating(a, chat_id, rating)
+    assert db.blocked_ids(1) == {2, 3}
+    assert db.blocked_ids(2) == {1} and db.blocked_ids(3) == {1} and db.blocked_ids(4) == set()
+
+
+def test_seeker_rows_carry_vip_preferences_and_the_previous_partner(db):
+    db.end_chat(db.start_chat(2, 1))
+    db.end_chat(db.start_chat(1, 4))
+    db.set_partner_gender(1, "female")
+    db.set_age_range(1, 20, 35)
+    row = db.seeker(1)
+    assert row is not None
+    me = Seeker(*row)
+    assert (me.partner_gender, me.age_min, me.age_max, me.last_partner, me.vip_until, me.joined_at) == (
+        "female", 20, 35, 4, None, None
+    )
+    assert Seeker(*db.seeker(2)).last_partner == 1  # type: ignore[misc]
+    assert Seeker(*db.seeker(3)).last_partner is None  # type: ignore[misc]
+    assert db.preferences(3) == (None, 18, 100)
+
+
+def test_a_search_leaves_a_blocked_user_waiting_and_the_queue_survives_a_restart(db):
+    chat_id = db.start_chat(1, 2)
+    db.end_chat(chat_id)
+    db.add_rating(2, chat_id, "bad")
+    db.end_chat(db.start_chat(3, 4))  # a newer chat for everyone, so "previous partner" is not the reason
+    db.end_chat(db.start_chat(1, 4))
+    db.end_chat(db.start_chat(2, 3))
+    state = ChatState(db)
+    assert state.pair_or_enqueue(1) is None
+    assert state.pair_or_enqueue(2) is None  # blocked: both wait
+    restored = ChatState(db)
+    restored.restore()
+    assert restored.search_queue == state.search_queue
+    pairing = restored.pair_or_enqueue(4)  # 4's last partner is 1: 2 is next in line
+    assert pairing is not None and pairing.partner_id == 2
+
+
+def test_waiting_too_long_leaves_the_queue_in_arrival_order(db):
+    state = ChatState(db)
+    state.pair_or_enqueue(1)
+    with db.conn:
+        db.conn.execute("UPDATE search_queue SET joined_at = '2026-01-01 00:00:00'")
+    state.restore()
+    assert state.waited_too_long("2026-01-01 00:00:00") == []
+    assert state.waited_too_long("2026-01-01 00:00:01") == [1]
+    assert state.search_queue == {} and db.queued_users() == []
