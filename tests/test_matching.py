@@ -101,8 +101,8 @@ def test_seeker_rows_carry_vip_preferences_and_the_previous_partner(db):
     assert (me.partner_gender, me.age_min, me.age_max, me.last_partner, me.vip_until, me.joined_at) == (
         "female", 20, 35, 4, None, None
     )
-    assert Seeker(*db.seeker(2)).last_partner == 1  # type: ignore[misc]
-    assert Seeker(*db.seeker(3)).last_partner is None  # type: ignore[misc]
+    assert Seeker(*db.seeker(2)).last_partner == 1
+    assert Seeker(*db.seeker(3)).last_partner is None
     assert db.preferences(3) == (None, 18, 100)
 
 
