@@ -39,7 +39,7 @@ from config import Config, ConfigError, load_config
 from database import Database
 from flows import Conversations
 from pacing import PerChatRateLimiter
-from handlers import account, admin, chat, gate, moderation, payments, ratings, registration, relay, system
+from handlers import account, admin, chat, gate, moderation, payments, ratings, registration, relay, settings, system
 from services import CONTEXT_TYPES, BotData, Context, Services
 from matching import Seeker
 from state import ChatState, Pairing
@@ -127,21 +127,30 @@ class AnonymousChatBot:
             (0, CommandHandler("rules", account.rules_command, filters=new)),
             (0, CommandHandler("help", account.help_command, filters=new)),
             (0, CommandHandler("privacy", account.privacy_command, filters=new)),
+            (0, CommandHandler("settings", settings.settings_command, filters=new)),
             (0, CommandHandler("vip", payments.vip_command, filters=new)),
             (0, CommandHandler("paysupport", payments.paysupport_command, filters=new)),
             (0, CommandHandler("ban", moderation.ban_command, filters=admins)),
             (0, CommandHandler("unban", moderation.unban_command, filters=admins)),
             (0, CommandHandler("stats", admin.stats_command, filters=admins)),
             (0, CommandHandler("backup", admin.backup_command, filters=admins)),
-            # Buttons: 👨 Male / 👩 Female, ✅ I've joined, 👍 👎 ⛔, ⭐ Buy VIP; anything else is stale.
+            (0, CommandHandler("refund", payments.refund_command, filters=admins)),
+            # Buttons: 👨 Male / 👩 Female, ✅ I've joined, 👍 👎 ⛔, 👨 Men / 👩 Women / 👥 Anyone,
+            # 🎂 Age range, ⭐ Buy VIP, 🔁 Subscribe, Cancel subscription, ↩️ Refund; anything else is stale.
             (0, CallbackQueryHandler(registration.gender_callback, pattern=callbacks.GENDER.pattern)),
             (0, CallbackQueryHandler(registration.joined_callback, pattern=callbacks.JOINED.pattern)),
             (0, CallbackQueryHandler(ratings.rating_callback, pattern=callbacks.RATE.pattern)),
+            (0, CallbackQueryHandler(settings.partner_gender_callback, pattern=callbacks.PARTNER_GENDER.pattern)),
+            (0, CallbackQueryHandler(settings.age_range_callback, pattern=callbacks.AGE_RANGE.pattern)),
             (0, CallbackQueryHandler(payments.buy_vip_callback, pattern=callbacks.BUY_VIP.pattern)),
+            (0, CallbackQueryHandler(payments.subscribe_callback, pattern=callbacks.SUBSCRIBE.pattern)),
+            (0, CallbackQueryHandler(payments.cancel_subscription_callback, pattern=callbacks.CANCEL_SUBSCRIPTION.pattern)),
+            (0, CallbackQueryHandler(payments.refund_callback, pattern=callbacks.REFUND.pattern)),
             (0, CallbackQueryHandler(ratings.stale_button_callback)),
             # Payments and the user blocking the bot
             (0, PreCheckoutQueryHandler(payments.precheckout_callback)),
             (0, MessageHandler(filters.SUCCESSFUL_PAYMENT & private, payments.successful_payment_callback)),
+            (0, MessageHandler(filters.StatusUpdate.REFUNDED_PAYMENT & private, payments.refunded_payment_callback)),
             (0, ChatMemberHandler(relay.my_chat_member_update, ChatMemberHandler.MY_CHAT_MEMBER)),
             # A command the bot does not know (or this user may not use), and an edit to mirror.
             (0, MessageHandler(new & filters.COMMAND, account.unknown_command)),
@@ -202,6 +211,10 @@ class AnonymousChatBot:
         if application.job_queue:
             application.job_queue.run_repeating(system.housekeeping_job, interval=3600, first=10)
             application.job_queue.run_daily(admin.backup_job, time=config.backup_time)
+            if config.search_timeout_minutes > 0:
+                # Checked often enough that nobody waits more than a tenth longer (at most 30 s).
+                every = min(30.0, max(1.0, config.search_timeout_minutes * 6))
+                application.job_queue.run_repeating(chat.search_timeout_job, interval=every, first=1)
 
     async def post_shutdown(self, application: App) -> None:
         """Closes the database and removes the heartbeat (a stopped bot is not a stalled one)."""

@@ -46,6 +46,8 @@ MESSAGE_TYPES: tuple[str, ...] = (
     "poll",
 )
 
+# Telegram's ceiling for the price of a Stars subscription.
+MAX_SUBSCRIPTION_STARS = 10_000
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _CHANNEL_RE = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -69,6 +71,8 @@ class Config:
     required_channels: tuple[str, ...] = ()
     vip_price_stars: int = 100
     vip_days: int = 30
+    vip_subscription_stars: int = 0  # 0: the one-off price, VIP_PRICE_STARS
+    search_timeout_minutes: float = 10.0  # 0: searches never time out
     database_path: str = "bot.db"
     bad_words: tuple[str, ...] = DEFAULT_BAD_WORDS
     telegram_api_url: str = "https://api.telegram.org"
@@ -209,12 +213,15 @@ def load_config(
         )
 
     database_path = read.text("DATABASE_PATH")
+    vip_price = read.number("VIP_PRICE_STARS", 1, 100_000)
     config = Config(
         bot_token=token,
         admin_ids=frozenset(admin_ids),
         required_channels=tuple(channels),
-        vip_price_stars=read.number("VIP_PRICE_STARS", 1, 100_000),
+        vip_price_stars=vip_price,
         vip_days=read.number("VIP_DAYS", 1, 3650),
+        vip_subscription_stars=read.number("VIP_SUBSCRIPTION_STARS", 0, MAX_SUBSCRIPTION_STARS) or vip_price,
+        search_timeout_minutes=read.number("SEARCH_TIMEOUT_MINUTES", 0.0, 10_080.0),
         database_path=database_path,
         bad_words=tuple(word.lower() for word in read.csv("BAD_WORDS")) or read.defaults["bad_words"],
         telegram_api_url=api_url.rstrip("/"),
@@ -242,6 +249,11 @@ def load_config(
         start_failure_delay=read.number("START_FAILURE_DELAY", 0, 3600),
         poll_timeout=read.number("POLL_TIMEOUT", 1, 50),
         allowed_message_types=frozenset(allowed_types),
+    )
+    read.check(
+        config.vip_subscription_stars <= MAX_SUBSCRIPTION_STARS,
+        f"VIP_SUBSCRIPTION_STARS must be set to at most {MAX_SUBSCRIPTION_STARS} (Telegram's limit for a subscription)"
+        f" when VIP_PRICE_STARS is {config.vip_price_stars}",
     )
     # The heartbeat is refreshed after each long poll, which lasts up to POLL_TIMEOUT when idle.
     read.check(

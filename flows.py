@@ -17,6 +17,7 @@ class Flow(str, Enum):
     REGISTRATION = "registration"
     CHANNELS = "channels"
     SUPPORT = "support"
+    SETTINGS = "settings"
 
 
 class Step(str, Enum):
@@ -24,6 +25,7 @@ class Step(str, Enum):
     AGE = "age"
     JOIN = "join"
     MESSAGE = "message"
+    AGE_RANGE = "age_range"
 
 
 # Order matters: each flow's steps in the order a user goes through them. After the last the row
@@ -35,6 +37,8 @@ FLOWS: dict[Flow, tuple[Step, ...]] = {
     Flow.CHANNELS: (Step.JOIN,),
     # /paysupport -> MESSAGE (owes one message) -> copied to the admins
     Flow.SUPPORT: (Step.MESSAGE,),
+    # /settings, "🎂 Age range" (VIP) -> AGE_RANGE (owes a range like 20-30) -> saved; /settings cancels
+    Flow.SETTINGS: (Step.AGE_RANGE,),
 }
 
 

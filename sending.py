@@ -12,14 +12,16 @@
 - Everything else (a malformed request, a 429 past its retries, the network) is raised, and reaches
   the one error handler.
 
-Calls the bot can do without (setting its command menu, checking a channel membership) go through
-`optional`: any error is logged and the bot carries on.
+Calls the bot can do without (setting its command menu, checking a channel membership, changing a
+subscription's renewal) go through `optional`: any error is logged and the bot carries on. A refund
+tells the admin what Telegram said, and "CHARGE_ALREADY_REFUNDED" means the goal is reached.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Sequence
+from datetime import timedelta
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -114,9 +116,9 @@ async def answer(query: CallbackQuery, text: str | None = None, alert: bool = Fa
     await attempt(query.answer(text, show_alert=alert), f"answer to a press of {query.from_user.id}")
 
 
-async def edit_text(query: CallbackQuery, text: str) -> None:
-    """Replace the text of the message whose button was pressed (and drop its buttons)."""
-    await attempt(query.edit_message_text(text), f"edit for {query.from_user.id}")
+async def edit_text(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Replace the text of the message whose button was pressed (its buttons become `markup`)."""
+    await attempt(query.edit_message_text(text, reply_markup=markup), f"edit for {query.from_user.id}")
 
 
 async def remove_buttons(query: CallbackQuery) -> None:
@@ -173,6 +175,38 @@ async def send_invoice(
         prices=[LabeledPrice(label, stars)],
     )
     await attempt(call, f"invoice to {chat_id}")
+
+
+async def invoice_link(
+    bot: Bot, title: str, description: str, payload: str, label: str, stars: int, period: timedelta
+) -> str:
+    """A link to an invoice in Telegram Stars, renewed every `period` (a subscription)."""
+    return await bot.create_invoice_link(
+        title, description, payload, STARS, [LabeledPrice(label, stars)], provider_token="", subscription_period=period
+    )
+
+
+async def edit_subscription(bot: Bot, user_id: int, charge_id: str, cancel: bool) -> bool:
+    """Cancel (or turn back on) the renewal of a user's Stars subscription; False if Telegram refused."""
+    call = bot.edit_user_star_subscription(user_id, charge_id, is_canceled=cancel)
+    return bool(await optional(call, f"{'cancel' if cancel else 'renew'} the subscription of {user_id}"))
+
+
+class RefundAnswer(Enum):
+    DONE = "done"
+    ALREADY = "already"  # Telegram had refunded it already (say, on the user's request)
+
+
+async def refund_stars(bot: Bot, user_id: int, charge_id: str) -> RefundAnswer | str:
+    """Refund a Stars payment: DONE, ALREADY, or Telegram's reason for refusing (for the admin to read)."""
+    try:
+        await bot.refund_star_payment(user_id, charge_id)
+    except BadRequest as exc:
+        if "charge_already_refunded" in exc.message.lower():
+            return RefundAnswer.ALREADY
+        logger.warning("Refund of %s for %s refused: %s", charge_id, user_id, exc.message)
+        return exc.message
+    return RefundAnswer.DONE
 
 
 async def answer_pre_checkout(query: PreCheckoutQuery, error: str | None) -> None:

@@ -18,7 +18,7 @@ import pytest
 from config import DEFAULT_BAD_WORDS, Config, ConfigError, load_config
 from database import SCHEMA_VERSION, Database
 from migrations import MIGRATIONS
-from utils import AgeProblem, MessageFilter, RateLimiter, TextFormatter, ValidationHelper, Verdict
+from utils import AgeProblem, MessageFilter, RangeProblem, RateLimiter, TextFormatter, ValidationHelper, Verdict
 
 TOKEN = "123456:TEST-token"
 
@@ -439,3 +439,34 @@ def test_stats(db):
 
 if __name__ == "__main__":
     sys.exit(pytest.main([str(Path(__file__)), *sys.argv[1:]]))
+
+
+def test_subscription_price_defaults_to_the_one_off_price_within_telegrams_limit():
+    assert load_config({"BOT_TOKEN": TOKEN, "VIP_PRICE_STARS": "250"}).vip_subscription_stars == 250
+    assert load_config({"BOT_TOKEN": TOKEN, "VIP_SUBSCRIPTION_STARS": "80"}).vip_subscription_stars == 80
+    with pytest.raises(ConfigError) as error:
+        load_config({"BOT_TOKEN": TOKEN, "VIP_PRICE_STARS": "20000"})
+    assert error.value.problems == [
+        "VIP_SUBSCRIPTION_STARS must be set to at most 10000 (Telegram's limit for a subscription) when VIP_PRICE_STARS is 20000"
+    ]
+    assert load_config({"BOT_TOKEN": TOKEN, "SEARCH_TIMEOUT_MINUTES": "0.5"}).search_timeout_minutes == 0.5
+
+
+def test_age_ranges_are_parsed_in_every_usual_spelling():
+    for text in ("20-30", "20 30", "20–30", "20 - 30", " 20—30 "):
+        assert ValidationHelper.parse_age_range(text) == (20, 30), text
+    assert ValidationHelper.parse_age_range("18-100") == (18, 100)
+    assert ValidationHelper.parse_age_range("25-25") == (25, 25)
+    refused: tuple[tuple[str | None, RangeProblem], ...] = (
+        ("30-20", RangeProblem.REVERSED),
+        ("17-30", RangeProblem.OUT_OF_BOUNDS),
+        ("20-101", RangeProblem.OUT_OF_BOUNDS),
+        ("twenty", RangeProblem.NOT_RANGE),
+        ("20", RangeProblem.NOT_RANGE),
+        ("20-30-40", RangeProblem.NOT_RANGE),
+        ("２０-30", RangeProblem.NOT_RANGE),
+        ("", RangeProblem.NOT_RANGE),
+        (None, RangeProblem.NOT_RANGE),
+    )
+    for typed, problem in refused:
+        assert ValidationHelper.parse_age_range(typed) is problem, typed

@@ -140,6 +140,19 @@ class AgeProblem(Enum):
     TOO_OLD = "too_old"
 
 
+class RangeProblem(Enum):
+    """Why a typed partner age range is refused."""
+
+    NOT_RANGE = "not_range"
+    OUT_OF_BOUNDS = "out_of_bounds"
+    REVERSED = "reversed"
+
+
+# Two ages with a hyphen, an en or em dash, or spaces between: "20-30", "20 30", "20–30", "20 - 30".
+# ASCII: only 0-9 count as digits.
+_AGE_RANGE_RE = re.compile(r"\A\s*(\d{1,3})\s*(?:[-\u2013\u2014]|\s)\s*(\d{1,3})\s*\Z", re.ASCII)
+
+
 class ValidationHelper:
     """Parses and checks what users type."""
 
@@ -159,6 +172,19 @@ class ValidationHelper:
         if age > cls.MAX_AGE:
             return AgeProblem.TOO_OLD
         return age
+
+    @classmethod
+    def parse_age_range(cls, text: str | None) -> tuple[int, int] | RangeProblem:
+        """(youngest, oldest) of a partner age range, or why it is refused."""
+        match = _AGE_RANGE_RE.match(text or "")
+        if match is None:
+            return RangeProblem.NOT_RANGE
+        low, high = int(match.group(1)), int(match.group(2))
+        if not cls.MIN_AGE <= low <= cls.MAX_AGE or not cls.MIN_AGE <= high <= cls.MAX_AGE:
+            return RangeProblem.OUT_OF_BOUNDS
+        if low > high:
+            return RangeProblem.REVERSED
+        return low, high
 
     @staticmethod
     def parse_user_id(text: str | None) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta, timezone
 
 from telegram import InlineKeyboardMarkup, Update
 
@@ -10,9 +11,13 @@ import callbacks
 from sending import send_text
 from services import Context, user_of
 from state import Pairing
+from storage import utc_text
 from utils import TextFormatter
 
 logger = logging.getLogger(__name__)
+
+# A partner gender preference (None: anyone) -> the text key that names it.
+WHO = {None: "pref_anyone", "male": "pref_men", "female": "pref_women"}
 
 
 def rating_keyboard(context: Context, user_id: int, chat_id: int) -> InlineKeyboardMarkup:
@@ -65,7 +70,7 @@ async def search(context: Context, user_id: int) -> None:
     while True:
         pairing = state.pair_or_enqueue(user_id)
         if pairing is None:
-            await context.say(user_id, "searching")
+            await say_searching(context, user_id)
             return
         # The waiting partner is told first: if they blocked the bot meanwhile, the chat is
         # dropped before this user ever hears of it, and the search goes on.
@@ -75,6 +80,25 @@ async def search(context: Context, user_id: int) -> None:
         state.unpair(user_id)
     await announce_partner(context, user_id, pairing.partner_id)
     logger.info("Chat %s started", pairing.chat_id)
+
+
+async def say_searching(context: Context, user_id: int) -> None:
+    """Tell a user they wait; a VIP with preferences hears whom for ("Searching for women aged 20–30...")."""
+    seeker = context.services.state.seeker(user_id)
+    if seeker is None or not seeker.is_vip(utc_text()) or not seeker.has_preferences():
+        await context.say(user_id, "searching")
+        return
+    who = context.text_for(user_id, WHO[seeker.partner_gender])
+    await context.say(user_id, "searching_for", who=who, min_age=seeker.age_min, max_age=seeker.age_max)
+
+
+async def search_timeout_job(context: Context) -> None:
+    """Takes out of the queue whoever waited SEARCH_TIMEOUT_MINUTES, and tells them to search again."""
+    minutes = context.services.config.search_timeout_minutes
+    since = utc_text(datetime.now(timezone.utc) - timedelta(minutes=minutes))
+    for user_id in context.services.state.waited_too_long(since):
+        logger.info("User %s waited %s minutes; search stopped", user_id, minutes)
+        await context.say(user_id, "search_timed_out", minutes=f"{minutes:g}")
 
 
 async def announce_partner(context: Context, user_id: int, partner_id: int) -> bool:

@@ -40,8 +40,8 @@ async def gatekeeper(update: Update, context: Context) -> None:
     s = context.services
     user = update.effective_user
     message = update.message
-    if user is None or update.pre_checkout_query or (message and message.successful_payment):
-        # Payments are always processed: the user's Stars are already on their way.
+    if user is None or update.pre_checkout_query or (message and (message.successful_payment or message.refunded_payment)):
+        # Payments and refunds are always processed: the user's Stars are already on their way.
         return
     if update.my_chat_member or (update.effective_chat and update.effective_chat.type != ChatType.PRIVATE):
         return

@@ -16,6 +16,7 @@ from flows import Flow, Step
 from handlers.chat import partner_gone
 from handlers.payments import support_message
 from handlers.registration import age_message
+from handlers.settings import age_range_message
 from sending import Failure, copy, copy_album, mirror_edit
 from services import Context, PendingAlbum, message_of, user_of
 from state import Pairing
@@ -52,12 +53,14 @@ def visible_text(message: Message) -> tuple[str, list[str]]:
 
 
 async def private_message(update: Update, context: Context) -> None:
-    """Routes a non-command message: payment support, relay, registration or a hint."""
+    """Routes a non-command message: payment support, an age range, relay, registration or a hint."""
     s = context.services
     user_id = user_of(update).id
     pairing = s.state.active_chats.get(user_id)
     if s.conversations.at(user_id, Flow.SUPPORT, Step.MESSAGE):
         await support_message(update, context)
+    elif s.conversations.at(user_id, Flow.SETTINGS, Step.AGE_RANGE):
+        await age_range_message(update, context)
     elif pairing is not None:
         await relay_message(update, context, pairing)
     elif s.conversations.at(user_id, Flow.REGISTRATION, Step.AGE) and not s.db.get_user(user_id):

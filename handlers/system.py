@@ -23,6 +23,7 @@ MENU_COMMANDS = (
     ("next", "menu_next"),
     ("stop", "menu_stop"),
     ("profile", "menu_profile"),
+    ("settings", "menu_settings"),
     ("vip", "menu_vip"),
     ("rules", "menu_rules"),
     ("help", "menu_help"),
@@ -35,6 +36,7 @@ ADMIN_MENU_COMMANDS = (
     ("unban", "menu_unban"),
     ("stats", "menu_stats"),
     ("backup", "menu_backup"),
+    ("refund", "menu_refund"),
 )
 
 

@@ -10,6 +10,7 @@ _COMMANDS = (
     "/stop - end the chat or stop searching\n"
     "/profile - your profile and ratings\n"
     "/vip - VIP status\n"
+    "/settings - whom you meet (VIP)\n"
     "/rules - the rules\n"
     "/privacy - what we store\n"
     "/paysupport - help with a payment\n"
@@ -25,6 +26,14 @@ TEXTS: dict[str, str] = {
     "btn_bad": "👎",
     "btn_scam": "⛔",
     "btn_buy_vip": "⭐ Buy VIP",
+    "btn_subscribe": "🔁 Subscribe",
+    "btn_subscribe_pay": "🔁 Subscribe: {price} ⭐ every 30 days",
+    "btn_cancel_subscription": "Cancel subscription",
+    "btn_pref_men": "👨 Men",
+    "btn_pref_women": "👩 Women",
+    "btn_pref_anyone": "👥 Anyone",
+    "btn_age_range": "🎂 Age range",
+    "btn_refund": "↩️ Refund {amount} ⭐ of {date}",
     "gender_male": "Male",
     "gender_female": "Female",
     # Registration and the channel gate
@@ -35,7 +44,8 @@ TEXTS: dict[str, str] = {
         "/ban <user_id> [reason] - ban a user\n"
         "/unban <user_id> - lift a ban\n"
         "/stats - figures and a 30-day chart\n"
-        "/backup - back up the database now"
+        "/backup - back up the database now\n"
+        "/refund <user_id> [charge_id] - refund a VIP payment (the latest, or this one)"
     ),
     "join_channels": "To use this bot, please join our channel(s) first:\n{channels}\n\nThen press the button below.",
     "still_not_joined": "You haven't joined all the channels yet:\n{channels}",
@@ -50,6 +60,8 @@ TEXTS: dict[str, str] = {
     "not_registered": "Please send /start to register first.",
     # Matching and the chat
     "searching": "🔎 Searching for a partner... Send /stop to cancel.",
+    "searching_for": "🔎 Searching for {who} aged {min_age}–{max_age}... Send /stop to cancel.",
+    "search_timed_out": "⌛ No partner was found in {minutes} minutes, so the search stopped. Send /search to try again.",
     "already_searching": "You are already searching. Send /stop to cancel.",
     "already_in_chat": "You are already in a chat. Send /next for a new partner or /stop to end it.",
     "partner_found": "🎉 Partner found! Say hi.\n\n/next - new partner\n/stop - end the chat",
@@ -83,6 +95,23 @@ TEXTS: dict[str, str] = {
     "banned": "🚫 You are banned from this bot.",
     "banned_with_reason": "🚫 You are banned from this bot.\nReason: {reason}",
     "auto_ban_reason": "reported by {count} users",
+    # Partner preferences (/settings)
+    "settings": "⚙️ Whom you meet\nPartner gender: {gender}\nPartner age: {min_age}–{max_age}\n\n{status}",
+    "settings_status_vip": "⭐ Your preferences apply to every search while your VIP lasts.",
+    "settings_status_not_vip": "Preferences are a VIP feature: they apply while you're VIP. Send /vip",
+    "pref_anyone": "anyone",
+    "pref_men": "men",
+    "pref_women": "women",
+    "settings_vip_only": "⭐ Choosing whom you meet is a VIP feature. Send /vip to get VIP.",
+    "ask_age_range": (
+        "🎂 Send the partner age range as two ages, like 20-30 (from 18 to 100; 18-100 for any age). "
+        "Send /settings to cancel."
+    ),
+    "age_range_not_range": "That isn't an age range.",
+    "age_range_out_of_bounds": "Both ages must be from 18 to 100.",
+    "age_range_reversed": "The first age must not be greater than the second.",
+    "age_range_refused": "{reason}\n\n🎂 Send the partner age range like 20-30, or /settings to cancel.",
+    "age_range_saved": "✅ Saved.",
     # Profile and information
     "profile": (
         "👤 Your profile\n"
@@ -115,11 +144,29 @@ TEXTS: dict[str, str] = {
     # VIP and payments
     "vip_info": (
         "⭐ VIP membership\n"
+        "• Choose whom you meet: men or women, and an age range (/settings)\n"
+        "• Matched before everyone else\n"
         "• See your partner's gender and age when you're matched\n"
         "• Support the bot\n\n"
-        "Price: {price} ⭐ for {days} days."
+        "⭐ Buy VIP: {price} ⭐ for {days} days.\n"
+        "🔁 Subscribe: {subscription_price} ⭐ every 30 days, renewed until you cancel."
     ),
     "vip_status_active": "Your VIP is active until {until} UTC; buying again extends it.",
+    "vip_subscription_renews": "🔁 Your subscription renews on {date} UTC ({price} ⭐ every 30 days).",
+    "vip_subscription_canceled": (
+        "🔁 Your subscription is canceled: it won't renew, and VIP stays until {until} UTC. "
+        "Press 🔁 Subscribe to turn renewal back on."
+    ),
+    "subscription_offer": "🔁 VIP subscription: {price} ⭐ every 30 days, renewed until you cancel in /vip.",
+    "subscription_title": "VIP subscription",
+    "subscription_description": "VIP for 30 days, renewed every month until you cancel: choose whom you meet.",
+    "subscription_canceled": "Your subscription is canceled. VIP stays until {until} UTC.",
+    "subscription_resumed": "🔁 Your subscription is on again. It renews on {date} UTC.",
+    "subscription_failed": "😕 Your subscription couldn't be changed right now. Please try again later, or send /paysupport.",
+    "vip_renewed": "🔁 Your VIP subscription was renewed. VIP is active until {until} UTC.",
+    "refunded": "↩️ Your payment of {amount} ⭐ was refunded. {vip}",
+    "refunded_vip_until": "Your VIP now lasts until {until} UTC.",
+    "refunded_vip_ended": "Your VIP has ended.",
     "invoice_title": "VIP Membership",
     "invoice_description": "VIP status for {days} days: see your partner's gender and age.",
     "invoice_label": "VIP",
@@ -133,7 +180,10 @@ TEXTS: dict[str, str] = {
         "Refunds are made in Telegram Stars."
     ),
     "paysupport_sent": "Thanks, your message was sent to the admins.",
-    "admin_paysupport": "💳 Payment support request from user {user_id}:",
+    "admin_paysupport": "💳 Payment support request from user {user_id}:\n{payments}",
+    "admin_payments_none": "No payments.",
+    "admin_payment_line": "• {date} UTC · {amount} ⭐ · {charge_id}",
+    "admin_payment_line_refunded": "• {date} UTC · {amount} ⭐ · {charge_id} (refunded)",
     # Admin
     "admin_ban_usage": "Usage: /ban <user_id> [reason]",
     "admin_unban_usage": "Usage: /unban <user_id>",
@@ -141,6 +191,14 @@ TEXTS: dict[str, str] = {
     "admin_banned": "User {user_id} is banned.",
     "admin_unbanned": "User {user_id} is unbanned.",
     "unbanned": "✅ Your ban was lifted. Send /search to chat.",
+    "admin_refund_usage": "Usage: /refund <user_id> [charge_id]",
+    "admin_refund_no_payments": "User {user_id} has no payments.",
+    "admin_refund_unknown_charge": "User {user_id} has no payment {charge_id}.",
+    "admin_refund_already": "Payment {charge_id} of user {user_id} was already refunded.",
+    "admin_refund_done": "↩️ Refunded {amount} ⭐ to user {user_id} (payment {charge_id}). Their VIP: {vip}.",
+    "admin_refund_failed": "Telegram refused to refund payment {charge_id} of user {user_id}: {error}",
+    "admin_vip_until": "until {until} UTC",
+    "admin_vip_none": "none",
     "stats": (
         "📊 Stats\n"
         "Users: {users}\n"
@@ -168,6 +226,7 @@ TEXTS: dict[str, str] = {
     "menu_stop": "End the chat or stop searching",
     "menu_profile": "Your profile and ratings",
     "menu_vip": "VIP status",
+    "menu_settings": "Whom you meet (VIP)",
     "menu_rules": "The rules",
     "menu_help": "All commands",
     "menu_privacy": "What we store",
@@ -177,6 +236,7 @@ TEXTS: dict[str, str] = {
     "menu_unban": "Lift a ban: /unban <user_id>",
     "menu_stats": "Figures and a 30-day chart",
     "menu_backup": "Back up the database now",
+    "menu_refund": "Refund a payment: /refund <user_id> [charge_id]",
     "bot_description": (
         "Chat anonymously with random strangers. Press Start, tell us your gender and age, then /search. "
         "Your partner never sees your name, username or id."

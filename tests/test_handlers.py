@@ -107,7 +107,7 @@ async def test_search_pairs_and_relay_copies(harness):
     chatbot.db.create_user(1, "male", 20)
     chatbot.db.create_user(2, "female", 21)
     await send(1, "/search")
-    assert chatbot.search_queue == {1: None}
+    assert list(chatbot.search_queue) == [1]
     await send(2, "/search")
     assert chatbot.search_queue == {}
     assert chatbot.active_chats[1].partner_id == 2 and chatbot.active_chats[2].partner_id == 1
@@ -142,7 +142,7 @@ async def test_state_is_restored_from_the_database(harness):
     await send(3, "/search")
     restored = AnonymousChatBot(chatbot.config, chatbot.db)
     assert restored.active_chats == chatbot.active_chats
-    assert restored.search_queue == {3: None}
+    assert list(restored.search_queue) == [3]
 
 
 async def test_admin_commands_are_for_admins_only(harness):
