@@ -23,6 +23,8 @@ CONTENT_FIELDS = (
 URL_RE = re.compile(r"https?://\S+|www\.\S+")
 MENTION_RE = re.compile(r"(?<![\w.])@[A-Za-z]\w{3,}")
 PNG_SIGNATURE = "89504e470d0a1a0a"
+# The only period Telegram accepts for a Stars subscription (30 days, in seconds).
+SUBSCRIPTION_PERIOD = 2592000
 HTTP_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
                 429: "Too Many Requests"}  # fmt: skip
 COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]+(?:@\w+)?")

@@ -62,6 +62,9 @@ class Emulator(BotApiMethods):
         self.callback_answers: dict[str, dict] = {}
         self.precheckout_answers: dict[str, dict] = {}
         self.invoices: dict[tuple[int, int], dict] = {}  # (chat, message id) -> invoice params
+        self.invoice_links: dict[str, dict] = {}  # createInvoiceLink slug -> invoice params
+        self.charges: dict[str, dict] = {}  # charge id -> user_id, amount, payload, refunded, subscription
+        self.subscriptions: dict[str, dict] = {}  # first charge id -> user_id, params, canceled, expires, charges
         self.copies: dict[tuple[int, int], tuple[int, int]] = {}  # copy -> original (chat, message id)
         self.failures: dict[str, list[ApiError]] = {}  # method -> errors to answer next
         self.delays: dict[str, float] = {}  # method -> seconds to wait before answering

@@ -10,7 +10,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from botapi import BOT_ID, BOT_USER, CONTENT_FIELDS, PNG_SIGNATURE, ApiError
+from botapi import BOT_ID, BOT_USER, CONTENT_FIELDS, PNG_SIGNATURE, SUBSCRIPTION_PERIOD, ApiError
 
 if TYPE_CHECKING:
     from person import Person
@@ -33,6 +33,9 @@ class BotApiMethods:
     callback_answers: dict[str, dict]
     precheckout_answers: dict[str, dict]
     invoices: dict[tuple[int, int], dict]
+    invoice_links: dict[str, dict]
+    charges: dict[str, dict]
+    subscriptions: dict[str, dict]
     copies: dict[tuple[int, int], tuple[int, int]]
     delivered_at: dict[tuple[int, int], float]
     polls: int
@@ -175,6 +178,38 @@ class BotApiMethods:
         message = self.new_message(chat_id, BOT_USER, {"invoice": invoice})
         self.invoices[(chat_id, message["message_id"])] = params
         return message
+
+    def api_createInvoiceLink(self, params: dict) -> str:  # noqa: N802
+        prices = params["prices"]
+        if params["currency"] == "XTR" and (len(prices) != 1 or params.get("provider_token")):
+            raise ApiError(400, "Bad Request: STARS_INVOICE_INVALID")
+        if "subscription_period" in params:
+            # Subscriptions: Stars only, 30 days exactly, at most 10000 Stars.
+            if params["currency"] != "XTR" or params["subscription_period"] != SUBSCRIPTION_PERIOD:
+                raise ApiError(400, "Bad Request: SUBSCRIPTION_PERIOD_INVALID")
+            if prices[0]["amount"] > 10_000:
+                raise ApiError(400, "Bad Request: STARS_INVOICE_INVALID")
+        slug = uuid.uuid4().hex[:16]
+        self.invoice_links[slug] = params
+        return f"https://t.me/${slug}"
+
+    def api_refundStarPayment(self, params: dict) -> bool:  # noqa: N802
+        charge = self.charges.get(params["telegram_payment_charge_id"])
+        if charge is None or charge["user_id"] != params["user_id"]:
+            raise ApiError(400, "Bad Request: CHARGE_NOT_FOUND")
+        if charge["refunded"]:
+            raise ApiError(400, "Bad Request: CHARGE_ALREADY_REFUNDED")
+        charge["refunded"] = True
+        return True
+
+    def api_editUserStarSubscription(self, params: dict) -> bool:  # noqa: N802
+        charge = self.charges.get(params["telegram_payment_charge_id"])
+        if charge is None or charge["user_id"] != params["user_id"]:
+            raise ApiError(400, "Bad Request: CHARGE_NOT_FOUND")
+        if charge["subscription"] is None:
+            raise ApiError(400, "Bad Request: SUBSCRIPTION_NOT_FOUND")
+        self.subscriptions[charge["subscription"]]["canceled"] = params["is_canceled"]
+        return True
 
     def api_answerPreCheckoutQuery(self, params: dict) -> bool:  # noqa: N802
         if params["pre_checkout_query_id"] in self.precheckout_answers:

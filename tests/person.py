@@ -138,7 +138,7 @@ class Person:
         for message in reversed(list(self.emu.messages.get(self.id, {}).values())):
             for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
                 for button in row:
-                    if button["text"] == label:
+                    if button["text"] == label and "callback_data" in button:
                         return message, button["callback_data"]
         return None
 
@@ -152,6 +152,10 @@ class Person:
             invoice_message = self.wait_for_invoice(timeout)
         with self.emu.cond:
             params = self.emu.invoices[(self.id, invoice_message["message_id"])]
+        return self.checkout_params(params, timeout, **overrides)
+
+    def checkout_params(self, params: dict, timeout: float = 10.0, **overrides: Any) -> dict:
+        """A pre_checkout_query for an invoice with these parameters; returns the bot's answer."""
         query_id = uuid.uuid4().hex
         query = {
             "id": query_id,
@@ -175,16 +179,88 @@ class Person:
         self.deliver_payment(params, charge_id)
         return charge_id
 
-    def deliver_payment(self, params: dict, charge_id: str) -> None:
+    def deliver_payment(self, params: dict, charge_id: str, **recurring: Any) -> None:
         """Telegram's successful_payment service message (sent again to test idempotency)."""
+        amount = sum(p["amount"] for p in params["prices"])
+        with self.emu.cond:
+            self.emu.charges.setdefault(
+                charge_id,
+                {"user_id": self.id, "amount": amount, "payload": params["payload"], "refunded": False, "subscription": None},
+            )
         self.send_content(
             {
                 "successful_payment": {
                     "currency": params["currency"],
-                    "total_amount": sum(p["amount"] for p in params["prices"]),
+                    "total_amount": amount,
                     "invoice_payload": params["payload"],
                     "telegram_payment_charge_id": charge_id,
                     "provider_payment_charge_id": "",
+                    **recurring,
+                }
+            }
+        )
+
+    def subscribe(self, timeout: float = 10.0, **overrides: Any) -> tuple[dict, str | None]:
+        """Open the newest subscription link the bot sent and pay it: (pre-checkout answer, charge id or None)."""
+
+        def newest_link() -> str | None:
+            links = [
+                button["url"]
+                for m in self.emu.messages.get(self.id, {}).values()
+                for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
+                for button in row
+                if button.get("url", "").startswith("https://t.me/$")
+            ]
+            return links[-1] if links else None
+
+        url = self.emu.wait_until(newest_link, timeout, f"a subscription link for {self.id}")
+        with self.emu.cond:
+            params = self.emu.invoice_links[url.removeprefix("https://t.me/$")]
+        answer = self.checkout_params(params, timeout, **overrides)
+        if not answer["ok"]:
+            return answer, None
+        charge_id = "stxSUB" + uuid.uuid4().hex
+        expires = int(time.time()) + params["subscription_period"]
+        with self.emu.cond:
+            self.emu.subscriptions[charge_id] = {
+                "user_id": self.id, "params": params, "canceled": False, "expires": expires, "charges": [charge_id]
+            }
+        self.deliver_payment(params, charge_id, is_recurring=True, is_first_recurring=True, subscription_expiration_date=expires)
+        with self.emu.cond:
+            self.emu.charges[charge_id]["subscription"] = charge_id
+        return answer, charge_id
+
+    def renew(self, subscription_id: str) -> str:
+        """Telegram charges the next period of a subscription (never a cancelled one); returns the new charge id."""
+        with self.emu.cond:
+            subscription = self.emu.subscriptions[subscription_id]
+            assert not subscription["canceled"], "Telegram does not renew a cancelled subscription"
+            subscription["expires"] += subscription["params"]["subscription_period"]
+            charge_id = "stxSUB" + uuid.uuid4().hex
+            subscription["charges"].append(charge_id)
+        self.deliver_payment(
+            subscription["params"],
+            charge_id,
+            is_recurring=True,
+            is_first_recurring=False,
+            subscription_expiration_date=subscription["expires"],
+        )
+        with self.emu.cond:
+            self.emu.charges[charge_id]["subscription"] = subscription_id
+        return charge_id
+
+    def refunded_by_telegram(self, charge_id: str) -> None:
+        """Telegram refunds a payment on its own (the user asked Telegram): a refunded_payment message."""
+        with self.emu.cond:
+            charge = self.emu.charges[charge_id]
+            charge["refunded"] = True
+        self.send_content(
+            {
+                "refunded_payment": {
+                    "currency": "XTR",
+                    "total_amount": charge["amount"],
+                    "invoice_payload": charge["payload"],
+                    "telegram_payment_charge_id": charge_id,
                 }
             }
         )
