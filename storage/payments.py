@@ -54,8 +54,8 @@ class PaymentQueries(Queries):
         """Store a payment and extend VIP, once per charge id: (newly recorded, VIP end).
 
         A one-off payment adds `days`. A subscription payment (`expires_at` given) runs VIP to the
-        subscription's expiration; VIP already paid beyond now (a one-off purchase) is added on top,
-        so no paid time is lost.
+        subscription's expiration, plus whatever VIP was paid beyond the subscription's previous
+        period (a one-off purchase), so no paid time is lost or counted twice.
         """
         now = datetime.now(timezone.utc)
         with self.conn:
@@ -64,14 +64,19 @@ class PaymentQueries(Queries):
             ).fetchone()
             if existing:
                 return False, existing[0]
+            if self.conn.execute("SELECT 1 FROM users WHERE user_id = ?", (user_id,)).fetchone() is None:
+                raise LookupError(f"payment {charge_id} for unknown user {user_id}")
             row = self.conn.execute(
                 "SELECT vip_until FROM users WHERE user_id = ? AND is_vip = 1 AND vip_until > ?", (user_id, utc_text(now))
             ).fetchone()
-            if self.conn.execute("SELECT 1 FROM users WHERE user_id = ?", (user_id,)).fetchone() is None:
-                raise LookupError(f"payment {charge_id} for unknown user {user_id}")
             start = parse_utc(row[0]) if row else now
-            bought = timedelta(days=days) if expires_at is None else max(expires_at - now, timedelta(0))
-            vip_from, until = utc_text(start), utc_text(start + bought)
+            if expires_at is None:
+                end = start + timedelta(days=days)
+            else:
+                period = self.conn.execute("SELECT renews_at FROM subscriptions WHERE user_id = ?", (user_id,)).fetchone()
+                covered = max(now, parse_utc(period[0])) if period else now
+                end = max(start, expires_at + max(start - covered, timedelta(0)))
+            vip_from, until = utc_text(start), utc_text(end)
             self.conn.execute("UPDATE users SET is_vip = 1, vip_until = ? WHERE user_id = ?", (until, user_id))
             kind = ONE_OFF if expires_at is None else SUBSCRIPTION
             self.conn.execute(
@@ -133,7 +138,10 @@ class PaymentQueries(Queries):
                 "UPDATE payments SET refunded_at = ?, refunded_by = ? WHERE id = ?", (utc_text(now), admin_id, payment_id)
             )
             if kind == SUBSCRIPTION:
-                self.conn.execute("UPDATE subscriptions SET canceled = 1 WHERE user_id = ?", (user_id,))
+                # A refunded subscription is over: no renewal, nothing left to cancel in /vip.
+                self.conn.execute(
+                    "UPDATE subscriptions SET canceled = 1, renews_at = ? WHERE user_id = ?", (utc_text(now), user_id)
+                )
         return Refund(True, user_id, amount, until)
 
     def subscription(self, user_id: int) -> dict[str, Any] | None:

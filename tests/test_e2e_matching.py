@@ -16,7 +16,7 @@ def buy_vip(person: Person) -> str:
     person.send("/vip")
     person.press("⭐ Buy VIP")
     charge = person.pay()
-    person.wait_for("VIP is active until")
+    person.wait_for("Thank you! Your VIP is active until")
     return charge
 
 
