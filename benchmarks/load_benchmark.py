@@ -126,23 +126,52 @@ class StateResult:
     start_s: float
     restore_s: float
     bytes_per_chat: float
-    search_p50_ms: float
+    search_p50_ms: float  # a VIP whose only fits wait at the end of the queue: partner found
     search_max_ms: float
+    wait_p50_ms: float  # a VIP nobody in the queue fits: told whom they wait for
+    wait_max_ms: float
     searches: int
 
 
-def fill_database(path: Path, chats: int, queued: int, searchers: int) -> tuple[list[int], list[int]]:
-    """Users, open chats and the queue, written directly (as a busy bot would have left them)."""
+def fill_database(path: Path, chats: int, queued: int, searchers: int) -> tuple[list[int], list[int], list[int]]:
+    """Users, open chats and the queue, written directly (as a busy bot would have left them).
+
+    The searchers are VIPs looking for women aged 20-25. Nearly the whole queue does not fit them:
+    men, and women of 30 (half of those VIPs with preferences of their own that exclude the
+    searchers), so each search scans the whole queue. The last `searchers` waiting users fit.
+    Returns (queued users, searchers, VIPs whom nobody in the queue fits).
+    """
     db = Database(str(path))
     db.close()
     chat_users = list(range(1_000_000, 1_000_000 + 2 * chats))
     queue_users = list(range(3_000_000, 3_000_000 + queued))
+    fitting = set(queue_users[-searchers:])
+    choosy = {u for u in queue_users if u % 4 == 1 and u not in fitting}  # VIPs who want young men
     search_users = list(range(5_000_000, 5_000_000 + searchers))
+    lonely_users = list(range(6_000_000, 6_000_000 + searchers))
+    vip_until = "2999-01-01 00:00:00"
     conn = sqlite3.connect(path)
     with conn:
         conn.executemany(
             "INSERT INTO users (user_id, gender, age) VALUES (?, ?, 30)",
-            [(u, "male" if u % 2 else "female") for u in chat_users + queue_users + search_users],
+            [(u, "male" if u % 2 else "female") for u in chat_users],
+        )
+        conn.executemany(
+            "INSERT INTO users (user_id, gender, age, is_vip, vip_until) VALUES (?, ?, ?, ?, ?)",
+            [
+                (u, "female" if u in fitting or u % 2 else "male", 22 if u in fitting else 30, u in choosy, vip_until)
+                for u in queue_users
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO users (user_id, gender, age, is_vip, vip_until) VALUES (?, 'male', 30, 1, ?)",
+            [(u, vip_until) for u in search_users + lonely_users],
+        )
+        conn.executemany(
+            "INSERT INTO preferences (user_id, partner_gender, age_min, age_max) VALUES (?, ?, ?, ?)",
+            [(u, "female", 20, 25) for u in search_users]
+            + [(u, "female", 99, 100) for u in lonely_users]
+            + [(u, "male", 18, 25) for u in choosy],
         )
         conn.executemany(
             "INSERT INTO chat_history (user1_id, user2_id) VALUES (?, ?)",
@@ -150,14 +179,14 @@ def fill_database(path: Path, chats: int, queued: int, searchers: int) -> tuple[
         )
         conn.executemany("INSERT INTO search_queue (user_id) VALUES (?)", [(u,) for u in queue_users])
     conn.close()
-    return queue_users, search_users
+    return queue_users, search_users, lonely_users
 
 
 def state_at_scale(chats: int = 10_000, queued: int = 10_000, searches: int = 20) -> StateResult:
     from state import ChatState
 
     workdir = Path(tempfile.mkdtemp(prefix="state-"))
-    queue_users, search_users = fill_database(workdir / "bot.db", chats, queued, searches)
+    queue_users, search_users, lonely_users = fill_database(workdir / "bot.db", chats, queued, searches)
     # The restore alone, in this process, with the memory it keeps.
     db = Database(str(workdir / "bot.db"))
     tracemalloc.start()
@@ -173,24 +202,38 @@ def state_at_scale(chats: int = 10_000, queued: int = 10_000, searches: int = 20
     emulator = Emulator()
     url = emulator.start()
     # The waiting users must exist for Telegram too: the bot tells the one it picks first.
-    for user_id in queue_users + search_users:
+    for user_id in queue_users + search_users + lonely_users:
         emulator.users[user_id] = Person(emulator, user_id, "User", f"user{user_id}")
-    people = [emulator.users[user_id] for user_id in search_users]
     began = time.monotonic()
     proc = start([sys.executable, str(ROOT / "bot.py")], bot_env(emulator, url, workdir), emulator, workdir)
     start_s = time.monotonic() - began
-    latencies = []
+    found: list[float] = []
+    waiting: list[float] = []
     try:
-        for person in people:
-            pushed = time.monotonic()
-            person.send("/search")
-            person.wait_for("Partner found", timeout=30)
-            latencies.append((time.monotonic() - pushed) * 1000)
+        # Alternately: a VIP whose only fits wait at the very end of the queue, and one nobody fits.
+        for searcher, lonely in zip(search_users, lonely_users, strict=True):
+            for person, reply, latencies in (
+                (emulator.users[searcher], "Partner found", found),
+                (emulator.users[lonely], "Searching for women aged 99–100", waiting),
+            ):
+                pushed = time.monotonic()
+                person.send("/search")
+                person.wait_for(reply, timeout=30)
+                latencies.append((time.monotonic() - pushed) * 1000)
     finally:
         stop(proc)
         emulator.stop()
     return StateResult(
-        chats, queued, start_s, restore_s, bytes_per_chat, percentile(latencies, 0.5), max(latencies), len(latencies)
+        chats,
+        queued,
+        start_s,
+        restore_s,
+        bytes_per_chat,
+        percentile(found, 0.5),
+        max(found),
+        percentile(waiting, 0.5),
+        max(waiting),
+        len(found) + len(waiting),
     )
 
 
@@ -215,7 +258,9 @@ def main() -> None:
         print(f"{r.chats} open chats and {r.queued} queued users")
         print(f"  start (process start to first poll): {r.start_s:.2f} s; restore alone: {r.restore_s * 1000:.0f} ms")
         print(f"  memory kept by the state: {r.bytes_per_chat:.0f} bytes per chat (queue included)")
-        print(f"  /search against the queue: p50 {r.search_p50_ms:.1f} ms, max {r.search_max_ms:.1f} ms over {r.searches}")
+        print(f"  /search by a VIP with preferences, scanning the whole queue ({r.searches} searches):")
+        print(f"    partner found (the fits wait last): p50 {r.search_p50_ms:.1f} ms, max {r.search_max_ms:.1f} ms")
+        print(f"    nobody fits, told whom they wait for: p50 {r.wait_p50_ms:.1f} ms, max {r.wait_max_ms:.1f} ms")
 
 
 if __name__ == "__main__":

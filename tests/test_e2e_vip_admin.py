@@ -171,11 +171,11 @@ def test_admin_commands_from_others_are_unknown(bot, emulator):
 
 def test_profile_counts_chats(bot, emulator):
     alice = register(emulator.person("Alice"), "👩 Female", "22")
-    bob = register(emulator.person("Bob"))
-    for _ in range(2):
-        pair(alice, bob)
-        bob.send("/stop")
-        bob.wait_for("You ended")
+    # Two chats with two partners (nobody meets their previous partner on the next search).
+    for partner in (register(emulator.person("Bob")), register(emulator.person("Carol"))):
+        pair(alice, partner)
+        partner.send("/stop")
+        partner.wait_for("You ended")
         alice.wait_for("partner ended")
     alice.send("/profile")
     profile = alice.wait_for("Your profile")["text"]
