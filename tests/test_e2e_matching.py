@@ -199,3 +199,24 @@ def test_a_search_times_out_and_the_wait_counts_across_a_restart(start_bot, emul
     bob.send("/search")
     bob.wait_for("Searching")  # Alice is no longer waiting
     assert db_rows(bot, "SELECT user_id FROM search_queue") == [(bob.id,)]
+
+
+def test_preferences_rest_while_vip_has_lapsed_and_apply_again_on_renewal(bot, emulator):
+    alice = register(emulator.person("Alice"), "👨 Male", "30")
+    bob = register(emulator.person("Bob"), "👨 Male", "30")
+    buy_vip(alice)
+    prefer(alice, "👩 Women")
+    # VIP ends (as time passing would do it: the end date is behind us).
+    db_rows(bot, "UPDATE users SET vip_until = datetime('now', '-1 minute') WHERE user_id = ?", alice.id)
+    alice.send("/settings")
+    lapsed = alice.wait_for("Whom you meet")["text"]
+    assert "Partner gender: women" in lapsed and "VIP feature" in lapsed
+    alice.send("/search")
+    alice.wait_for("Searching for a partner")
+    bob.send("/search")
+    bob.wait_for("Partner found")  # a man: Alice's preferences do not apply while her VIP has lapsed
+    alice.wait_for("Partner found")
+    end_chat(alice, bob)
+    buy_vip(alice)
+    alice.send("/search")
+    alice.wait_for("Searching for women aged 18–100")
