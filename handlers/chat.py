@@ -82,6 +82,12 @@ async def search(context: Context, user_id: int) -> None:
     logger.info("Chat %s started", pairing.chat_id)
 
 
+async def search_again(context: Context, user_id: int) -> None:
+    """A waiting user whose preferences or VIP changed may now fit someone else waiting: match them again."""
+    if user_id in context.services.state.search_queue:
+        await search(context, user_id)
+
+
 async def say_searching(context: Context, user_id: int) -> None:
     """Tell a user they wait; a VIP with preferences hears whom for ("Searching for women aged 20–30...")."""
     seeker = context.services.state.seeker(user_id)

@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 import callbacks
 from flows import Flow, Step
+from handlers.chat import search_again
 from sending import (
     STARS,
     answer,
@@ -193,6 +194,7 @@ async def successful_payment_callback(update: Update, context: Context) -> None:
         logger.info("User %s paid %s %s; VIP until %s", user_id, payment.total_amount, payment.currency, until)
         renewal = payment.is_recurring and not payment.is_first_recurring
         await context.say(user_id, "vip_renewed" if renewal else "vip_activated", until=shown)
+        await search_again(context, user_id)
     else:
         logger.warning("Payment %s delivered again; not granted twice", payment.telegram_payment_charge_id)
         await context.say(user_id, "payment_duplicate", until=shown)
@@ -347,3 +349,4 @@ async def tell_refunded(context: Context, revoked: Refund) -> None:
         else context.text_for(user_id, "refunded_vip_ended")
     )
     await context.say(user_id, "refunded", amount=revoked.amount, vip=vip)
+    await search_again(context, user_id)

@@ -7,7 +7,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 import callbacks
 from flows import Flow, Step
-from handlers.chat import WHO, search
+from handlers.chat import WHO, search_again
 from sending import answer, edit_text, send_text
 from services import Context, message_of, query_of, user_of
 from utils import RangeProblem, ValidationHelper
@@ -103,9 +103,3 @@ async def vip_or_told(context: Context, user_id: int) -> bool:
         return True
     await context.say(user_id, "settings_vip_only")
     return False
-
-
-async def search_again(context: Context, user_id: int) -> None:
-    """A waiting user whose preferences changed may fit someone already waiting: match them again."""
-    if user_id in context.services.state.search_queue:
-        await search(context, user_id)

@@ -220,3 +220,18 @@ def test_preferences_rest_while_vip_has_lapsed_and_apply_again_on_renewal(bot, e
     buy_vip(alice)
     alice.send("/search")
     alice.wait_for("Searching for women aged 18–100")
+
+
+def test_vip_bought_while_waiting_puts_the_buyer_first_at_once(bot, emulator):
+    alice, bob, carol = (register(emulator.person(n)) for n in ("Alice", "Bob", "Carol"))
+    pair(alice, bob)
+    bob.send("/next")  # Bob waits; Alice, his previous partner, waits beside him
+    bob.wait_for("Searching")
+    alice.send("/search")
+    alice.wait_for("Searching")
+    buy_vip(alice)
+    alice.wait_for("Searching")  # matched again at once, as a VIP now
+    carol.send("/search")
+    carol.wait_for("Partner found")
+    alice.wait_for("Partner found")  # not Bob, though he waited longer
+    assert db_rows(bot, "SELECT user_id FROM search_queue") == [(bob.id,)]
