@@ -77,13 +77,18 @@ async def vip_command(update: Update, context: Context) -> None:
     await send_text(context.bot, user_id, text, keyboard)
 
 
+async def registered_presser(update: Update, context: Context) -> int | None:
+    """Answer a button press; the presser's id if they are registered (else they are told to /start)."""
+    query = query_of(update)
+    await answer(query)
+    return query.from_user.id if await context.registered(query.from_user.id) else None
+
+
 async def buy_vip_callback(update: Update, context: Context) -> None:
     """Sends the one-off VIP invoice in Telegram Stars."""
     s = context.services
-    query = query_of(update)
-    await answer(query)
-    user_id = query.from_user.id
-    if not await context.registered(user_id):
+    user_id = await registered_presser(update, context)
+    if user_id is None:
         return
     await send_invoice(
         context.bot,
@@ -99,10 +104,8 @@ async def buy_vip_callback(update: Update, context: Context) -> None:
 async def subscribe_callback(update: Update, context: Context) -> None:
     """🔁 Subscribe: turns a cancelled renewal back on, or sends the link to a new subscription's invoice."""
     s = context.services
-    query = query_of(update)
-    await answer(query)
-    user_id = query.from_user.id
-    if not await context.registered(user_id):
+    user_id = await registered_presser(update, context)
+    if user_id is None:
         return
     subscription = s.db.subscription(user_id)
     if subscription is not None:
