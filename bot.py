@@ -39,7 +39,20 @@ from config import Config, ConfigError, load_config
 from database import Database
 from flows import Conversations
 from pacing import PerChatRateLimiter
-from handlers import account, admin, chat, gate, moderation, payments, ratings, registration, relay, settings, system
+from handlers import (
+    account,
+    admin,
+    chat,
+    gate,
+    moderation,
+    payments,
+    ratings,
+    registration,
+    relay,
+    reports,
+    settings,
+    system,
+)
 from services import CONTEXT_TYPES, BotData, Context, Services
 from matching import Seeker
 from state import ChatState, Pairing
@@ -130,22 +143,30 @@ class AnonymousChatBot:
             (0, CommandHandler("settings", settings.settings_command, filters=new)),
             (0, CommandHandler("vip", payments.vip_command, filters=new)),
             (0, CommandHandler("paysupport", payments.paysupport_command, filters=new)),
+            (0, CommandHandler("appeal", moderation.appeal_command, filters=new)),
+            (0, CommandHandler("deleteme", account.deleteme_command, filters=new)),
             (0, CommandHandler("ban", moderation.ban_command, filters=admins)),
             (0, CommandHandler("unban", moderation.unban_command, filters=admins)),
             (0, CommandHandler("stats", admin.stats_command, filters=admins)),
             (0, CommandHandler("backup", admin.backup_command, filters=admins)),
             (0, CommandHandler("refund", payments.refund_command, filters=admins)),
-            # Buttons: 👨 Male / 👩 Female, ✅ I've joined, 👍 👎 ⛔, 👨 Men / 👩 Women / 👥 Anyone,
-            # 🎂 Age range, ⭐ Buy VIP, 🔁 Subscribe, Cancel subscription, ↩️ Refund; anything else is stale.
+            (0, CommandHandler("audit", moderation.audit_command, filters=admins)),
+            # Buttons: 👨 Male / 👩 Female, ✅ I've joined, 👍 👎 ⛔ and the report's reasons, the admins'
+            # report and appeal cards, 👨 Men / 👩 Women / 👥 Anyone, 🎂 Age range, ⭐ Buy VIP, 🔁 Subscribe,
+            # Cancel subscription, ↩️ Refund, 🗑 Delete my data / Cancel; anything else is stale.
             (0, CallbackQueryHandler(registration.gender_callback, pattern=callbacks.GENDER.pattern)),
             (0, CallbackQueryHandler(registration.joined_callback, pattern=callbacks.JOINED.pattern)),
             (0, CallbackQueryHandler(ratings.rating_callback, pattern=callbacks.RATE.pattern)),
+            (0, CallbackQueryHandler(reports.report_reason_callback, pattern=callbacks.REPORT.pattern)),
+            (0, CallbackQueryHandler(reports.report_action_callback, pattern=callbacks.REPORT_ACTION.pattern)),
+            (0, CallbackQueryHandler(moderation.appeal_action_callback, pattern=callbacks.APPEAL_ACTION.pattern)),
             (0, CallbackQueryHandler(settings.partner_gender_callback, pattern=callbacks.PARTNER_GENDER.pattern)),
             (0, CallbackQueryHandler(settings.age_range_callback, pattern=callbacks.AGE_RANGE.pattern)),
             (0, CallbackQueryHandler(payments.buy_vip_callback, pattern=callbacks.BUY_VIP.pattern)),
             (0, CallbackQueryHandler(payments.subscribe_callback, pattern=callbacks.SUBSCRIBE.pattern)),
             (0, CallbackQueryHandler(payments.cancel_subscription_callback, pattern=callbacks.CANCEL_SUBSCRIPTION.pattern)),
             (0, CallbackQueryHandler(payments.refund_callback, pattern=callbacks.REFUND.pattern)),
+            (0, CallbackQueryHandler(account.deleteme_callback, pattern=callbacks.DELETE_ME.pattern)),
             (0, CallbackQueryHandler(ratings.stale_button_callback)),
             # Payments and the user blocking the bot
             (0, PreCheckoutQueryHandler(payments.precheckout_callback)),
@@ -211,6 +232,7 @@ class AnonymousChatBot:
         if application.job_queue:
             application.job_queue.run_repeating(system.housekeeping_job, interval=3600, first=10)
             application.job_queue.run_daily(admin.backup_job, time=config.backup_time)
+            application.job_queue.run_repeating(moderation.ban_expiry_job, interval=30, first=1)
             if config.search_timeout_minutes > 0:
                 # Checked often enough that nobody waits more than a tenth longer (at most 30 s).
                 every = min(30.0, max(1.0, config.search_timeout_minutes * 6))

@@ -83,6 +83,9 @@ class Config:
     message_rate_limit: int = 30
     message_rate_window: int = 10
     report_ban_threshold: int = 3
+    report_evidence_hours: float = 24.0
+    new_user_media_hold_minutes: float = 10.0  # 0: off
+    chat_retention_days: int = 90
     channel_check_cache_seconds: int = 300
     api_chat_rate: float = 1.0
     api_chat_burst: int = 20
@@ -233,6 +236,9 @@ def load_config(
         message_rate_limit=read.number("MESSAGE_RATE_LIMIT", 1, 10_000),
         message_rate_window=read.number("MESSAGE_RATE_WINDOW", 1, 86_400),
         report_ban_threshold=read.number("REPORT_BAN_THRESHOLD", 1, 1000),
+        report_evidence_hours=read.number("REPORT_EVIDENCE_HOURS", 0.0, 24.0 * 365),
+        new_user_media_hold_minutes=read.number("NEW_USER_MEDIA_HOLD_MINUTES", 0.0, 10_080.0),
+        chat_retention_days=read.number("CHAT_RETENTION_DAYS", 1, 3650),
         channel_check_cache_seconds=read.number("CHANNEL_CHECK_CACHE_SECONDS", 0, 86_400),
         api_chat_rate=read.number("API_CHAT_RATE", 0.1, 10_000.0),
         api_chat_burst=read.number("API_CHAT_BURST", 1, 10_000),

@@ -18,11 +18,13 @@ from typing import Any
 
 from migrations import MIGRATIONS
 from storage.matching import MatchingQueries
+from storage.moderation import ModerationQueries
 from storage.payments import PaymentQueries
 
-RATING_TYPES = ("good", "bad", "scam")
-# After either of these the two never meet again.
-BLOCKING_RATINGS = ("bad", "scam")
+# 👍 and 👎; a ⛔ ('scam' in ratings) is stored with its reason by add_report.
+RATING_TYPES = ("good", "bad")
+# After a 👎 (or a ⛔) the two never meet again.
+BLOCKING_RATINGS = ("bad",)
 
 # A journaled update is replayed after a crash at most this many times (a poison update must not
 # crash the bot forever).
@@ -42,18 +44,17 @@ class RatingResult:
 
     status: str
     target_id: int | None = None
-    reports: int = 0
 
 
-class Database(PaymentQueries, MatchingQueries):
-    """Thread-local SQLite connections and the bot's queries (VIP and matching ones in storage/)."""
+class Database(PaymentQueries, MatchingQueries, ModerationQueries):
+    """Thread-local SQLite connections and the bot's queries (VIP, matching and moderation ones in storage/)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._local = threading.local()
         self._migrate()
         # Read on every update, written rarely, and only by this process: kept in memory as well.
-        self._banned = {row[0] for row in self.conn.execute("SELECT user_id FROM users WHERE is_banned = 1")}
+        self._load_moderation()
         self._conversations: dict[tuple[int, str], tuple[str, str]] = {
             (row[0], row[1]): (row[2], row[3]) for row in self.conn.execute("SELECT user_id, flow, step, data FROM conversations")
         }
@@ -114,30 +115,6 @@ class Database(PaymentQueries, MatchingQueries):
         row = self.conn.execute("SELECT * FROM users WHERE user_id = ?", (user_id,)).fetchone()
         return dict(row) if row else None
 
-    def is_banned(self, user_id: int) -> bool:
-        return user_id in self._banned
-
-    def ban_user(self, user_id: int, reason: str | None = None) -> bool:
-        """Ban a user and take them out of the queue; False if no such user."""
-        with self.conn:
-            cur = self.conn.execute(
-                "UPDATE users SET is_banned = 1, ban_reason = ?, banned_at = CURRENT_TIMESTAMP WHERE user_id = ?",
-                (reason, user_id),
-            )
-            self.conn.execute("DELETE FROM search_queue WHERE user_id = ?", (user_id,))
-        if cur.rowcount == 1:
-            self._banned.add(user_id)
-        return cur.rowcount == 1
-
-    def unban_user(self, user_id: int) -> bool:
-        """Lift a ban; False if no such user."""
-        with self.conn:
-            cur = self.conn.execute(
-                "UPDATE users SET is_banned = 0, ban_reason = NULL, banned_at = NULL WHERE user_id = ?", (user_id,)
-            )
-        self._banned.discard(user_id)
-        return cur.rowcount == 1
-
     # Chats and the queue
 
     def start_chat(self, user1_id: int, user2_id: int) -> int:
@@ -148,12 +125,11 @@ class Database(PaymentQueries, MatchingQueries):
         return int(cur.lastrowid or 0)
 
     def end_chat(self, chat_id: int) -> None:
-        """Close the chat and forget its message map: nothing can reply to or edit in it any more."""
+        """Close the chat. Its message map stays REPORT_EVIDENCE_HOURS for reports (housekeeping deletes it)."""
         with self.conn:
             self.conn.execute(
                 "UPDATE chat_history SET ended_at = CURRENT_TIMESTAMP WHERE id = ? AND ended_at IS NULL", (chat_id,)
             )
-            self.conn.execute("DELETE FROM message_map WHERE chat_id = ?", (chat_id,))
 
     def map_messages(
         self, chat_id: int, user_id: int, peer_id: int, pairs: list[tuple[int, int]], update_id: int | None = None
@@ -163,11 +139,13 @@ class Database(PaymentQueries, MatchingQueries):
         With `update_id`, the relayed update is marked done in the same transaction: one commit per
         relayed message instead of two (the relay is the last thing its handlers do).
         """
-        rows = [(user_id, m, peer_id, c, chat_id) for m, c in pairs] + [(peer_id, c, user_id, m, chat_id) for m, c in pairs]
+        # `sent` marks the sender's own message (report evidence); the other row is the partner's copy.
+        rows = [(user_id, m, peer_id, c, chat_id, True) for m, c in pairs]
+        rows += [(peer_id, c, user_id, m, chat_id, False) for m, c in pairs]
         with self.conn:
             self.conn.executemany(
-                "INSERT INTO message_map (user_id, message_id, peer_id, peer_message_id, chat_id)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, message_id) DO NOTHING",
+                "INSERT INTO message_map (user_id, message_id, peer_id, peer_message_id, chat_id, sent)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, message_id) DO NOTHING",
                 rows,
             )
             if update_id is not None:
@@ -175,10 +153,12 @@ class Database(PaymentQueries, MatchingQueries):
         if update_id is not None:
             self._finished_early.add(update_id)
 
-    def peer_message(self, user_id: int, message_id: int) -> int | None:
-        """The id, in the partner's chat, of the counterpart of this message in the user's chat."""
+    def peer_message(self, user_id: int, message_id: int, chat_id: int) -> int | None:
+        """The id, in the partner's chat, of the counterpart of this message of the user's chat `chat_id`
+        (maps of ended chats are kept a while, and must never reach a later partner)."""
         row = self.conn.execute(
-            "SELECT peer_message_id FROM message_map WHERE user_id = ? AND message_id = ?", (user_id, message_id)
+            "SELECT peer_message_id FROM message_map WHERE user_id = ? AND message_id = ? AND chat_id = ?",
+            (user_id, message_id, chat_id),
         ).fetchone()
         return row[0] if row else None
 
@@ -237,15 +217,7 @@ class Database(PaymentQueries, MatchingQueries):
                 self.conn.execute(
                     "INSERT INTO blocks (user_id, blocked_id) VALUES (?, ?) ON CONFLICT DO NOTHING", (rater_id, target_id)
                 )
-        reports = self.count_reports(target_id) if rating_type == "scam" else 0
-        return RatingResult("ok", target_id, reports)
-
-    def count_reports(self, target_id: int) -> int:
-        """How many distinct users reported the target."""
-        row = self.conn.execute(
-            "SELECT COUNT(DISTINCT rater_id) FROM ratings WHERE target_id = ? AND rating_type = 'scam'", (target_id,)
-        ).fetchone()
-        return int(row[0])
+        return RatingResult("ok", target_id)
 
     def rating_counts(self, user_id: int) -> tuple[int, int]:
         """(👍, 👎) received."""
@@ -263,7 +235,8 @@ class Database(PaymentQueries, MatchingQueries):
         row = self.conn.execute(
             "SELECT"
             " (SELECT COUNT(*) FROM users),"
-            " (SELECT COUNT(*) FROM users WHERE is_banned = 1),"
+            " (SELECT COUNT(DISTINCT user_id) FROM bans WHERE lifted_at IS NULL"
+            "   AND (until IS NULL OR until > CURRENT_TIMESTAMP)),"
             " (SELECT COUNT(*) FROM users WHERE is_vip = 1 AND vip_until > CURRENT_TIMESTAMP),"
             " (SELECT COUNT(*) FROM chat_history WHERE started_at >= date('now')),"
             " (SELECT COUNT(*) FROM ratings WHERE rating_type = 'scam' AND created_at >= date('now'))"

@@ -18,6 +18,8 @@ class Flow(str, Enum):
     CHANNELS = "channels"
     SUPPORT = "support"
     SETTINGS = "settings"
+    APPEAL = "appeal"
+    DELETION = "deletion"
 
 
 class Step(str, Enum):
@@ -26,6 +28,7 @@ class Step(str, Enum):
     JOIN = "join"
     MESSAGE = "message"
     AGE_RANGE = "age_range"
+    CONFIRM = "confirm"
 
 
 # Order matters: each flow's steps in the order a user goes through them. After the last the row
@@ -39,6 +42,10 @@ FLOWS: dict[Flow, tuple[Step, ...]] = {
     Flow.SUPPORT: (Step.MESSAGE,),
     # /settings, "🎂 Age range" (VIP) -> AGE_RANGE (owes a range like 20-30) -> saved; /settings cancels
     Flow.SETTINGS: (Step.AGE_RANGE,),
+    # /appeal (banned, not appealed yet) -> MESSAGE (owes one message) -> a card to every admin
+    Flow.APPEAL: (Step.MESSAGE,),
+    # /deleteme -> CONFIRM ("🗑 Delete my data" / "Cancel") -> deleted, or nothing changed
+    Flow.DELETION: (Step.CONFIRM,),
 }
 
 

@@ -145,4 +145,108 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX idx_payments_user_latest ON payments(user_id, id);
     CREATE INDEX idx_search_queue_joined ON search_queue(joined_at);
     """,
+    # 5 -> 6: moderation and privacy. Reports with a reason and an outcome; bans with an end (NULL:
+    # permanent) and who lifted them; appeals, one per ban; the admin cards of reports and appeals,
+    # to edit them all when one admin acts; the audit log; filter strikes and mutes. message_map marks
+    # which row is the sender's own message (`sent`), for report evidence. payments and
+    # subscriptions lose their foreign key to users: they outlive a user's /deleteme.
+    """
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        reporter_id INTEGER NOT NULL,
+        target_id INTEGER NOT NULL,
+        chat_id INTEGER NOT NULL,
+        reason TEXT NOT NULL CHECK (reason IN ('sexual', 'insults', 'spam', 'underage', 'other')),
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'banned', 'suspended', 'dismissed')),
+        handled_by INTEGER,
+        handled_at TIMESTAMP,
+        created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        UNIQUE (reporter_id, chat_id)
+    );
+    CREATE INDEX idx_reports_target ON reports(target_id, status, reporter_id);
+    INSERT INTO reports (reporter_id, target_id, chat_id, reason, created_at)
+        SELECT rater_id, target_id, chat_id, 'other', created_at FROM ratings WHERE rating_type = 'scam';
+    CREATE TABLE bans (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id INTEGER NOT NULL,
+        reason TEXT,
+        admin_id INTEGER,
+        created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        until TIMESTAMP,
+        lifted_at TIMESTAMP,
+        lifted_by INTEGER
+    );
+    CREATE INDEX idx_bans_active ON bans(user_id) WHERE lifted_at IS NULL;
+    INSERT INTO bans (user_id, reason, created_at)
+        SELECT user_id, ban_reason, COALESCE(banned_at, CURRENT_TIMESTAMP) FROM users WHERE is_banned = 1;
+    CREATE TABLE appeals (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ban_id INTEGER NOT NULL UNIQUE,
+        user_id INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'accepted', 'rejected')),
+        handled_by INTEGER,
+        handled_at TIMESTAMP,
+        created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        FOREIGN KEY (ban_id) REFERENCES bans(id)
+    );
+    CREATE TABLE cards (
+        kind TEXT NOT NULL CHECK (kind IN ('report', 'appeal')),
+        item_id INTEGER NOT NULL,
+        admin_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        PRIMARY KEY (kind, item_id, admin_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        admin_id INTEGER,
+        action TEXT NOT NULL,
+        target_id INTEGER,
+        detail TEXT NOT NULL DEFAULT '',
+        created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+    );
+    CREATE TABLE strikes (
+        user_id INTEGER NOT NULL,
+        created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+    );
+    CREATE INDEX idx_strikes_user ON strikes(user_id, created_at);
+    CREATE TABLE mutes (
+        user_id INTEGER NOT NULL,
+        started_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        until TIMESTAMP NOT NULL
+    );
+    CREATE INDEX idx_mutes_user ON mutes(user_id, started_at);
+    CREATE INDEX idx_mutes_until ON mutes(until);
+    ALTER TABLE message_map ADD COLUMN sent BOOLEAN NOT NULL DEFAULT 0;
+    CREATE INDEX idx_chat_history_ended ON chat_history(ended_at) WHERE ended_at IS NOT NULL;
+    CREATE TABLE payments_kept (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        telegram_payment_charge_id TEXT NOT NULL UNIQUE,
+        user_id INTEGER NOT NULL,
+        amount INTEGER NOT NULL,
+        currency TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        vip_until TIMESTAMP NOT NULL,
+        created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        kind TEXT NOT NULL DEFAULT 'one_off' CHECK (kind IN ('one_off', 'subscription')),
+        vip_from TIMESTAMP,
+        refunded_at TIMESTAMP,
+        refunded_by INTEGER
+    );
+    INSERT INTO payments_kept SELECT id, telegram_payment_charge_id, user_id, amount, currency, payload, vip_until,
+        created_at, kind, vip_from, refunded_at, refunded_by FROM payments;
+    DROP TABLE payments;
+    ALTER TABLE payments_kept RENAME TO payments;
+    CREATE INDEX idx_payments_user ON payments(user_id);
+    CREATE INDEX idx_payments_created ON payments(created_at);
+    CREATE INDEX idx_payments_user_latest ON payments(user_id, id);
+    CREATE TABLE subscriptions_kept (
+        user_id INTEGER PRIMARY KEY,
+        charge_id TEXT NOT NULL,
+        renews_at TIMESTAMP NOT NULL,
+        canceled BOOLEAN NOT NULL DEFAULT 0
+    );
+    INSERT INTO subscriptions_kept SELECT user_id, charge_id, renews_at, canceled FROM subscriptions;
+    DROP TABLE subscriptions;
+    ALTER TABLE subscriptions_kept RENAME TO subscriptions;
+    """,
 )

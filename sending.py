@@ -105,10 +105,22 @@ async def send_text(
     bot: ExtBot[Any], chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None, bulk: bool = False
 ) -> bool:
     """Send a text (`bulk`: one of many the bot sends at once, paced under BULK_RATE); False if the user is gone."""
+    return await send_message(bot, chat_id, text, markup, bulk) is not None
+
+
+async def send_message(
+    bot: ExtBot[Any], chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None, bulk: bool = False
+) -> Message | None:
+    """`send_text`, returning the message sent (None if the user is gone)."""
     traffic = Traffic.BULK if bulk else Traffic.DIRECT
     call = bot.send_message(chat_id, text, reply_markup=markup, rate_limit_args=traffic)
     result = await attempt(call, f"message to {chat_id}")
-    return not isinstance(result, Failure)
+    return None if isinstance(result, Failure) else result
+
+
+async def edit_message(bot: Bot, chat_id: int, message_id: int, text: str) -> None:
+    """Replace the text of a message the bot sent (an admin card) and drop its buttons."""
+    await attempt(bot.edit_message_text(text, chat_id=chat_id, message_id=message_id), f"edit in {chat_id}")
 
 
 async def answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:

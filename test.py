@@ -271,7 +271,8 @@ def test_an_older_database_is_migrated_in_place_without_losing_data(tmp_path):
     assert (migrated.get_user(2) or {}).get("age") == 31
     assert migrated.open_chats() == [(1, 1, 2)]
     migrated.map_messages(1, 1, 2, [(10, 20)])
-    assert migrated.peer_message(2, 20) == 10
+    assert migrated.peer_message(2, 20, 1) == 10
+    assert migrated.peer_message(2, 20, 2) is None  # never across chats
     migrated.close()
 
 
@@ -385,16 +386,25 @@ def test_ratings_once_per_chat_and_reports_by_distinct_users(db):
     assert db.add_rating(1, chat, "good").status == "invalid"  # still open
     db.end_chat(chat)
     assert db.add_rating(1, chat, "good").status == "ok"
-    assert db.add_rating(1, chat, "scam").status == "duplicate"
+    assert db.add_report(1, chat, "spam") == ("duplicate", None)
     assert db.add_rating(3, chat, "good").status == "invalid"  # not in the chat
     assert db.add_rating(2, chat, "awesome").status == "invalid"
+    assert db.add_rating(2, chat, "scam").status == "invalid"  # a report needs its reason: add_report
     assert db.add_rating(2, 999, "good").status == "invalid"
-    result = db.add_rating(2, chat, "scam")
-    assert (result.status, result.target_id, result.reports) == ("ok", 1, 1)
+    assert db.add_report(2, chat, "nonsense") == ("invalid", None)
+    status, report_id = db.add_report(2, chat, "spam")
+    assert status == "ok" and report_id is not None and db.count_reports(1) == 1
+    assert db.blocked_ids(1) == {2}
     again = db.start_chat(2, 1)
     db.end_chat(again)
-    assert db.add_rating(2, again, "scam").reports == 1  # same reporter counts once
+    db.add_report(2, again, "insults")
+    assert db.count_reports(1) == 1  # same reporter counts once
     assert db.rating_counts(2) == (1, 0)
+    assert db.decide_report(report_id, "dismissed", 99) and not db.decide_report(report_id, "banned", 98)
+    assert db.count_reports(1) == 1  # the other report still stands
+    second = db.conn.execute("SELECT id FROM reports WHERE chat_id = ?", (again,)).fetchone()[0]
+    db.decide_report(second, "dismissed", 99)
+    assert db.count_reports(1) == 0
 
 
 def test_payments_are_recorded_once_and_renewals_extend(db):
@@ -433,12 +443,8 @@ def test_stats(db):
     set_vip(db, 2, 30)
     chat = db.start_chat(1, 2)
     db.end_chat(chat)
-    db.add_rating(1, chat, "scam")
+    db.add_report(1, chat, "spam")
     assert db.stats() == {"users": 3, "banned": 1, "vip": 1, "chats_today": 1, "reports_today": 1}
-
-
-if __name__ == "__main__":
-    sys.exit(pytest.main([str(Path(__file__)), *sys.argv[1:]]))
 
 
 def test_subscription_price_defaults_to_the_one_off_price_within_telegrams_limit():
@@ -470,3 +476,7 @@ def test_age_ranges_are_parsed_in_every_usual_spelling():
     )
     for typed, problem in refused:
         assert ValidationHelper.parse_age_range(typed) is problem, typed
+
+
+if __name__ == "__main__":
+    sys.exit(pytest.main([str(Path(__file__)), *sys.argv[1:]]))

@@ -6,6 +6,7 @@ import io
 import re
 import time
 from collections import deque
+from datetime import timedelta
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 
@@ -127,6 +128,19 @@ class TextFormatter:
         return value[:16]
 
     @staticmethod
+    def duration(length: timedelta, lang: str) -> str:
+        """A length in whole units, in the reader's language: '3 d 2 h', '2 h', '25 min' (at least 1 min)."""
+        minutes = max(1, round(length.total_seconds() / 60))
+        days, rest = divmod(minutes, 1440)
+        hours, minutes = divmod(rest, 60)
+        parts = [
+            t("duration_days", lang, n=days) if days else "",
+            t("duration_hours", lang, n=hours) if hours else "",
+            t("duration_minutes", lang, n=minutes) if minutes and not days else "",
+        ]
+        return " ".join(p for p in parts if p)
+
+    @staticmethod
     def channel_list(channels: Iterable[str]) -> str:
         """One channel a line, each as a t.me link the user can open."""
         return "\n".join(f"• {c} (https://t.me/{c.lstrip('@')})" for c in channels)
@@ -151,6 +165,10 @@ class RangeProblem(Enum):
 # Two ages with a hyphen, an en or em dash, or spaces between: "20-30", "20 30", "20–30", "20 - 30".
 # ASCII: only 0-9 count as digits.
 _AGE_RANGE_RE = re.compile(r"\A\s*(\d{1,3})\s*(?:[-\u2013\u2014]|\s)\s*(\d{1,3})\s*\Z", re.ASCII)
+
+
+_DURATION_RE = re.compile(r"\A(\d{1,7})([mhdMHD])\Z", re.ASCII)
+_DURATION_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
 class ValidationHelper:
@@ -185,6 +203,15 @@ class ValidationHelper:
         if low > high:
             return RangeProblem.REVERSED
         return low, high
+
+    @staticmethod
+    def parse_duration(text: str | None) -> timedelta | None:
+        """A ban length like 30m, 24h or 7d (1 minute to 10 years), or None."""
+        match = _DURATION_RE.match(text or "")
+        if match is None:
+            return None
+        length = timedelta(**{_DURATION_UNITS[match.group(2).lower()]: int(match.group(1))})
+        return length if timedelta(minutes=1) <= length <= timedelta(days=3650) else None
 
     @staticmethod
     def parse_user_id(text: str | None) -> int | None:

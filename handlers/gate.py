@@ -13,14 +13,18 @@ from telegram.ext import ApplicationHandlerStop
 
 import callbacks
 from flows import Flow, Step
-from sending import answer, optional
+from handlers.moderation import ban_notice
+from sending import answer, optional, send_text
 from services import Context, Services
 from utils import RateLimiter, TextFormatter, Verdict
 
 logger = logging.getLogger(__name__)
 
-# Commands a banned user may still use: information and payment support (Telegram requires it).
-BANNED_ALLOWED_COMMANDS = frozenset({"help", "rules", "privacy", "paysupport"})
+# Commands a banned user may still use: information, their profile (until when), payment support
+# (Telegram requires it), the appeal, and deleting their data.
+BANNED_ALLOWED_COMMANDS = frozenset({"help", "rules", "privacy", "paysupport", "profile", "appeal", "deleteme"})
+# Flows whose message a banned user may still send.
+BANNED_ALLOWED_FLOWS = ((Flow.SUPPORT, Step.MESSAGE), (Flow.APPEAL, Step.MESSAGE))
 RATE_LIMITED_COMMANDS = frozenset({"start", "search", "next"})
 CHANNEL_GATED_COMMANDS = frozenset({"start", "search", "next"})
 MEMBER_STATUSES = frozenset({ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
@@ -47,12 +51,15 @@ async def gatekeeper(update: Update, context: Context) -> None:
         return
     command = command_of(message)
     if (update.callback_query or message) and command not in BANNED_ALLOWED_COMMANDS and s.db.is_banned(user.id):
-        # A banned user may still send the payment support request they asked for.
-        if not (message and command is None and s.conversations.at(user.id, Flow.SUPPORT, Step.MESSAGE)):
+        # A banned user may still send the support request or appeal they asked for, and confirm /deleteme.
+        owed = message and command is None and any(s.conversations.at(user.id, f, st) for f, st in BANNED_ALLOWED_FLOWS)
+        deleting = update.callback_query and callbacks.DELETE_ME.parse(update.callback_query.data)
+        if not (owed or deleting):
             if update.callback_query:
-                await answer(update.callback_query, context.text_for(user.id, "banned"), alert=True)
+                # An alert holds 200 characters at most.
+                await answer(update.callback_query, ban_notice(context, user.id)[:200], alert=True)
             else:
-                await context.say(user.id, "banned")
+                await send_text(context.bot, user.id, ban_notice(context, user.id))
             raise ApplicationHandlerStop
     limiter: RateLimiter | None = None
     if command in RATE_LIMITED_COMMANDS:

@@ -5,6 +5,7 @@ goes when its sender is not in a chat, and what happens when a user blocks the b
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta, timezone
 from typing import cast
 
 from telegram import Message, ReplyParameters, Update
@@ -14,12 +15,15 @@ from telegram.ext import JobQueue
 from config import MESSAGE_TYPES
 from flows import Flow, Step
 from handlers.chat import partner_gone
+from handlers.moderation import appeal_message
 from handlers.payments import support_message
 from handlers.registration import age_message
 from handlers.settings import age_range_message
 from sending import Failure, copy, copy_album, mirror_edit
 from services import Context, PendingAlbum, message_of, user_of
 from state import Pairing
+from storage import parse_utc
+from utils import TextFormatter
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +57,14 @@ def visible_text(message: Message) -> tuple[str, list[str]]:
 
 
 async def private_message(update: Update, context: Context) -> None:
-    """Routes a non-command message: payment support, an age range, relay, registration or a hint."""
+    """Routes a non-command message: payment support, an appeal, an age range, relay, registration or a hint."""
     s = context.services
     user_id = user_of(update).id
     pairing = s.state.active_chats.get(user_id)
     if s.conversations.at(user_id, Flow.SUPPORT, Step.MESSAGE):
         await support_message(update, context)
+    elif s.conversations.at(user_id, Flow.APPEAL, Step.MESSAGE):
+        await appeal_message(update, context)
     elif s.conversations.at(user_id, Flow.SETTINGS, Step.AGE_RANGE):
         await age_range_message(update, context)
     elif pairing is not None:
@@ -79,22 +85,21 @@ async def relay_message(update: Update, context: Context, pairing: Pairing) -> N
     message = message_of(update)
     user_id = user_of(update).id
     kind = message_kind(message)
-    if kind == "contact":
-        await context.say(user_id, "contact_blocked")
+    if await held_back(context, user_id, kind):
         return
-    if kind != "text" and kind not in s.config.allowed_message_types:
+    reason = "contact_blocked" if kind == "contact" else s.message_filter.check(*visible_text(message))
+    if kind not in ("text", "contact") and kind not in s.config.allowed_message_types:
         await context.say(user_id, "kind_blocked")
         return
-    reason = s.message_filter.check(*visible_text(message))
     if message.media_group_id:
         await collect_album(context, user_id, message, message.media_group_id, reason)
         return
     if reason:
-        await context.say(user_id, reason)
+        await refuse(context, user_id, reason)
         return
     reply_to = None
     if message.reply_to_message:
-        peer_id = s.db.peer_message(user_id, message.reply_to_message.message_id)
+        peer_id = s.db.peer_message(user_id, message.reply_to_message.message_id, pairing.chat_id)
         if peer_id is not None:
             reply_to = ReplyParameters(peer_id, allow_sending_without_reply=True)
     result = await copy(context.bot, pairing.partner_id, user_id, message.message_id, reply_to)
@@ -104,6 +109,36 @@ async def relay_message(update: Update, context: Context, pairing: Pairing) -> N
     s.relay_stats.relayed(update.update_id)
     pairs = [(message.message_id, result.message_id)]
     s.db.map_messages(pairing.chat_id, user_id, pairing.partner_id, pairs, update_id=update.update_id)
+
+
+async def held_back(context: Context, user_id: int, kind: str) -> bool:
+    """A muted user's messages, and a new account's media, are not relayed; the user is told for how long."""
+    s = context.services
+    now = datetime.now(timezone.utc)
+    muted = s.db.muted_until(user_id)
+    if muted is not None:
+        await context.say(user_id, "muted", duration=TextFormatter.duration(parse_utc(muted) - now, s.lang(user_id)))
+        return True
+    hold = timedelta(minutes=s.config.new_user_media_hold_minutes)
+    if kind != "text" and hold:
+        user = s.db.get_user(user_id)
+        left = parse_utc(user["created_at"]) + hold - now if user else timedelta(0)
+        if left > timedelta(0):
+            await context.say(user_id, "media_hold", duration=TextFormatter.duration(left, s.lang(user_id)))
+            return True
+    return False
+
+
+async def refuse(context: Context, user_id: int, reason: str) -> None:
+    """The filter refused a message: a strike. Three in 10 minutes mute the user; else they hear why."""
+    s = context.services
+    muted = s.db.add_strike(user_id)
+    if muted is None:
+        await context.say(user_id, reason)
+        return
+    logger.info("User %s muted until %s", user_id, muted)
+    left = parse_utc(muted) - datetime.now(timezone.utc)
+    await context.say(user_id, "muted_now", duration=TextFormatter.duration(left, s.lang(user_id)))
 
 
 async def not_delivered(context: Context, user_id: int, pairing: Pairing, failure: Failure) -> None:
@@ -166,7 +201,7 @@ async def flush_album(context: Context, user_id: int) -> None:
     if album is None:
         return
     if album.blocked:
-        await context.say(user_id, album.blocked)
+        await refuse(context, user_id, album.blocked)
         return
     pairing = s.state.active_chats.get(user_id)
     if pairing is None:
@@ -186,9 +221,11 @@ async def edited_message(update: Update, context: Context) -> None:
     message = update.edited_message
     user_id = user_of(update).id
     pairing = s.state.active_chats.get(user_id)
-    peer_message_id = s.db.peer_message(user_id, message.message_id) if pairing and message else None
+    peer_message_id = s.db.peer_message(user_id, message.message_id, pairing.chat_id) if pairing and message else None
     if message is None or pairing is None or peer_message_id is None:
         return  # not a message of the current chat
+    if s.db.muted_until(user_id):
+        return  # a muted user's edits are not mirrored either (they were told of the mute)
     reason = s.message_filter.check(*visible_text(message))
     if reason:
         await context.say(user_id, "edit_blocked", reason=context.text_for(user_id, reason))

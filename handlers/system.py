@@ -29,11 +29,13 @@ MENU_COMMANDS = (
     ("help", "menu_help"),
     ("privacy", "menu_privacy"),
     ("paysupport", "menu_paysupport"),
+    ("deleteme", "menu_deleteme"),
     ("start", "menu_start"),
 )
 ADMIN_MENU_COMMANDS = (
     ("ban", "menu_ban"),
     ("unban", "menu_unban"),
+    ("audit", "menu_audit"),
     ("stats", "menu_stats"),
     ("backup", "menu_backup"),
     ("refund", "menu_refund"),
@@ -50,9 +52,12 @@ async def error_handler(update: object, context: Context) -> None:
 
 
 async def housekeeping_job(context: Context) -> None:
-    """Expires ended VIPs; forgets idle rate-limit entries, stale channel checks and old journaled updates."""
+    """Expires ended VIPs; deletes what the retention periods say; forgets idle rate-limit entries, stale
+    channel checks and old journaled updates."""
     s: Services = context.services
     expired = s.db.expire_vips()
+    maps, chats = s.db.prune_old_chats(s.config.chat_retention_days, s.config.report_evidence_hours)
+    logger.info("Housekeeping: %s reply maps past REPORT_EVIDENCE_HOURS and %s old chats deleted", maps, chats)
     dropped = s.action_limiter.cleanup() + s.message_limiter.cleanup() + forget_old_channel_checks(s)
     dropped += s.pacing.forget_idle()
     pruned = s.db.prune_journal()

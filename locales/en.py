@@ -14,6 +14,7 @@ _COMMANDS = (
     "/rules - the rules\n"
     "/privacy - what we store\n"
     "/paysupport - help with a payment\n"
+    "/deleteme - delete your data\n"
     "/help - this list"
 )
 
@@ -34,6 +35,18 @@ TEXTS: dict[str, str] = {
     "btn_pref_anyone": "👥 Anyone",
     "btn_age_range": "🎂 Age range",
     "btn_refund": "↩️ Refund {amount} ⭐ of {date}",
+    "btn_reason_sexual": "🔞 Sexual content",
+    "btn_reason_insults": "🤬 Insults or threats",
+    "btn_reason_spam": "💰 Spam or ads",
+    "btn_reason_underage": "👶 Underage",
+    "btn_reason_other": "❓ Other",
+    "btn_card_ban": "⛔ Ban",
+    "btn_card_suspend": "⏳ Ban 24 h",
+    "btn_card_dismiss": "✅ Dismiss",
+    "btn_appeal_unban": "✅ Unban",
+    "btn_appeal_reject": "❌ Reject",
+    "btn_delete_confirm": "🗑 Delete my data",
+    "btn_delete_cancel": "Cancel",
     "gender_male": "Male",
     "gender_female": "Female",
     # Registration and the channel gate
@@ -41,8 +54,9 @@ TEXTS: dict[str, str] = {
     + _COMMANDS,
     "admin_commands": (
         "Admin commands:\n"
-        "/ban <user_id> [reason] - ban a user\n"
+        "/ban <user_id> [duration] [reason] - ban a user, for a time like 30m, 24h, 7d or for good\n"
         "/unban <user_id> - lift a ban\n"
+        "/audit [n] - the last n admin actions (20)\n"
         "/stats - figures and a 30-day chart\n"
         "/backup - back up the database now\n"
         "/refund <user_id> [charge_id] - refund a VIP payment (the latest, or this one)"
@@ -88,13 +102,59 @@ TEXTS: dict[str, str] = {
     "rating_duplicate": "You've already rated this chat.",
     "rating_invalid": "This rating button is no longer valid.",
     "button_invalid": "This button is no longer valid.",
+    "report_ask_reason": "⛔ Why are you reporting your partner?",
     "report_thanks": "Thanks, your report was sent to the moderators.",
-    "admin_report": "⛔ Report\nReported user: {target_id}\nReporter: {rater_id}\nChat: {chat_id}\n"
-    "Reports against this user: {count}",
+    "admin_report_card": (
+        "⛔ Report #{report_id}\n"
+        "Reported user: {target_id}\n"
+        "Reporter: {reporter_id}\n"
+        "Reason: {reason}\n"
+        "Chat: {chat_id}, lasted {duration}\n"
+        "Messages: {target_messages} from the reported user, {reporter_messages} from the reporter\n"
+        "Users who reported this user: {count}"
+    ),
+    "admin_report_evidence": "Their last messages in this chat follow.",
+    "admin_report_no_evidence": "No messages of theirs from this chat are kept.",
+    "admin_card_banned": "⛔ Banned by admin {admin_id}.",
+    "admin_card_suspended": "⏳ Banned for 24 h by admin {admin_id}.",
+    "admin_card_dismissed": "✅ Dismissed by admin {admin_id}.",
+    "admin_card_unbanned": "✅ Unbanned by admin {admin_id}.",
+    "admin_card_rejected": "❌ Rejected by admin {admin_id}.",
+    "admin_card_already": "Already handled by another admin.",
     "admin_auto_ban": "🔨 User {user_id} was banned automatically after {count} reports.",
-    "banned": "🚫 You are banned from this bot.",
-    "banned_with_reason": "🚫 You are banned from this bot.\nReason: {reason}",
+    "banned": "🚫 You are banned from this bot.{until}{reason}{appeal}",
+    "ban_until_line": "\nUntil: {until} UTC",
+    "ban_reason_line": "\nReason: {reason}",
+    "ban_appeal_line": "\nIf you think this is a mistake, send /appeal.",
+    "ban_ended": "✅ Your ban has ended. Send /search to chat.",
     "auto_ban_reason": "reported by {count} users",
+    "report_ban_reason": "report #{report_id}: {reason}",
+    # Appeals
+    "appeal_ask": "🙏 Write your appeal in one message: why should the ban be lifted? It goes to the admins.",
+    "appeal_sent": "Thanks, your appeal was sent to the admins. You'll be told what they decide.",
+    "appeal_not_banned": "You aren't banned, so there is nothing to appeal.",
+    "appeal_already": "You've already appealed this ban. One appeal per ban.",
+    "appeal_accepted": "✅ Your appeal was accepted and your ban is lifted. Send /search to chat.",
+    "appeal_rejected": "❌ Your appeal was rejected. The ban stays.",
+    "admin_appeal_card": "🙏 Appeal from user {user_id}\nBan: {ban}\nBanned on: {banned_at} UTC\nReason: {reason}\n\nTheir message follows.",
+    "admin_ban_permanent": "permanent",
+    "admin_ban_until": "until {until} UTC",
+    "admin_no_reason": "none given",
+    # Spam cooldown and new accounts
+    "muted_now": "🔇 Too many refused messages: you're muted for {duration}. Nothing you send is delivered until then.",
+    "muted": "🔇 You're muted for {duration} more. This message was not delivered.",
+    "media_hold": "🕐 New accounts can send only text at first. Try photos and other media again in {duration}.",
+    # Data deletion
+    "deleteme_confirm": (
+        "🗑 Delete your data?\n"
+        "This ends your chat or search and removes your profile, preferences, ratings and chat history. "
+        "Payment records are kept (refunds and disputes need them), and so is a ban. This can't be undone."
+    ),
+    "deleteme_done": "🗑 Your data was deleted. Send /start to register again.",
+    "deleteme_canceled": "Nothing was deleted.",
+    "duration_days": "{n} d",
+    "duration_hours": "{n} h",
+    "duration_minutes": "{n} min",
     # Partner preferences (/settings)
     "settings": "⚙️ Whom you meet\nPartner gender: {gender}\nPartner age: {min_age}–{max_age}\n\n{status}",
     "settings_status_vip": "⭐ Your preferences apply to every search while your VIP lasts.",
@@ -120,9 +180,12 @@ TEXTS: dict[str, str] = {
         "VIP: {vip}\n"
         "Chats: {chats}\n"
         "Ratings received: 👍 {good}  👎 {bad}"
+        "{ban}"
     ),
     "profile_vip_until": "yes, until {until} UTC",
     "profile_no_vip": "no",
+    "profile_banned": "\n🚫 Banned until {until} UTC",
+    "profile_banned_forever": "\n🚫 Banned",
     "rules": (
         "📜 Rules\n"
         "1. Be respectful. No harassment, hate or threats.\n"
@@ -135,11 +198,18 @@ TEXTS: dict[str, str] = {
     "unknown_command": "Unknown command. Send /help to see what I can do.",
     "privacy": (
         "🔒 Privacy\n"
-        "We store your Telegram user id, the gender and age you gave, when you joined, your VIP status and "
-        "payments, the ratings and reports you gave and received, and when each of your chats started and ended "
-        "(not with whom it is shown to anyone but moderators). We never store what you write: messages are copied "
-        "to your partner and not kept. Your partner never sees your name, username or id.\n"
-        "Data is kept while the bot runs; ask the admins via /paysupport to delete yours."
+        "We store your Telegram user id, the gender and age you gave, when you joined, your partner preferences, "
+        "your VIP status and payments, the ratings and reports you gave and received, and when each of your "
+        "chats started and ended (with whom is shown to nobody but moderators). Your partner never sees your "
+        "name, username or id.\n\n"
+        "We never store what you write: messages are copied to your partner, not kept. To let moderators judge "
+        "a report, we remember which copy belongs to which message for {evidence_hours} hours after a chat "
+        "ends; a report card then shows the reported user's last messages, copied from Telegram.\n\n"
+        "How long: chats and the ratings given in them are deleted {retention_days} days after they end; "
+        "refused-message strikes and mutes after 7 days.\n\n"
+        "/deleteme deletes your profile, preferences, ratings and chat history at once. Kept, and why: payment "
+        "records (refunds and disputes need them), an active ban (deleting must not undo it), the fact that "
+        "someone must never be matched with you again, and the moderators' record of reports and their actions."
     ),
     # VIP and payments
     "vip_info": (
@@ -185,7 +255,9 @@ TEXTS: dict[str, str] = {
     "admin_payment_line": "• {date} UTC · {amount} ⭐ · {charge_id}",
     "admin_payment_line_refunded": "• {date} UTC · {amount} ⭐ · {charge_id} (refunded)",
     # Admin
-    "admin_ban_usage": "Usage: /ban <user_id> [reason]",
+    "admin_ban_usage": "Usage: /ban <user_id> [duration like 30m, 24h or 7d] [reason]",
+    "admin_ban_bad_duration": "{value} is not a ban length: use minutes, hours or days, like 30m, 24h or 7d (1 minute to 3650 days).",
+    "admin_banned_until": "User {user_id} is banned until {until} UTC.",
     "admin_unban_usage": "Usage: /unban <user_id>",
     "admin_no_such_user": "No user with id {user_id}.",
     "admin_banned": "User {user_id} is banned.",
@@ -199,6 +271,11 @@ TEXTS: dict[str, str] = {
     "admin_refund_failed": "Telegram refused to refund payment {charge_id} of user {user_id}: {error}",
     "admin_vip_until": "until {until} UTC",
     "admin_vip_none": "none",
+    "admin_audit": "🧾 The last {n} admin actions, newest first:\n{lines}",
+    "admin_audit_line": "{time} · {admin} · {action} · {target_id} {detail}",
+    "admin_audit_empty": "No admin actions yet.",
+    "admin_audit_usage": "Usage: /audit [n], n from 1 to 100 (20 if left out)",
+    "admin_audit_auto": "auto",
     "stats": (
         "📊 Stats\n"
         "Users: {users}\n"
@@ -231,8 +308,10 @@ TEXTS: dict[str, str] = {
     "menu_help": "All commands",
     "menu_privacy": "What we store",
     "menu_paysupport": "Help with a payment",
+    "menu_deleteme": "Delete your data",
     "menu_start": "Register or show the welcome",
-    "menu_ban": "Ban a user: /ban <user_id> [reason]",
+    "menu_ban": "Ban a user: /ban <user_id> [duration] [reason]",
+    "menu_audit": "Recent admin actions: /audit [n]",
     "menu_unban": "Lift a ban: /unban <user_id>",
     "menu_stats": "Figures and a 30-day chart",
     "menu_backup": "Back up the database now",

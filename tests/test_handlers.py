@@ -128,7 +128,8 @@ async def test_gatekeeper_stops_banned_users(harness):
     chatbot.db.ban_user(5)
     await send(5, "/search")
     assert chatbot.search_queue == {}
-    assert request.texts_to(5) == [t("banned", "en")]
+    appeal = t("ban_appeal_line", "en")
+    assert request.texts_to(5) == [t("banned", "en", until="", reason="", appeal=appeal)]
     await send(5, "/rules")  # information stays available
     assert request.texts_to(5)[-1] == t("rules", "en")
 

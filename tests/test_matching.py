@@ -85,7 +85,10 @@ def test_blocks_come_from_bad_and_scam_ratings_both_ways(db):
     for a, b, rating in ((1, 2, "bad"), (3, 1, "scam"), (1, 4, "good")):
         chat_id = db.start_chat(a, b)
         db.end_chat(chat_id)
-        db.add_rating(a, chat_id, rating)
+        if rating == "scam":
+            db.add_report(a, chat_id, "insults")
+        else:
+            db.add_rating(a, chat_id, rating)
     assert db.blocked_ids(1) == {2, 3}
     assert db.blocked_ids(2) == {1} and db.blocked_ids(3) == {1} and db.blocked_ids(4) == set()
 
