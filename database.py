@@ -195,6 +195,16 @@ class Database(PaymentQueries, MatchingQueries, ModerationQueries):
 
     # Ratings
 
+    def rating_status(self, rater_id: int, chat_id: int) -> str:
+        """Whether the rater may rate this chat now: 'ok', 'duplicate' (rated already) or 'invalid'."""
+        chat = self.conn.execute(
+            "SELECT user1_id, user2_id FROM chat_history WHERE id = ? AND ended_at IS NOT NULL", (chat_id,)
+        ).fetchone()
+        if chat is None or rater_id not in (chat[0], chat[1]):
+            return "invalid"
+        rated = self.conn.execute("SELECT 1 FROM ratings WHERE rater_id = ? AND chat_id = ?", (rater_id, chat_id)).fetchone()
+        return "duplicate" if rated else "ok"
+
     def add_rating(self, rater_id: int, chat_id: int, rating_type: str) -> RatingResult:
         """Rate the partner of a finished chat, once per rater and chat."""
         if rating_type not in RATING_TYPES:

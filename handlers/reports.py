@@ -37,6 +37,10 @@ async def ask_reason(update: Update, context: Context, chat_id: int) -> None:
     """⛔ pressed: the rating buttons become the reasons; the report counts once one is chosen."""
     query = query_of(update)
     user_id = query.from_user.id
+    status = context.services.db.rating_status(user_id, chat_id)
+    if status != "ok":
+        await answer(query, context.text_for(user_id, "rating_duplicate" if status == "duplicate" else "rating_invalid"))
+        return
     await answer(query)
     rows = [[(REASON_KEYS[r], callbacks.REPORT.build(chat_id, r))] for r in REPORT_REASONS]
     text = context.text_for(user_id, "report_ask_reason")

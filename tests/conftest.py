@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -35,6 +36,9 @@ class BotProcess:
             "DATABASE_PATH": str(workdir / "bot.db"),
             "LOG_FILE": str(workdir / "bot.log"),
             "LOG_LEVEL": "DEBUG",
+            # The people of a test register seconds before they chat; the new-account media hold
+            # (tests/test_e2e_moderation.py tests it) would refuse every photo they send.
+            "NEW_USER_MEDIA_HOLD_MINUTES": "0",
             **env,
         }
         self.proc: subprocess.Popen[bytes] | None = None
@@ -134,6 +138,19 @@ def register(person: Person, gender: str = "👨 Male", age: str = "25") -> Pers
     person.send(age)
     person.wait_for("/search")
     return person
+
+
+def forgive(bot: BotProcess, person: Person) -> None:
+    """Forget the person's filter strikes, for tests of the filter itself: three refused messages
+    in 10 minutes would mute them (tests/test_e2e_moderation.py tests that)."""
+    with sqlite3.connect(bot.env["DATABASE_PATH"]) as conn:
+        conn.execute("DELETE FROM strikes WHERE user_id = ?", (person.id,))
+
+
+def report(person: Person, reason: str = "❓ Other") -> dict:
+    """⛔ on the newest rating buttons, then a reason; returns the answer to the reason's press."""
+    person.press("⛔")
+    return person.press(reason)
 
 
 def pair(a: Person, b: Person) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import pair, register
+from conftest import pair, register, report
 from test_e2e_chat import db_rows
 
 
@@ -61,13 +61,13 @@ def test_report_notifies_every_admin_with_ids(start_bot, emulator, admin):
     bob = register(emulator.person("Bob"))
     chat_and_stop(alice, bob)
     chat_id = db_rows(bot, "SELECT id FROM chat_history")[0][0]
-    answer = alice.press("⛔")
+    answer = report(alice, "🤬 Insults or threats")
     assert "report" in answer["text"].lower()
     for person in (admin, second_admin):
-        report = person.wait_for("Report")["text"]
-        assert f"Reported user: {bob.id}" in report
-        assert f"Reporter: {alice.id}" in report
-        assert f"Chat: {chat_id}" in report
+        card = person.wait_for("Report")["text"]
+        assert f"Reported user: {bob.id}" in card
+        assert f"Reporter: {alice.id}" in card
+        assert f"Chat: {chat_id}" in card and "Reason: 🤬 Insults or threats" in card
 
 
 def test_three_distinct_reporters_ban_automatically(bot, emulator, admin):
@@ -75,7 +75,7 @@ def test_three_distinct_reporters_ban_automatically(bot, emulator, admin):
     reporters = [register(emulator.person(f"R{i}")) for i in range(3)]
     for index, reporter in enumerate(reporters):
         chat_and_stop(reporter, target)
-        reporter.press("⛔")
+        report(reporter)
         admin.wait_for(f"Reported user: {target.id}")
         if index < 2:
             target.read_all()
@@ -96,8 +96,9 @@ def test_same_reporter_counts_once_and_never_meets_the_target_again(start_bot, e
     target = register(emulator.person("Target"))
     reporter = register(emulator.person("Reporter"))
     chat_and_stop(reporter, target)
-    message, data = reporter.find_button("⛔")  # type: ignore[misc]
     reporter.press("⛔")
+    message, data = emulator.wait_until(lambda: reporter.find_button("❓ Other"), what="the reasons")
+    reporter.press("❓ Other")
     admin.wait_for("Report")
     assert "already rated" in reporter.press_data(message, data)["text"]  # the same report again
     target.send("/search")
@@ -116,7 +117,7 @@ def test_auto_ban_removes_user_from_live_chat_and_tells_partner(start_bot, emula
     innocent = register(emulator.person("Innocent"))
     chat_and_stop(reporter, target)
     pair(target, innocent)
-    reporter.press("⛔")
+    report(reporter)
     target.wait_for("banned")
     innocent.wait_for("removed by moderation")
     sent = innocent.send("hello?")
