@@ -1,0 +1,141 @@
+"""Moderation and privacy storage (storage/moderation.py) and the duration parser, without Telegram."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from database import Database
+from storage import parse_utc, utc_text
+from utils import TextFormatter, ValidationHelper
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(str(tmp_path / "moderation.db"))
+    for user_id in (1, 2, 3):
+        database.create_user(user_id, "male", 30)
+    yield database
+    database.close()
+
+
+def mute_minutes(db: Database) -> int:
+    for _ in range(2):
+        assert db.add_strike(1) is None
+    until = db.add_strike(1)
+    assert until is not None
+    # End the mute now, as time would, so the next strikes count.
+    with db.conn:
+        db.conn.execute("UPDATE mutes SET until = ? WHERE until = ?", (utc_text(), until))
+    return round((parse_utc(until) - datetime.now(timezone.utc)).total_seconds() / 60)
+
+
+def test_three_strikes_mute_and_each_mute_within_a_week_lasts_longer(db):
+    assert [mute_minutes(db) for _ in range(8)] == [1, 5, 25, 120, 720, 3600, 4320, 4320]
+
+
+def test_strikes_outside_ten_minutes_and_mutes_older_than_a_week_are_forgotten(db):
+    db.add_strike(1)
+    db.add_strike(1)
+    with db.conn:
+        db.conn.execute("UPDATE strikes SET created_at = datetime('now', '-11 minutes')")
+    assert db.add_strike(1) is None  # only one strike in the last 10 minutes
+    assert db.add_strike(1) is None
+    first = db.add_strike(1)
+    assert first is not None
+    with db.conn:
+        db.conn.execute("UPDATE mutes SET started_at = datetime('now', '-8 days'), until = datetime('now', '-8 days')")
+    db.prune_old_chats(90, 24)
+    assert db.conn.execute("SELECT COUNT(*) FROM mutes").fetchone()[0] == 0
+    assert mute_minutes(db) == 1  # the ladder starts again
+
+
+def test_a_mute_is_known_after_a_restart(tmp_path):
+    first = Database(str(tmp_path / "m.db"))
+    first.create_user(1, "male", 30)
+    for _ in range(3):
+        until = first.add_strike(1)
+    first.close()
+    second = Database(str(tmp_path / "m.db"))
+    assert second.muted_until(1) == until and second.muted_until(2) is None
+    second.close()
+
+
+def test_temporary_bans_end_and_a_new_ban_replaces_the_old(db):
+    past = utc_text(datetime.now(timezone.utc) - timedelta(seconds=1))
+    assert db.ban_user(1, "spam", 9, until=past)
+    assert not db.is_banned(1)  # over, even before it is lifted
+    assert db.lift_ended_bans() == [1] and db.lift_ended_bans() == []
+    assert db.ban_user(2, "a", 9) and db.ban_user(2, "b", 9, until=utc_text(datetime.now(timezone.utc) + timedelta(days=1)))
+    ban = db.active_ban(2)
+    assert ban is not None and ban.reason == "b" and ban.until is not None
+    assert db.conn.execute("SELECT COUNT(*) FROM bans WHERE user_id = 2 AND lifted_at IS NULL").fetchone()[0] == 1
+    assert not db.ban_user(404)
+
+
+def test_one_appeal_per_ban(db):
+    assert db.open_appeal(1) is None  # not banned
+    db.ban_user(1, "x", 9)
+    appeal = db.open_appeal(1)
+    assert appeal is not None and db.appealed(1) and db.open_appeal(1) is None
+    assert db.decide_appeal(appeal, "rejected", 9) == 1 and db.decide_appeal(appeal, "accepted", 8) is None
+    db.ban_user(1, "again", 9)  # a new ban may be appealed again
+    assert not db.appealed(1) and db.open_appeal(1) is not None
+
+
+def test_evidence_keeps_only_the_reported_users_own_messages(db):
+    chat = db.start_chat(1, 2)
+    db.map_messages(chat, 1, 2, [(10, 100), (11, 101)])
+    db.map_messages(chat, 2, 1, [(200, 12)])
+    db.end_chat(chat)
+    assert db.evidence(chat, 1) == [10, 11] and db.evidence(chat, 2) == [200]
+    status, report_id = db.add_report(2, chat, "spam")
+    report = db.report(report_id or 0)
+    assert report is not None and (report["target_messages"], report["reporter_messages"]) == (2, 1)
+
+
+def test_retention_deletes_reply_maps_then_old_chats(db):
+    old, recent = db.start_chat(1, 2), db.start_chat(1, 3)
+    db.map_messages(old, 1, 2, [(1, 2)])
+    db.map_messages(recent, 1, 3, [(3, 4)])
+    db.end_chat(old)
+    db.end_chat(recent)
+    db.add_rating(2, old, "good")
+    with db.conn:
+        db.conn.execute("UPDATE chat_history SET ended_at = datetime('now', '-91 days') WHERE id = ?", (old,))
+        db.conn.execute("UPDATE chat_history SET ended_at = datetime('now', '-25 hours') WHERE id = ?", (recent,))
+    maps, chats = db.prune_old_chats(90, 24)
+    assert (maps, chats) == (4, 1)
+    assert db.conn.execute("SELECT id FROM chat_history").fetchall()[0][0] == recent
+    assert db.conn.execute("SELECT COUNT(*) FROM ratings").fetchone()[0] == 0
+
+
+def test_deleting_a_user_keeps_payments_bans_and_blocks(db):
+    chat = db.start_chat(1, 2)
+    db.map_messages(chat, 1, 2, [(1, 2)])
+    db.end_chat(chat)
+    db.add_rating(2, chat, "bad")
+    db.record_payment("c1", 1, 100, "XTR", "vip:1", 30)
+    db.set_partner_gender(1, "female")
+    db.set_conversation_step(1, "support", "message")
+    db.ban_user(1, "x", 9)
+    db.delete_user_data(1)
+    assert db.get_user(1) is None and db.conversation_step(1, "support") is None
+    for table in ("chat_history", "message_map", "ratings", "preferences", "conversations"):
+        assert db.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table  # noqa: S608
+    assert db.payments_of(1) and db.is_banned(1) and db.blocked_ids(2) == {1}
+    assert db.create_user(1, "female", 40)  # registers anew
+
+
+def test_durations():
+    assert ValidationHelper.parse_duration("30m") == timedelta(minutes=30)
+    assert ValidationHelper.parse_duration("24h") == timedelta(hours=24)
+    assert ValidationHelper.parse_duration("7d") == timedelta(days=7)
+    for bad in ("0m", "10x", "5", "m", "-5m", "3651d", "1.5h", "", None):
+        assert ValidationHelper.parse_duration(bad) is None, bad
+    assert [TextFormatter.duration(timedelta(minutes=m), "en") for m in (0.2, 59, 61, 1500, 4320)] == [
+        "1 min", "59 min", "1 h 1 min", "1 d 1 h", "3 d"
+    ]
