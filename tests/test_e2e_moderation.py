@@ -242,9 +242,10 @@ def test_deleting_does_not_undo_a_ban(bot, emulator, admin):
 
 
 def test_privacy_states_the_configured_periods(start_bot, emulator):
-    start_bot(CHAT_RETENTION_DAYS="30", REPORT_EVIDENCE_HOURS="12")
+    start_bot(CHAT_RETENTION_DAYS="30", REPORT_EVIDENCE_HOURS="12", BACKUP_KEEP="5")
     person = emulator.person("Reader")
     person.send("/privacy")
     text = person.wait_for("Privacy")["text"]
     assert "for 12 hours after a chat" in text and "deleted 30 days after they end" in text
+    assert "backups of the database are kept for 5 days" in text
     assert "/deleteme" in text and "payment records" in text.lower()
