@@ -161,14 +161,23 @@ async def appeal_message(update: Update, context: Context) -> None:
     await context.say(user_id, "appeal_sent")
 
 
+async def admin_press(update: Update, context: Context, kind: callbacks.Callback) -> tuple[str, ...] | None:
+    """The fields of a press on an admin's card button; anyone else's press is answered as invalid."""
+    query = query_of(update)
+    fields = kind.parse(query.data)
+    if query.from_user.id not in context.services.config.admin_ids or fields is None:
+        await answer(query, context.text_for(query.from_user.id, "button_invalid"))
+        return None
+    return fields
+
+
 async def appeal_action_callback(update: Update, context: Context) -> None:
     """✅ Unban / ❌ Reject on an appeal card: the first admin's press decides; every copy says so."""
     s = context.services
     query = query_of(update)
     admin_id = query.from_user.id
-    fields = callbacks.APPEAL_ACTION.parse(query.data)
-    if admin_id not in s.config.admin_ids or fields is None:
-        await answer(query, context.text_for(admin_id, "button_invalid"))
+    fields = await admin_press(update, context, callbacks.APPEAL_ACTION)
+    if fields is None:
         return
     appeal_id, action = int(fields[0]), fields[1]
     user_id = s.db.decide_appeal(appeal_id, "accepted" if action == "unban" else "rejected", admin_id)

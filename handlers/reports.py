@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from telegram import Update
 
 import callbacks
-from handlers.moderation import ban, card_keyboard, close_cards
+from handlers.moderation import admin_press, ban, card_keyboard, close_cards
 from sending import Failure, answer, copy_album, edit_text, remove_buttons, send_message
 from services import Context, query_of
 from storage import parse_utc, utc_text
@@ -118,9 +118,8 @@ async def report_action_callback(update: Update, context: Context) -> None:
     s = context.services
     query = query_of(update)
     admin_id = query.from_user.id
-    fields = callbacks.REPORT_ACTION.parse(query.data)
-    if admin_id not in s.config.admin_ids or fields is None:
-        await answer(query, context.text_for(admin_id, "button_invalid"))
+    fields = await admin_press(update, context, callbacks.REPORT_ACTION)
+    if fields is None:
         return
     report_id, action = int(fields[0]), fields[1]
     status = ACTIONS[action]
