@@ -145,17 +145,19 @@ class AnonymousChatBot:
             (0, CommandHandler("paysupport", payments.paysupport_command, filters=new)),
             (0, CommandHandler("appeal", moderation.appeal_command, filters=new)),
             (0, CommandHandler("deleteme", account.deleteme_command, filters=new)),
+            (0, CommandHandler("language", registration.language_command, filters=new)),
             (0, CommandHandler("ban", moderation.ban_command, filters=admins)),
             (0, CommandHandler("unban", moderation.unban_command, filters=admins)),
             (0, CommandHandler("stats", admin.stats_command, filters=admins)),
             (0, CommandHandler("backup", admin.backup_command, filters=admins)),
             (0, CommandHandler("refund", payments.refund_command, filters=admins)),
             (0, CommandHandler("audit", moderation.audit_command, filters=admins)),
-            # Buttons: 👨 Male / 👩 Female, ✅ I've joined, 👍 👎 ⛔ and the report's reasons, the admins'
+            # Buttons: 👨 Male / 👩 Female, ✅ I've joined, 🇬🇧 🇷🇺 🇪🇸 languages, 👍 👎 ⛔ and the report's reasons, the admins'
             # report and appeal cards, 👨 Men / 👩 Women / 👥 Anyone, 🎂 Age range, ⭐ Buy VIP, 🔁 Subscribe,
             # Cancel subscription, ↩️ Refund, 🗑 Delete my data / Cancel; anything else is stale.
             (0, CallbackQueryHandler(registration.gender_callback, pattern=callbacks.GENDER.pattern)),
             (0, CallbackQueryHandler(registration.joined_callback, pattern=callbacks.JOINED.pattern)),
+            (0, CallbackQueryHandler(registration.language_callback, pattern=callbacks.LANGUAGE.pattern)),
             (0, CallbackQueryHandler(ratings.rating_callback, pattern=callbacks.RATE.pattern)),
             (0, CallbackQueryHandler(reports.report_reason_callback, pattern=callbacks.REPORT.pattern)),
             (0, CallbackQueryHandler(reports.report_action_callback, pattern=callbacks.REPORT_ACTION.pattern)),
@@ -226,7 +228,7 @@ class AnonymousChatBot:
             config.backup_time.strftime("%H:%M"), figures["users"], figures["banned"], figures["vip"],
             self.state.chat_count, len(self.search_queue),
         )  # fmt: skip
-        await system.set_bot_profile(application.bot, config.admin_ids)
+        await system.set_bot_profile(application.bot, config.admin_ids, self.services.lang)
         await self.journal.replay(application)
         beat(config.heartbeat_file)
         if application.job_queue:

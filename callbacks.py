@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from texts import LANGUAGES
+
 
 class Callback:
     """One kind of button data."""
@@ -42,3 +44,4 @@ REPORT = Callback("report", r"\d{1,18}", "sexual|insults|spam|underage|other")
 REPORT_ACTION = Callback("report_do", r"\d{1,18}", "ban|suspend|dismiss")
 APPEAL_ACTION = Callback("appeal_do", r"\d{1,18}", "unban|reject")
 DELETE_ME = Callback("deleteme", "yes|no")
+LANGUAGE = Callback("lang", "|".join(LANGUAGES))

@@ -55,6 +55,8 @@ class Database(PaymentQueries, MatchingQueries, ModerationQueries):
         self._migrate()
         # Read on every update, written rarely, and only by this process: kept in memory as well.
         self._load_moderation()
+        # Every text looks the reader's language up.
+        self._languages: dict[int, str] = dict(self.conn.execute("SELECT user_id, language FROM users").fetchall())
         self._conversations: dict[tuple[int, str], tuple[str, str]] = {
             (row[0], row[1]): (row[2], row[3]) for row in self.conn.execute("SELECT user_id, flow, step, data FROM conversations")
         }
@@ -100,14 +102,29 @@ class Database(PaymentQueries, MatchingQueries, ModerationQueries):
 
     # Users
 
-    def create_user(self, user_id: int, gender: str, age: int) -> bool:
+    def create_user(self, user_id: int, gender: str, age: int, language: str = "en") -> bool:
         """Register a user and end their registration flow; False if they already exist."""
         with self.conn:
             cur = self.conn.execute(
-                "INSERT INTO users (user_id, gender, age) VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING", (user_id, gender, age)
+                "INSERT INTO users (user_id, gender, age, language) VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING",
+                (user_id, gender, age, language),
             )
             self.conn.execute("DELETE FROM conversations WHERE user_id = ? AND flow = 'registration'", (user_id,))
         self._conversations.pop((user_id, "registration"), None)
+        if cur.rowcount == 1:
+            self._languages[user_id] = language
+        return cur.rowcount == 1
+
+    def language(self, user_id: int) -> str | None:
+        """The language a registered user reads; None for someone not registered."""
+        return self._languages.get(user_id)
+
+    def set_language(self, user_id: int, language: str) -> bool:
+        """Store a registered user's language; False if they are not registered."""
+        with self.conn:
+            cur = self.conn.execute("UPDATE users SET language = ? WHERE user_id = ?", (language, user_id))
+        if cur.rowcount == 1:
+            self._languages[user_id] = language
         return cur.rowcount == 1
 
     def get_user(self, user_id: int) -> dict[str, Any] | None:

@@ -7,7 +7,9 @@ The rules, in order (state.ChatState applies them to the queue):
 2. Never again: not someone either of them rated 👎 or ⛔, and not the previous partner of either
    (that is, nobody meets their previous partner on their very next search).
 3. VIP first: a fitting VIP before any fitting non-VIP.
-4. Then the longest-waiting (the queue is in arrival order).
+4. Same language: among those, one who reads the searcher's language first (never keeping anyone
+   waiting when someone else fits).
+5. Then the longest-waiting (the queue is in arrival order).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Seeker:
     age_max: int
     last_partner: int | None
     joined_at: str | None = None  # when they started waiting; None while not queued
+    language: str = "en"
 
     def is_vip(self, now: str) -> bool:
         return self.vip_until is not None and self.vip_until > now
@@ -58,12 +61,15 @@ def compatible(searcher: Seeker, candidate: Seeker, blocked: Collection[int], no
 
 def choose_partner(searcher: Seeker, waiting: Iterable[Seeker], blocked: Collection[int], now: str) -> Seeker | None:
     """The partner for `searcher` among `waiting` (longest-waiting first), or None if nobody fits."""
-    first_fit: Seeker | None = None
+    # The first fitting candidate of each rank: (VIP, same language) = 0, (VIP, other) = 1,
+    # (not VIP, same language) = 2, (not VIP, other) = 3.
+    best: list[Seeker | None] = [None, None, None, None]
     for candidate in waiting:
         if not compatible(searcher, candidate, blocked, now):
             continue
-        if candidate.is_vip(now):
+        rank = (0 if candidate.is_vip(now) else 2) + (candidate.language != searcher.language)
+        if rank == 0:
             return candidate
-        if first_fit is None:
-            first_fit = candidate
-    return first_fit
+        if best[rank] is None:
+            best[rank] = candidate
+    return next((c for c in best if c is not None), None)

@@ -249,4 +249,8 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE subscriptions;
     ALTER TABLE subscriptions_kept RENAME TO subscriptions;
     """,
+    # 6 -> 7: the language each user reads (texts.LANGUAGES), from their Telegram app or /language.
+    """
+    ALTER TABLE users ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+    """,
 )

@@ -5,6 +5,7 @@ does, so no handler reaches into untyped `bot_data` or `user_data` keys.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ from runtime import PerUserUpdateProcessor, RelayStats
 from sending import send_text
 from state import ChatState
 from texts import DEFAULT_LANGUAGE, t
-from utils import MessageFilter, RateLimiter
+from utils import MessageFilter, RateLimiter, TextFormatter
 
 
 @dataclass
@@ -29,6 +30,9 @@ class PendingAlbum:
     media_group_id: str
     message_ids: list[int] = field(default_factory=list)
     blocked: str | None = None  # the text key of the reason, if any message of it failed the filter
+
+
+UNREGISTERED_LANGUAGES = 10_000
 
 
 @dataclass
@@ -49,10 +53,20 @@ class Services:
     channels_confirmed: dict[int, float] = field(default_factory=dict)
     # sender id -> the album being collected from them.
     albums: dict[int, PendingAlbum] = field(default_factory=dict)
+    # Not yet registered: user id -> the language of their Telegram app or of their /language choice
+    # (the most recent UNREGISTERED_LANGUAGES people; a registered user's language is in the database).
+    unregistered_languages: OrderedDict[int, str] = field(default_factory=OrderedDict)
 
     def lang(self, user_id: int) -> str:
-        """The language a user reads (only English exists yet)."""
-        return DEFAULT_LANGUAGE
+        """The language a user reads: theirs if registered, else their app's, else English."""
+        return self.db.language(user_id) or self.unregistered_languages.get(user_id) or DEFAULT_LANGUAGE
+
+    def note_language(self, user_id: int, language: str) -> None:
+        """Remember an unregistered user's language (their app's, or what they chose)."""
+        self.unregistered_languages[user_id] = language
+        self.unregistered_languages.move_to_end(user_id)
+        if len(self.unregistered_languages) > UNREGISTERED_LANGUAGES:
+            self.unregistered_languages.popitem(last=False)
 
 
 class BotData:
@@ -71,6 +85,14 @@ class Context(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotDa
     def text_for(self, user_id: int, key: str, /, **values: object) -> str:
         """A text in the language of the user who will read it."""
         return t(key, self.services.lang(user_id), **values)
+
+    def when(self, user_id: int, value: str) -> str:
+        """A stored UTC time as the user's language writes it (empty stays empty)."""
+        return TextFormatter.timestamp(value, self.services.lang(user_id)) if value else ""
+
+    def number(self, user_id: int, value: float) -> str:
+        """A number as the user's language writes it."""
+        return TextFormatter.number(value, self.services.lang(user_id))
 
     def keyboard(self, user_id: int, *rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
         """Inline buttons, each (text key of its label, callback data), labelled in the user's language."""

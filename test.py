@@ -208,7 +208,11 @@ def test_parse_user_id():
 def test_text_formatter():
     assert TextFormatter.gender("female", "en") == "Female"
     assert TextFormatter.gender("male", "xx") == "Male"  # an unknown language reads English
-    assert TextFormatter.timestamp("2030-01-02 03:04:05") == "2030-01-02 03:04"
+    # Each language's usual format (CLDR, through Babel), to the minute.
+    assert TextFormatter.timestamp("2030-01-02 15:04:05", "en") == "Jan 2, 2030, 3:04\u202fPM"
+    assert TextFormatter.timestamp("2030-01-02 15:04:05", "ru") == "2 янв. 2030\u202fг., 15:04"
+    assert TextFormatter.timestamp("2030-01-02 15:04:05", "es") == "2 ene 2030, 15:04"
+    assert [TextFormatter.number(1234567, lang) for lang in ("en", "ru", "es")] == ["1,234,567", "1\xa0234\xa0567", "1.234.567"]
     assert TextFormatter.channel_list(["@a_chan"]) == "• @a_chan (https://t.me/a_chan)"
 
 

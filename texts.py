@@ -11,11 +11,18 @@ from __future__ import annotations
 import importlib
 
 DEFAULT_LANGUAGE = "en"
-LANGUAGES: tuple[str, ...] = ("en",)
+# Order matters: /language shows the languages in this order.
+LANGUAGES: tuple[str, ...] = ("en", "ru", "es")
 
 CATALOGUES: dict[str, dict[str, str]] = {
     code: importlib.import_module(f"locales.{code}").TEXTS for code in LANGUAGES
 }
+
+
+def language_of(code: str | None) -> str:
+    """The catalogue for a Telegram `language_code` ("ru", "es-AR", ...); English for any other or none."""
+    prefix = (code or "").split("-")[0].lower()
+    return prefix if prefix in CATALOGUES else DEFAULT_LANGUAGE
 
 
 def t(key: str, lang: str, /, **values: object) -> str:

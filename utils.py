@@ -6,7 +6,12 @@ import io
 import re
 import time
 from collections import deque
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from functools import cache
+
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 
@@ -123,9 +128,16 @@ class TextFormatter:
         return t(key, lang) if key else value
 
     @staticmethod
-    def timestamp(value: str) -> str:
-        """A stored 'YYYY-MM-DD HH:MM:SS' UTC timestamp, to the minute."""
-        return value[:16]
+    def timestamp(value: str, lang: str) -> str:
+        """A stored UTC time ('YYYY-MM-DD HH:MM:SS') as the reader's language writes it, to the minute."""
+        moment = datetime.strptime(value[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+        locale = _locale(lang)
+        return f"{format_date(moment, 'medium', locale=locale)}, {format_time(moment, 'short', tzinfo=timezone.utc, locale=locale)}"
+
+    @staticmethod
+    def number(value: float, lang: str) -> str:
+        """A number as the reader's language writes it (1,234 / 1 234 / 1234)."""
+        return str(format_decimal(value, locale=_locale(lang)))
 
     @staticmethod
     def duration(length: timedelta, lang: str) -> str:
@@ -152,6 +164,11 @@ class AgeProblem(Enum):
     NOT_NUMBER = "not_number"
     TOO_YOUNG = "too_young"
     TOO_OLD = "too_old"
+
+
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
 
 
 class RangeProblem(Enum):

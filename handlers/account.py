@@ -27,7 +27,7 @@ async def profile_command(update: Update, context: Context) -> None:
     good, bad = s.db.rating_counts(user_id)
     until = s.db.vip_until(user_id)
     vip = (
-        context.text_for(user_id, "profile_vip_until", until=TextFormatter.timestamp(until))
+        context.text_for(user_id, "profile_vip_until", until=context.when(user_id, until))
         if until
         else context.text_for(user_id, "profile_no_vip")
     )
@@ -37,7 +37,7 @@ async def profile_command(update: Update, context: Context) -> None:
     ban_line = (
         ""
         if ban is None
-        else context.text_for(user_id, "profile_banned", until=TextFormatter.timestamp(ban.until))
+        else context.text_for(user_id, "profile_banned", until=context.when(user_id, ban.until))
         if ban.until
         else context.text_for(user_id, "profile_banned_forever")
     )

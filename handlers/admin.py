@@ -30,18 +30,19 @@ async def stats_command(update: Update, context: Context) -> None:
     admin_id = user_of(update).id
     f = s.db.stats()
     rate, p95 = s.relay_stats.summary()
+    n = context.number
     await context.say(
         admin_id,
         "stats",
-        relay_rate=f"{rate:.1f}",
-        relay_p95=f"{p95 * 1000:.0f}" if p95 is not None else "-",
-        users=f["users"],
-        banned=f["banned"],
-        vip=f["vip"],
-        active_chats=s.state.chat_count,
-        searching=len(s.state.search_queue),
-        chats_today=f["chats_today"],
-        reports_today=f["reports_today"],
+        relay_rate=n(admin_id, round(rate, 1)),
+        relay_p95=n(admin_id, round(p95 * 1000)) if p95 is not None else "-",
+        users=n(admin_id, f["users"]),
+        banned=n(admin_id, f["banned"]),
+        vip=n(admin_id, f["vip"]),
+        active_chats=n(admin_id, s.state.chat_count),
+        searching=n(admin_id, len(s.state.search_queue)),
+        chats_today=n(admin_id, f["chats_today"]),
+        reports_today=n(admin_id, f["reports_today"]),
     )
     dates, series = s.db.daily_activity(30)
     lines = {context.text_for(admin_id, CHART_LINES[name]): counts for name, counts in series.items()}

@@ -16,13 +16,16 @@ from flows import Flow, Step
 from handlers.moderation import ban_notice
 from sending import answer, optional, send_text
 from services import Context, Services
+from texts import language_of
 from utils import RateLimiter, TextFormatter, Verdict
 
 logger = logging.getLogger(__name__)
 
 # Commands a banned user may still use: information, their profile (until when), payment support
-# (Telegram requires it), the appeal, and deleting their data.
-BANNED_ALLOWED_COMMANDS = frozenset({"help", "rules", "privacy", "paysupport", "profile", "appeal", "deleteme"})
+# (Telegram requires it), the appeal, deleting their data, and their language.
+BANNED_ALLOWED_COMMANDS = frozenset(
+    {"help", "rules", "privacy", "paysupport", "profile", "appeal", "deleteme", "language"}
+)
 # Flows whose message a banned user may still send.
 BANNED_ALLOWED_FLOWS = ((Flow.SUPPORT, Step.MESSAGE), (Flow.APPEAL, Step.MESSAGE))
 RATE_LIMITED_COMMANDS = frozenset({"start", "search", "next"})
@@ -44,6 +47,9 @@ async def gatekeeper(update: Update, context: Context) -> None:
     s = context.services
     user = update.effective_user
     message = update.message
+    if user is not None and s.db.language(user.id) is None and user.id not in s.unregistered_languages:
+        # Not registered: they read the language of their Telegram app until they choose one.
+        s.note_language(user.id, language_of(user.language_code))
     if user is None or update.pre_checkout_query or (message and (message.successful_payment or message.refunded_payment)):
         # Payments and refunds are always processed: the user's Stars are already on their way.
         return
@@ -51,10 +57,12 @@ async def gatekeeper(update: Update, context: Context) -> None:
         return
     command = command_of(message)
     if (update.callback_query or message) and command not in BANNED_ALLOWED_COMMANDS and s.db.is_banned(user.id):
-        # A banned user may still send the support request or appeal they asked for, and confirm /deleteme.
+        # A banned user may still send the support request or appeal they asked for, confirm /deleteme
+        # and choose a language.
         owed = message and command is None and any(s.conversations.at(user.id, f, st) for f, st in BANNED_ALLOWED_FLOWS)
-        deleting = update.callback_query and callbacks.DELETE_ME.parse(update.callback_query.data)
-        if not (owed or deleting):
+        data = update.callback_query.data if update.callback_query else None
+        allowed_press = callbacks.DELETE_ME.parse(data) or callbacks.LANGUAGE.parse(data)
+        if not (owed or allowed_press):
             if update.callback_query:
                 # An alert holds 200 characters at most.
                 await answer(update.callback_query, ban_notice(context, user.id)[:200], alert=True)

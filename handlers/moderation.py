@@ -29,7 +29,7 @@ def ban_notice(context: Context, user_id: int) -> str:
     until = reason = appeal = ""
     if ban is not None:
         if ban.until:
-            until = context.text_for(user_id, "ban_until_line", until=TextFormatter.timestamp(ban.until))
+            until = context.text_for(user_id, "ban_until_line", until=context.when(user_id, ban.until))
         if ban.reason:
             reason = context.text_for(user_id, "ban_reason_line", reason=ban.reason)
         if not s.db.appealed(user_id):
@@ -79,7 +79,7 @@ async def ban_command(update: Update, context: Context) -> None:
     if not await ban(context, target, reason, admin_id, until):
         await context.say(admin_id, "admin_no_such_user", user_id=target)
     elif until:
-        await context.say(admin_id, "admin_banned_until", user_id=target, until=TextFormatter.timestamp(until))
+        await context.say(admin_id, "admin_banned_until", user_id=target, until=context.when(admin_id, until))
     else:
         await context.say(admin_id, "admin_banned", user_id=target)
 
@@ -134,7 +134,7 @@ async def appeal_message(update: Update, context: Context) -> None:
     message_id = message_of(update).message_id
     for admin_id in sorted(s.config.admin_ids):
         ban_text = (
-            context.text_for(admin_id, "admin_ban_until", until=TextFormatter.timestamp(ban_record.until))
+            context.text_for(admin_id, "admin_ban_until", until=context.when(admin_id, ban_record.until))
             if ban_record.until
             else context.text_for(admin_id, "admin_ban_permanent")
         )
@@ -143,7 +143,7 @@ async def appeal_message(update: Update, context: Context) -> None:
             "admin_appeal_card",
             user_id=user_id,
             ban=ban_text,
-            banned_at=TextFormatter.timestamp(user.get("banned_at") or ""),
+            banned_at=context.when(admin_id, user.get("banned_at") or ""),
             reason=ban_record.reason or context.text_for(admin_id, "admin_no_reason"),
         )
         keyboard = context.keyboard(
@@ -223,7 +223,7 @@ async def audit_command(update: Update, context: Context) -> None:
         context.text_for(
             admin_id,
             "admin_audit_line",
-            time=TextFormatter.timestamp(e["created_at"]),
+            time=context.when(admin_id, e["created_at"]),
             admin=e["admin_id"] or context.text_for(admin_id, "admin_audit_auto"),
             action=e["action"],
             target_id=e["target_id"] or "",

@@ -62,16 +62,16 @@ async def vip_command(update: Update, context: Context) -> None:
     )
     until = s.db.vip_until(user_id)
     if until:
-        text += "\n\n" + context.text_for(user_id, "vip_status_active", until=TextFormatter.timestamp(until))
+        text += "\n\n" + context.text_for(user_id, "vip_status_active", until=context.when(user_id, until))
     buy = ("btn_buy_vip", callbacks.BUY_VIP.build())
     subscription = s.db.subscription(user_id)
     if subscription is not None and not subscription["canceled"]:
-        renews = TextFormatter.timestamp(subscription["renews_at"])
+        renews = context.when(user_id, subscription["renews_at"])
         text += "\n" + context.text_for(user_id, "vip_subscription_renews", date=renews, price=config.vip_subscription_stars)
         keyboard = context.keyboard(user_id, [buy], [("btn_cancel_subscription", callbacks.CANCEL_SUBSCRIPTION.build())])
     else:
         if subscription is not None:
-            ends = TextFormatter.timestamp(until or subscription["renews_at"])
+            ends = context.when(user_id, until or subscription["renews_at"])
             text += "\n" + context.text_for(user_id, "vip_subscription_canceled", until=ends)
         keyboard = context.keyboard(user_id, [buy, ("btn_subscribe", callbacks.SUBSCRIBE.build())])
     await send_text(context.bot, user_id, text, keyboard)
@@ -109,7 +109,7 @@ async def subscribe_callback(update: Update, context: Context) -> None:
         return
     subscription = s.db.subscription(user_id)
     if subscription is not None:
-        renews = TextFormatter.timestamp(subscription["renews_at"])
+        renews = context.when(user_id, subscription["renews_at"])
         if subscription["canceled"]:
             if not await edit_subscription(context.bot, user_id, subscription["charge_id"], cancel=False):
                 await context.say(user_id, "subscription_failed")
@@ -149,7 +149,7 @@ async def cancel_subscription_callback(update: Update, context: Context) -> None
         s.db.set_subscription_canceled(user_id, True)
         logger.info("User %s cancelled their subscription", user_id)
     until = s.db.vip_until(user_id) or subscription["renews_at"]
-    await context.say(user_id, "subscription_canceled", until=TextFormatter.timestamp(until))
+    await context.say(user_id, "subscription_canceled", until=context.when(user_id, until))
 
 
 async def precheckout_callback(update: Update, context: Context) -> None:
@@ -192,7 +192,7 @@ async def successful_payment_callback(update: Update, context: Context) -> None:
         s.config.vip_days,
         expires_at=expires,
     )
-    shown = TextFormatter.timestamp(until or "")
+    shown = context.when(user_id, until or "")
     if new:
         logger.info("User %s paid %s %s; VIP until %s", user_id, payment.total_amount, payment.currency, until)
         renewal = payment.is_recurring and not payment.is_first_recurring
@@ -235,7 +235,7 @@ def payment_lines(context: Context, reader_id: int, payments: list[dict[str, Any
         context.text_for(
             reader_id,
             "admin_payment_line_refunded" if p["refunded_at"] else "admin_payment_line",
-            date=TextFormatter.timestamp(p["created_at"]),
+            date=context.when(reader_id, p["created_at"]),
             amount=p["amount"],
             charge_id=p["telegram_payment_charge_id"],
         )
@@ -321,7 +321,7 @@ async def refund(context: Context, admin_id: int, payment: dict[str, Any]) -> No
         await edit_subscription(context.bot, user_id, charge_id, cancel=True)
     await tell_refunded(context, revoked)
     vip = (
-        context.text_for(admin_id, "admin_vip_until", until=TextFormatter.timestamp(revoked.vip_until))
+        context.text_for(admin_id, "admin_vip_until", until=context.when(admin_id, revoked.vip_until))
         if revoked.vip_until
         else context.text_for(admin_id, "admin_vip_none")
     )
@@ -348,7 +348,7 @@ async def tell_refunded(context: Context, revoked: Refund) -> None:
     """Tell the user their payment was refunded and how long their VIP lasts now."""
     user_id = revoked.user_id
     vip = (
-        context.text_for(user_id, "refunded_vip_until", until=TextFormatter.timestamp(revoked.vip_until))
+        context.text_for(user_id, "refunded_vip_until", until=context.when(user_id, revoked.vip_until))
         if revoked.vip_until
         else context.text_for(user_id, "refunded_vip_ended")
     )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 import callbacks
 from flows import Flow, Step
 from handlers.gate import channels_missing
+from handlers.system import set_chat_commands
 from sending import answer, edit_text, remove_buttons, send_text
 from services import Context, message_of, query_of, user_of
+from texts import DEFAULT_LANGUAGE, LANGUAGES, t
 from utils import AgeProblem, TextFormatter, ValidationHelper
 
 logger = logging.getLogger(__name__)
@@ -88,7 +90,7 @@ async def age_message(update: Update, context: Context) -> None:
     if isinstance(age, AgeProblem):
         await context.say(user_id, "age_refused", reason=age_problem_text(context, user_id, age))
         return
-    s.db.create_user(user_id, step[1], age)
+    s.db.create_user(user_id, step[1], age, s.lang(user_id))
     logger.info("User %s registered", user_id)
     await context.say(user_id, "registered")
 
@@ -100,3 +102,25 @@ def age_problem_text(context: Context, user_id: int, problem: AgeProblem) -> str
     if problem is AgeProblem.TOO_OLD:
         return context.text_for(user_id, "age_too_old", max_age=ValidationHelper.MAX_AGE)
     return context.text_for(user_id, "age_not_number")
+
+
+async def language_command(update: Update, context: Context) -> None:
+    """/language: one button per language, each in its own language."""
+    user_id = user_of(update).id
+    keyboard = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t("language_name", code), callback_data=callbacks.LANGUAGE.build(code)) for code in LANGUAGES]]
+    )
+    await context.say(user_id, "choose_language", keyboard)
+
+
+async def language_callback(update: Update, context: Context) -> None:
+    """Stores the chosen language; everything after it, the command menu included, speaks it."""
+    s = context.services
+    query = query_of(update)
+    user_id = query.from_user.id
+    (code,) = callbacks.LANGUAGE.parse(query.data) or (DEFAULT_LANGUAGE,)
+    if not s.db.set_language(user_id, code):
+        s.note_language(user_id, code)  # not registered yet: registration will store it
+    await answer(query)
+    await edit_text(query, context.text_for(user_id, "language_set"))
+    await set_chat_commands(context.bot, user_id, code, user_id in s.config.admin_ids)

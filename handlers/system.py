@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
@@ -13,7 +13,7 @@ from telegram.constants import ChatType
 from handlers.gate import forget_old_channel_checks
 from sending import optional
 from services import Context, Services
-from texts import DEFAULT_LANGUAGE, t
+from texts import DEFAULT_LANGUAGE, LANGUAGES, t
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ MENU_COMMANDS = (
     ("privacy", "menu_privacy"),
     ("paysupport", "menu_paysupport"),
     ("deleteme", "menu_deleteme"),
+    ("language", "menu_language"),
     ("start", "menu_start"),
 )
 ADMIN_MENU_COMMANDS = (
@@ -69,17 +70,35 @@ async def housekeeping_job(context: Context) -> None:
     )
 
 
-async def set_bot_profile(bot: Bot, admin_ids: frozenset[int]) -> None:
-    """The command menu for everyone, with the admin commands in each admin's chat, and descriptions."""
-    lang = DEFAULT_LANGUAGE
-    public = [BotCommand(name, t(key, lang)) for name, key in MENU_COMMANDS]
-    admin = public + [BotCommand(name, t(key, lang)) for name, key in ADMIN_MENU_COMMANDS]
-    calls: list[tuple[str, Awaitable[Any]]] = [
-        ("commands", bot.set_my_commands(public, scope=BotCommandScopeDefault())),
-        *((f"admin {a} commands", bot.set_my_commands(admin, scope=BotCommandScopeChat(a))) for a in sorted(admin_ids)),
-        ("description", bot.set_my_description(t("bot_description", lang))),
-        ("short description", bot.set_my_short_description(t("bot_short_description", lang))),
-    ]
+def command_menu(lang: str, admin: bool) -> list[BotCommand]:
+    """The command menu in a language; an admin's adds the admin commands."""
+    menu = MENU_COMMANDS + (ADMIN_MENU_COMMANDS if admin else ())
+    return [BotCommand(name, t(key, lang)) for name, key in menu]
+
+
+async def set_bot_profile(bot: Bot, admin_ids: frozenset[int], lang_of: Callable[[int], str]) -> None:
+    """The command menu, description and short description in every language (English for any other
+    app language), and each admin's menu with the admin commands, in the admin's language."""
+    calls: list[tuple[str, Awaitable[Any]]] = []
+    for lang in LANGUAGES:
+        # English is also the default: what apps in any other language show.
+        for code in (None, lang) if lang == DEFAULT_LANGUAGE else (lang,):
+            calls += [
+                (f"{lang} commands", bot.set_my_commands(command_menu(lang, False), BotCommandScopeDefault(), code)),
+                (f"{lang} description", bot.set_my_description(t("bot_description", lang), code)),
+                (f"{lang} short description", bot.set_my_short_description(t("bot_short_description", lang), code)),
+            ]
+    for admin_id in sorted(admin_ids):
+        calls.append((f"admin {admin_id} commands", set_commands_call(bot, admin_id, lang_of(admin_id), True)))
     for what, call in calls:
         # A convenience only: an admin who never opened the bot ("chat not found") must not stop it.
         await optional(call, f"set the {what}")
+
+
+def set_commands_call(bot: Bot, chat_id: int, lang: str, admin: bool) -> Awaitable[bool]:
+    return bot.set_my_commands(command_menu(lang, admin), scope=BotCommandScopeChat(chat_id))
+
+
+async def set_chat_commands(bot: Bot, user_id: int, lang: str, admin: bool) -> None:
+    """One user's command menu in the language they chose (their app's language may differ)."""
+    await optional(set_commands_call(bot, user_id, lang, admin), f"set the commands of {user_id}")

@@ -15,6 +15,7 @@ _COMMANDS = (
     "/privacy - what we store\n"
     "/paysupport - help with a payment\n"
     "/deleteme - delete your data\n"
+    "/language - change the language\n"
     "/help - this list"
 )
 
@@ -47,6 +48,10 @@ TEXTS: dict[str, str] = {
     "btn_appeal_reject": "❌ Reject",
     "btn_delete_confirm": "🗑 Delete my data",
     "btn_delete_cancel": "Cancel",
+    # This language's own name, on its /language button.
+    "language_name": "🇬🇧 English",
+    "choose_language": "🌐 Choose your language:",
+    "language_set": "✅ From now on I'll write to you in English.",
     "gender_male": "Male",
     "gender_female": "Female",
     # Registration and the channel gate
@@ -310,6 +315,7 @@ TEXTS: dict[str, str] = {
     "menu_privacy": "What we store",
     "menu_paysupport": "Help with a payment",
     "menu_deleteme": "Delete your data",
+    "menu_language": "Change the language",
     "menu_start": "Register or show the welcome",
     "menu_ban": "Ban a user: /ban <user_id> [duration] [reason]",
     "menu_audit": "Recent admin actions: /audit [n]",

@@ -35,6 +35,7 @@ class ModerationQueries(Queries):
     _banned: dict[int, Ban]
     _muted: dict[int, str]
     _conversations: dict[tuple[int, str], tuple[str, str]]
+    _languages: dict[int, str]
 
     def _load_moderation(self) -> None:
         self._banned = {
@@ -288,6 +289,7 @@ class ModerationQueries(Queries):
             )
             self.conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
         self._muted.pop(user_id, None)
+        self._languages.pop(user_id, None)
         for key in [key for key in self._conversations if key[0] == user_id]:
             del self._conversations[key]
 

@@ -331,10 +331,10 @@ class Emulator(BotApiMethods):
         with self.cond:
             self.failures.setdefault(method, []).append(ApiError(code, description))
 
-    def person(self, first_name: str = "Test", username: str | None = None) -> Person:
+    def person(self, first_name: str = "Test", username: str | None = None, language_code: str = "en") -> Person:
         with self.cond:
             user_id = next(self.user_ids)
-            person = Person(self, user_id, first_name, username or f"{first_name.lower()}{user_id}")
+            person = Person(self, user_id, first_name, username or f"{first_name.lower()}{user_id}", language_code)
             self.users[user_id] = person
             return person
 

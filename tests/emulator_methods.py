@@ -211,6 +211,24 @@ class BotApiMethods:
         self.subscriptions[charge["subscription"]]["canceled"] = params["is_canceled"]
         return True
 
+    def check_language_code(self, params: dict) -> None:
+        """setMyCommands, setMyDescription, setMyShortDescription: a two-letter ISO 639-1 code, or none."""
+        code = params.get("language_code")
+        if code is not None and (len(code) != 2 or not code.isalpha() or not code.islower()):
+            raise ApiError(400, "Bad Request: invalid language code specified")
+
+    def api_setMyCommands(self, params: dict) -> bool:  # noqa: N802
+        self.check_language_code(params)
+        return True
+
+    def api_setMyDescription(self, params: dict) -> bool:  # noqa: N802
+        self.check_language_code(params)
+        return True
+
+    def api_setMyShortDescription(self, params: dict) -> bool:  # noqa: N802
+        self.check_language_code(params)
+        return True
+
     def api_answerPreCheckoutQuery(self, params: dict) -> bool:  # noqa: N802
         if params["pre_checkout_query_id"] in self.precheckout_answers:
             raise ApiError(400, "Bad Request: QUERY_ID_INVALID")

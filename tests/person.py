@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 class Person:
     """A simulated Telegram user talking to the bot in a private chat."""
 
-    def __init__(self, emulator: Emulator, user_id: int, first_name: str, username: str) -> None:
+    def __init__(self, emulator: Emulator, user_id: int, first_name: str, username: str, language_code: str = "en") -> None:
         self.emu = emulator
+        self.language_code = language_code  # their Telegram app's language
         self.id = user_id
         self.first_name = first_name
         self.username = username
@@ -26,7 +27,7 @@ class Person:
     @property
     def user(self) -> dict:
         return {"id": self.id, "is_bot": False, "first_name": self.first_name, "username": self.username,
-                "language_code": "en"}  # fmt: skip
+                "language_code": self.language_code}  # fmt: skip
 
     @property
     def chat(self) -> dict:

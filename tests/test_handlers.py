@@ -164,7 +164,8 @@ async def test_daily_backup_is_scheduled_and_writes_a_backup(harness, tmp_path):
         trigger = jobs["backup_job"].job.trigger
         assert (str(trigger.fields[5]), str(trigger.fields[6])) == ("3", "0")  # hour, minute: BACKUP_TIME 03:00
         assert "housekeeping_job" in jobs
-        assert [m for m, _ in request.calls].count("setMyCommands") == 2  # everyone, and admin 9
+        # English (the default, and for English apps), Russian, Spanish, and admin 9.
+        assert [m for m, _ in request.calls].count("setMyCommands") == 5
     finally:
         await application.shutdown()
     chatbot.services.config = dataclasses.replace(chatbot.config, backup_dir=str(tmp_path / "daily"))

@@ -17,7 +17,7 @@ PAST = "2026-01-01 00:00:00"
 
 
 def seeker(user_id: int, gender: str = "male", age: int = 30, vip: str | None = None, **prefs: object) -> Seeker:
-    fields = {"partner_gender": None, "age_min": 18, "age_max": 100, "last_partner": None, **prefs}
+    fields = {"partner_gender": None, "age_min": 18, "age_max": 100, "last_partner": None, "language": "en", **prefs}
     return Seeker(user_id, gender, age, vip, **fields)  # type: ignore[arg-type]
 
 
@@ -135,3 +135,12 @@ def test_waiting_too_long_leaves_the_queue_in_arrival_order(db):
     assert state.waited_too_long("2026-01-01 00:00:00") == []
     assert state.waited_too_long("2026-01-01 00:00:01") == [1]
     assert state.search_queue == {} and db.queued_users() == []
+
+
+def test_same_language_first_among_equals_but_never_at_the_cost_of_a_wait():
+    russian = seeker(1, language="ru")
+    waiting = [seeker(2), seeker(3, language="ru"), seeker(4, vip=LATER), seeker(5, vip=LATER, language="ru")]
+    assert choose_partner(russian, waiting, set(), NOW) is waiting[3]  # VIP and same language
+    assert choose_partner(russian, waiting[:3], set(), NOW) is waiting[2]  # VIP first, whatever the language
+    assert choose_partner(russian, waiting[:2], set(), NOW) is waiting[1]  # same language over the longest wait
+    assert choose_partner(russian, waiting[:1], set(), NOW) is waiting[0]  # another language beats waiting

@@ -1,0 +1,330 @@
+"""Español: el catálogo completo, tuteando, como se escribe en un chat. Los botones empiezan con el
+mismo emoji que en inglés."""
+
+_COMMANDS = (
+    "/search - buscar a alguien al azar\n"
+    "/next - terminar este chat y buscar a otra persona\n"
+    "/stop - terminar el chat o dejar de buscar\n"
+    "/profile - tu perfil y valoraciones\n"
+    "/vip - estado VIP\n"
+    "/settings - a quién conoces (VIP)\n"
+    "/rules - las normas\n"
+    "/privacy - qué guardamos\n"
+    "/paysupport - ayuda con un pago\n"
+    "/deleteme - borrar tus datos\n"
+    "/language - cambiar el idioma\n"
+    "/help - esta lista"
+)
+
+TEXTS: dict[str, str] = {
+    # Botones
+    "btn_male": "👨 Hombre",
+    "btn_female": "👩 Mujer",
+    "btn_joined": "✅ Ya me uní",
+    "btn_good": "👍",
+    "btn_bad": "👎",
+    "btn_scam": "⛔",
+    "btn_buy_vip": "⭐ Comprar VIP",
+    "btn_subscribe": "🔁 Suscribirse",
+    "btn_subscribe_pay": "🔁 Suscripción: {price} ⭐ cada 30 días",
+    "btn_cancel_subscription": "Cancelar suscripción",
+    "btn_pref_men": "👨 Hombres",
+    "btn_pref_women": "👩 Mujeres",
+    "btn_pref_anyone": "👥 Cualquiera",
+    "btn_age_range": "🎂 Rango de edad",
+    "btn_refund": "↩️ Reembolsar {amount} ⭐ del {date}",
+    "btn_reason_sexual": "🔞 Contenido sexual",
+    "btn_reason_insults": "🤬 Insultos o amenazas",
+    "btn_reason_spam": "💰 Spam o publicidad",
+    "btn_reason_underage": "👶 Menor de edad",
+    "btn_reason_other": "❓ Otro",
+    "btn_card_ban": "⛔ Banear",
+    "btn_card_suspend": "⏳ Banear 24 h",
+    "btn_card_dismiss": "✅ Descartar",
+    "btn_appeal_unban": "✅ Desbanear",
+    "btn_appeal_reject": "❌ Rechazar",
+    "btn_delete_confirm": "🗑 Borrar mis datos",
+    "btn_delete_cancel": "Cancelar",
+    # This language's own name, on its /language button.
+    "language_name": "🇪🇸 Español",
+    "choose_language": "🌐 Elige tu idioma:",
+    "language_set": "✅ A partir de ahora te escribiré en español.",
+    "gender_male": "Hombre",
+    "gender_female": "Mujer",
+    # Registro y canales
+    "welcome": "👋 ¡Bienvenido al chat anónimo!\n\nHabla con desconocidos al azar sin revelar quién eres.\n\n"
+    + _COMMANDS,
+    "admin_commands": (
+        "Comandos de admin:\n"
+        "/ban <user_id> [duración] [motivo] - banear a alguien, por un tiempo (30m, 24h, 7d) o para siempre\n"
+        "/unban <user_id> - quitar un baneo\n"
+        "/audit [n] - las últimas n acciones de admins (20)\n"
+        "/stats - cifras y un gráfico de 30 días\n"
+        "/backup - hacer ahora una copia de la base de datos\n"
+        "/refund <user_id> [charge_id] - reembolsar un pago VIP (el último o ese)"
+    ),
+    "join_channels": "Para usar este bot, primero únete a nuestro(s) canal(es):\n{channels}\n\nLuego pulsa el botón de abajo.",
+    "still_not_joined": "Todavía no te has unido a todos los canales:\n{channels}",
+    "ask_gender": "Vamos a crear tu perfil. ¿Cuál es tu género?",
+    "gender_chosen": "Vamos a crear tu perfil. ¿Cuál es tu género?\n{gender}",
+    "ask_age": "¿Cuántos años tienes? Envía tu edad en números.",
+    "age_not_number": "Envía tu edad como un número entero, por ejemplo 25.",
+    "age_too_young": "Lo siento, necesitas tener al menos {min_age} años para usar este bot.",
+    "age_too_old": "Envía tu edad real: como mucho {max_age}.",
+    "age_refused": "{reason}\n\n¿Cuántos años tienes? Envía tu edad en números.",
+    "registered": "✅ ¡Listo! Envía /search para encontrar a alguien.",
+    "not_registered": "Primero regístrate: envía /start.",
+    # Búsqueda y chat
+    "searching": "🔎 Buscando a alguien... Envía /stop para cancelar.",
+    "searching_for": "🔎 Buscando: {who}, de {min_age}–{max_age} años... Envía /stop para cancelar.",
+    "search_timed_out": "⌛ No encontramos a nadie en {minutes} minutos, así que la búsqueda se detuvo. Envía /search para intentarlo de nuevo.",
+    "already_searching": "Ya estás buscando. Envía /stop para cancelar.",
+    "already_in_chat": "Ya estás en un chat. Envía /next para cambiar de persona o /stop para terminarlo.",
+    "partner_found": "🎉 ¡Encontramos a alguien! Salúdale.\n\n/next - otra persona\n/stop - terminar el chat",
+    "partner_info_vip": "⭐ Tu pareja de chat: {gender}, {age} años.",
+    "vip_hint": "Consejo: los VIP ven el género y la edad de la otra persona. Envía /vip",
+    "still_searching": "🔎 Seguimos buscando a alguien... Envía /stop para cancelar.",
+    "not_in_chat_hint": "No estás en un chat. Envía /search para encontrar a alguien.",
+    "nothing_to_stop": "No estás en un chat ni buscando. Envía /search para encontrar a alguien.",
+    "search_stopped": "Búsqueda detenida. Envía /search para empezar de nuevo.",
+    "you_ended_chat": "Terminaste el chat.",
+    "partner_ended_chat": "La otra persona terminó el chat. Envía /search para buscar a alguien nuevo.",
+    "partner_left": "La otra persona dejó el bot. El chat terminó. Envía /search para buscar a alguien nuevo.",
+    "partner_removed": "La moderación expulsó a la otra persona. El chat terminó. Envía /search para buscar a alguien nuevo.",
+    "rate_prompt": "¿Qué tal la otra persona? Tu valoración es anónima.",
+    # Mensajes rechazados
+    "link_blocked": "🚫 No se permiten enlaces, nombres de usuario ni correos. Tu mensaje no se entregó.",
+    "bad_word_blocked": "🚫 Tu mensaje contiene una palabra prohibida y no se entregó.",
+    "kind_blocked": "🚫 Aquí no se puede enviar este tipo de mensaje.",
+    "edit_blocked": "{reason}\nTu edición no se aplicó: la otra persona sigue viendo la versión anterior.",
+    "contact_blocked": "🚫 No se permiten contactos: revelarían un número de teléfono.",
+    "slow_down": "⏳ ¡Más despacio! Lo haces demasiado seguido. Inténtalo en un minuto.",
+    # Valoraciones y denuncias
+    "rating_thanks": "¡Gracias por tu valoración!",
+    "rating_duplicate": "Ya valoraste este chat.",
+    "rating_invalid": "Este botón de valoración ya no sirve.",
+    "button_invalid": "Este botón ya no sirve.",
+    "report_ask_reason": "⛔ ¿Por qué denuncias a la otra persona?",
+    "report_thanks": "Gracias, tu denuncia se envió a los moderadores.",
+    "admin_report_card": (
+        "⛔ Denuncia n.º {report_id}\n"
+        "Usuario denunciado: {target_id}\n"
+        "Denunciante: {reporter_id}\n"
+        "Motivo: {reason}\n"
+        "Chat: {chat_id}, duró {duration}\n"
+        "Mensajes: {target_messages} del denunciado, {reporter_messages} del denunciante\n"
+        "Usuarios que denunciaron a este usuario: {count}"
+    ),
+    "admin_report_evidence": "Abajo van sus últimos mensajes de este chat.",
+    "admin_report_no_evidence": "No se guarda ningún mensaje suyo de este chat.",
+    "admin_card_banned": "⛔ Baneado por el admin {admin_id}.",
+    "admin_card_suspended": "⏳ Baneado 24 h por el admin {admin_id}.",
+    "admin_card_dismissed": "✅ Descartada por el admin {admin_id}.",
+    "admin_card_unbanned": "✅ Desbaneado por el admin {admin_id}.",
+    "admin_card_rejected": "❌ Rechazada por el admin {admin_id}.",
+    "admin_card_already": "Otro admin ya se encargó.",
+    "admin_auto_ban": "🔨 El usuario {user_id} fue baneado automáticamente tras {count} denuncias.",
+    "banned": "🚫 Estás baneado de este bot.{until}{reason}{appeal}",
+    "ban_until_line": "\nHasta: {until} UTC",
+    "ban_reason_line": "\nMotivo: {reason}",
+    "ban_appeal_line": "\nSi crees que es un error, envía /appeal.",
+    "ban_ended": "✅ Tu baneo terminó. Envía /search para chatear.",
+    "auto_ban_reason": "denunciado por {count} usuarios",
+    "report_ban_reason": "denuncia n.º {report_id}: {reason}",
+    # Apelaciones
+    "appeal_ask": "🙏 Escribe tu apelación en un solo mensaje: ¿por qué deberíamos quitarte el baneo? Les llegará a los admins.",
+    "appeal_sent": "Gracias, tu apelación se envió a los admins. Te avisaremos de lo que decidan.",
+    "appeal_not_banned": "No estás baneado, así que no hay nada que apelar.",
+    "appeal_already": "Ya apelaste este baneo. Una apelación por baneo.",
+    "appeal_accepted": "✅ Aceptaron tu apelación y te quitaron el baneo. Envía /search para chatear.",
+    "appeal_rejected": "❌ Rechazaron tu apelación. El baneo sigue.",
+    "admin_appeal_card": "🙏 Apelación del usuario {user_id}\nBaneo: {ban}\nBaneado el: {banned_at} UTC\nMotivo: {reason}\n\nAbajo va su mensaje.",
+    "admin_ban_permanent": "permanente",
+    "admin_ban_until": "hasta {until} UTC",
+    "admin_no_reason": "sin motivo",
+    # Antispam y cuentas nuevas
+    "muted_now": "🔇 Demasiados mensajes rechazados: estás silenciado durante {duration}. Hasta entonces no se entrega nada de lo que envíes.",
+    "muted": "🔇 Sigues silenciado {duration} más. Este mensaje no se entregó.",
+    "media_hold": "🕐 Las cuentas nuevas solo pueden enviar texto al principio. Vuelve a probar con fotos y otros archivos en {duration}.",
+    # Borrado de datos
+    "deleteme_confirm": (
+        "🗑 ¿Borrar tus datos?\n"
+        "Esto termina tu chat o búsqueda y borra tu perfil, preferencias, valoraciones e historial de chats. "
+        "Los registros de pagos se guardan (hacen falta para reembolsos y disputas), y el baneo también. No se puede deshacer."
+    ),
+    "deleteme_done": "🗑 Tus datos se borraron. Envía /start para registrarte de nuevo.",
+    "deleteme_canceled": "No se borró nada.",
+    "duration_days": "{n} d",
+    "duration_hours": "{n} h",
+    "duration_minutes": "{n} min",
+    # Preferencias (/settings)
+    "settings": "⚙️ A quién conoces\nGénero: {gender}\nEdad: {min_age}–{max_age}\n\n{status}",
+    "settings_status_vip": "⭐ Tus preferencias se aplican a cada búsqueda mientras tengas VIP.",
+    "settings_status_not_vip": "Las preferencias son una función VIP: se aplican mientras tengas VIP. Envía /vip",
+    "pref_anyone": "cualquiera",
+    "pref_men": "hombres",
+    "pref_women": "mujeres",
+    "settings_vip_only": "⭐ Elegir a quién conoces es una función VIP. Envía /vip para conseguirlo.",
+    "ask_age_range": (
+        "🎂 Envía el rango de edad como dos números, por ejemplo 20-30 (de 18 a 100; 18-100 para cualquier edad). "
+        "Envía /settings para cancelar."
+    ),
+    "age_range_not_range": "Eso no es un rango de edad.",
+    "age_range_out_of_bounds": "Las dos edades deben estar entre 18 y 100.",
+    "age_range_reversed": "La primera edad no puede ser mayor que la segunda.",
+    "age_range_refused": "{reason}\n\n🎂 Envía el rango de edad, por ejemplo 20-30, o /settings para cancelar.",
+    "age_range_saved": "✅ Guardado.",
+    # Perfil e información
+    "profile": (
+        "👤 Tu perfil\n"
+        "Género: {gender}\n"
+        "Edad: {age}\n"
+        "VIP: {vip}\n"
+        "Chats: {chats}\n"
+        "Valoraciones recibidas: 👍 {good}  👎 {bad}"
+        "{ban}"
+    ),
+    "profile_vip_until": "sí, hasta {until} UTC",
+    "profile_no_vip": "no",
+    "profile_banned": "\n🚫 Baneado hasta {until} UTC",
+    "profile_banned_forever": "\n🚫 Baneado",
+    "rules": (
+        "📜 Normas\n"
+        "1. Sé respetuoso. Nada de acoso, odio ni amenazas.\n"
+        "2. Nada de enlaces, nombres de usuario, correos ni contactos: mantén el anonimato.\n"
+        "3. Nada de spam, publicidad ni estafas.\n"
+        "4. Debes tener 18 años o más.\n"
+        "5. A quien denuncian varias personas se le banea automáticamente."
+    ),
+    "help": "ℹ️ Comandos\n" + _COMMANDS,
+    "unknown_command": "Comando desconocido. Envía /help para ver lo que puedo hacer.",
+    "privacy": (
+        "🔒 Privacidad\n"
+        "Guardamos tu id de Telegram, el género y la edad que indicaste, cuándo te registraste, tus preferencias, "
+        "tu estado VIP y tus pagos, las valoraciones y denuncias que hiciste y recibiste, y cuándo empezó y "
+        "terminó cada uno de tus chats (con quién solo lo ven los moderadores). La otra persona nunca ve tu "
+        "nombre, tu usuario ni tu id.\n\n"
+        "Nunca guardamos lo que escribes: los mensajes se copian a la otra persona y no se conservan. Para que "
+        "los moderadores puedan revisar una denuncia, recordamos qué copia corresponde a qué mensaje durante "
+        "{evidence_hours} horas después de terminar el chat; la ficha de la denuncia muestra entonces los "
+        "últimos mensajes del denunciado, copiados desde Telegram.\n\n"
+        "Plazos: los chats y sus valoraciones se borran {retention_days} días después de terminar; los avisos "
+        "por mensajes rechazados y los silencios, a los 7 días; lo que envías se guarda solo hasta entregarse. "
+        "Las copias diarias de la base de datos se guardan {backup_days} días, así que los datos borrados "
+        "desaparecen de ellas en ese plazo.\n\n"
+        "/deleteme borra al momento tu perfil, preferencias, valoraciones e historial de chats. Se guardan, y "
+        "por qué: los registros de pagos (hacen falta para reembolsos y disputas), un baneo activo (borrar no "
+        "debe quitarlo), que alguien no debe volver a coincidir contigo, y el registro de denuncias y acciones "
+        "de los moderadores."
+    ),
+    # VIP y pagos
+    "vip_info": (
+        "⭐ VIP\n"
+        "• Elige a quién conoces: hombres o mujeres, y un rango de edad (/settings)\n"
+        "• Te emparejamos antes que a nadie\n"
+        "• Ves el género y la edad de la otra persona\n"
+        "• Apoyas el bot\n\n"
+        "⭐ Comprar VIP: {price} ⭐ por {days} días.\n"
+        "🔁 Suscripción: {subscription_price} ⭐ cada 30 días, se renueva hasta que la canceles."
+    ),
+    "vip_status_active": "Tu VIP está activo hasta el {until} UTC; si vuelves a comprar, se alarga.",
+    "vip_subscription_renews": "🔁 Tu suscripción se renueva el {date} UTC ({price} ⭐ cada 30 días).",
+    "vip_subscription_canceled": (
+        "🔁 Tu suscripción está cancelada: no se renovará y el VIP sigue hasta el {until} UTC. "
+        "Pulsa 🔁 Suscribirse para volver a activar la renovación."
+    ),
+    "subscription_offer": "🔁 Suscripción VIP: {price} ⭐ cada 30 días, se renueva hasta que la canceles en /vip.",
+    "subscription_title": "Suscripción VIP",
+    "subscription_description": "VIP por 30 días, renovado cada mes hasta que lo canceles: elige a quién conoces.",
+    "subscription_canceled": "Tu suscripción está cancelada. El VIP sigue hasta el {until} UTC.",
+    "subscription_resumed": "🔁 Tu suscripción vuelve a estar activa. Se renueva el {date} UTC.",
+    "subscription_failed": "😕 Ahora mismo no pudimos cambiar tu suscripción. Inténtalo más tarde o envía /paysupport.",
+    "vip_renewed": "🔁 Tu suscripción VIP se renovó. El VIP está activo hasta el {until} UTC.",
+    "refunded": "↩️ Te reembolsamos tu pago de {amount} ⭐. {vip}",
+    "refunded_vip_until": "Ahora tu VIP dura hasta el {until} UTC.",
+    "refunded_vip_ended": "Tu VIP terminó.",
+    "invoice_title": "VIP",
+    "invoice_description": "VIP por {days} días: ve el género y la edad de la otra persona.",
+    "invoice_label": "VIP",
+    "precheckout_bad": "Esta factura ya no es válida. Envía /vip para recibir una nueva.",
+    "vip_activated": "🎉 ¡Gracias! Tu VIP está activo hasta el {until} UTC.",
+    "payment_duplicate": "Este pago ya se procesó. Tu VIP está activo hasta el {until} UTC.",
+    "paysupport": (
+        "💳 Ayuda con pagos\n"
+        "Si algo salió mal con un pago, describe el problema en tu próximo mensaje e indica la fecha del pago. "
+        "Les llegará a los admins, que te responderán. Los reembolsos se hacen en Telegram Stars."
+    ),
+    "paysupport_sent": "Gracias, tu mensaje se envió a los admins.",
+    "admin_paysupport": "💳 Solicitud de ayuda con pagos del usuario {user_id}:\n{payments}",
+    "admin_payments_none": "Sin pagos.",
+    "admin_payment_line": "• {date} UTC · {amount} ⭐ · {charge_id}",
+    "admin_payment_line_refunded": "• {date} UTC · {amount} ⭐ · {charge_id} (reembolsado)",
+    # Admin
+    "admin_ban_usage": "Uso: /ban <user_id> [duración como 30m, 24h o 7d] [motivo]",
+    "admin_ban_bad_duration": "{value} no es una duración de baneo: usa minutos, horas o días, como 30m, 24h o 7d (de 1 minuto a 3650 días).",
+    "admin_banned_until": "El usuario {user_id} está baneado hasta el {until} UTC.",
+    "admin_unban_usage": "Uso: /unban <user_id>",
+    "admin_no_such_user": "No hay ningún usuario con id {user_id}.",
+    "admin_banned": "El usuario {user_id} está baneado.",
+    "admin_unbanned": "El usuario {user_id} ya no está baneado.",
+    "unbanned": "✅ Te quitaron el baneo. Envía /search para chatear.",
+    "admin_refund_usage": "Uso: /refund <user_id> [charge_id]",
+    "admin_refund_no_payments": "El usuario {user_id} no tiene pagos.",
+    "admin_refund_unknown_charge": "El usuario {user_id} no tiene el pago {charge_id}.",
+    "admin_refund_already": "El pago {charge_id} del usuario {user_id} ya se reembolsó.",
+    "admin_refund_done": "↩️ Reembolsados {amount} ⭐ al usuario {user_id} (pago {charge_id}). Su VIP: {vip}.",
+    "admin_refund_failed": "Telegram rechazó el reembolso del pago {charge_id} del usuario {user_id}: {error}",
+    "admin_vip_until": "hasta el {until} UTC",
+    "admin_vip_none": "ninguno",
+    "admin_audit": "🧾 Las últimas {n} acciones de admins, primero las más nuevas:\n{lines}",
+    "admin_audit_line": "{time} · {admin} · {action} · {target_id} {detail}",
+    "admin_audit_empty": "Todavía no hay acciones de admins.",
+    "admin_audit_usage": "Uso: /audit [n], n de 1 a 100 (20 si no lo indicas)",
+    "admin_audit_auto": "auto",
+    "stats": (
+        "📊 Estadísticas\n"
+        "Usuarios: {users}\n"
+        "Baneados: {banned}\n"
+        "VIP: {vip}\n"
+        "Chats activos: {active_chats}\n"
+        "Buscando: {searching}\n"
+        "Chats hoy: {chats_today}\n"
+        "Denuncias hoy: {reports_today}\n"
+        "Reenviados en los últimos 5 minutos: {relay_rate} mensajes por segundo, el 95% en {relay_p95} ms"
+    ),
+    "stats_chart_title": "Últimos 30 días",
+    "stats_chart_ylabel": "por día (UTC)",
+    "chart_new_users": "usuarios nuevos",
+    "chart_chats_started": "chats iniciados",
+    "chart_reports": "denuncias",
+    "chart_vip_purchases": "compras VIP",
+    "stats_chart_caption": "📈 Usuarios nuevos, chats iniciados, denuncias y compras VIP por día (UTC).",
+    "backup_done": "💾 Copia guardada: {name} ({size} KB). Se guardan las {keep} más recientes.",
+    "backup_failed": "La copia falló: {error}",
+    "error": "😕 Lo siento, algo salió mal. Inténtalo de nuevo.",
+    # Menú de comandos y descripción del bot
+    "menu_search": "Buscar a alguien al azar",
+    "menu_next": "Terminar el chat y buscar a otra persona",
+    "menu_stop": "Terminar el chat o la búsqueda",
+    "menu_profile": "Tu perfil y valoraciones",
+    "menu_vip": "Estado VIP",
+    "menu_settings": "A quién conoces (VIP)",
+    "menu_rules": "Las normas",
+    "menu_help": "Todos los comandos",
+    "menu_privacy": "Qué guardamos",
+    "menu_paysupport": "Ayuda con un pago",
+    "menu_deleteme": "Borrar tus datos",
+    "menu_language": "Cambiar el idioma",
+    "menu_start": "Registrarte o ver la bienvenida",
+    "menu_ban": "Banear: /ban <user_id> [duración] [motivo]",
+    "menu_audit": "Acciones recientes de admins: /audit [n]",
+    "menu_unban": "Quitar un baneo: /unban <user_id>",
+    "menu_stats": "Cifras y un gráfico de 30 días",
+    "menu_backup": "Copia de la base de datos ahora",
+    "menu_refund": "Reembolsar un pago: /refund <user_id> [charge_id]",
+    "bot_description": (
+        "Chatea de forma anónima con desconocidos al azar. Pulsa Iniciar, dinos tu género y edad y luego /search. "
+        "La otra persona nunca ve tu nombre, tu usuario ni tu id."
+    ),
+    "bot_short_description": "Chat anónimo con desconocidos al azar.",
+}
