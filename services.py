@@ -90,9 +90,9 @@ class Context(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotDa
         """A stored UTC time as the user's language writes it (empty stays empty)."""
         return TextFormatter.timestamp(value, self.services.lang(user_id)) if value else ""
 
-    def number(self, user_id: int, value: float) -> str:
-        """A number as the user's language writes it."""
-        return TextFormatter.number(value, self.services.lang(user_id))
+    def number(self, user_id: int, value: float, digits: int = 0) -> str:
+        """A number with `digits` decimals, as the user's language writes it."""
+        return TextFormatter.number(value, self.services.lang(user_id), digits)
 
     def keyboard(self, user_id: int, *rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
         """Inline buttons, each (text key of its label, callback data), labelled in the user's language."""

@@ -135,9 +135,10 @@ class TextFormatter:
         return f"{format_date(moment, 'medium', locale=locale)}, {format_time(moment, 'short', tzinfo=timezone.utc, locale=locale)}"
 
     @staticmethod
-    def number(value: float, lang: str) -> str:
-        """A number as the reader's language writes it (1,234 / 1 234 / 1234)."""
-        return str(format_decimal(value, locale=_locale(lang)))
+    def number(value: float, lang: str, digits: int = 0) -> str:
+        """A number with `digits` decimals, as the reader's language writes it (1,234.5 / 1 234,5 / 1234,5)."""
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return str(format_decimal(value, format=pattern, locale=_locale(lang)))
 
     @staticmethod
     def duration(length: timedelta, lang: str) -> str:

@@ -34,7 +34,7 @@ async def stats_command(update: Update, context: Context) -> None:
     await context.say(
         admin_id,
         "stats",
-        relay_rate=n(admin_id, round(rate, 1)),
+        relay_rate=n(admin_id, rate, 1),
         relay_p95=n(admin_id, round(p95 * 1000)) if p95 is not None else "-",
         users=n(admin_id, f["users"]),
         banned=n(admin_id, f["banned"]),

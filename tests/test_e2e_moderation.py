@@ -7,6 +7,7 @@ from conftest import pair, register, report
 from emulator import Person
 from test_e2e_chat import db_rows
 from test_e2e_matching import buy_vip
+from utils import TextFormatter
 
 
 def chat_then_report(reporter: Person, target: Person, reason: str = "💰 Spam or ads", lines: int = 0) -> None:
@@ -65,11 +66,12 @@ def test_ban_for_24_hours_shows_until_when(bot, emulator, admin):
     admin.press("⏳ Ban 24 h")
     notice = troll.wait_for("You are banned")["text"]
     (until,) = db_rows(bot, "SELECT until FROM bans WHERE user_id = ?", troll.id)[0]
-    assert f"Until: {until[:16]} UTC" in notice and "Insults or threats" in notice and "/appeal" in notice
+    shown = TextFormatter.timestamp(until, "en")  # "Nov 27, 2026, 3:04 PM"
+    assert f"Until: {shown} UTC" in notice and "Insults or threats" in notice and "/appeal" in notice
     troll.send("/profile")
-    assert f"Banned until {until[:16]} UTC" in troll.wait_for("Your profile")["text"]
+    assert f"Banned until {shown} UTC" in troll.wait_for("Your profile")["text"]
     troll.send("/search")
-    assert f"Until: {until[:16]}" in troll.wait_for("You are banned")["text"]
+    assert f"Until: {shown}" in troll.wait_for("You are banned")["text"]
 
 
 def test_dismissed_reports_do_not_count_towards_the_auto_ban(start_bot, emulator, admin):
