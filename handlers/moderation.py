@@ -45,7 +45,7 @@ async def ban(context: Context, user_id: int, reason: str | None, admin_id: int 
     s.state.forget(user_id)
     logger.info("User %s banned%s", user_id, f" until {until}" if until else "")
     action = "temp_ban" if until else "ban" if admin_id else "auto_ban"
-    s.db.audit(admin_id, action, user_id, " ".join(filter(None, (until and f"until {until}", reason))))
+    s.db.audit(admin_id, action, user_id, " ".join(filter(None, (until and f"⏳ {until} UTC", reason))))
     await finish_chat(context, user_id, None, "partner_removed")
     await send_message(context.bot, user_id, ban_notice(context, user_id))
     return True
