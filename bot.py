@@ -18,7 +18,7 @@ from typing import Any
 from runtime import PerUserUpdateProcessor, PollingRequest, RelayStats, UpdateJournal, beat  # isort: skip
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -34,6 +34,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 import callbacks
+import metrics
 import ops
 from config import Config, ConfigError, load_config
 from database import Database
@@ -42,6 +43,7 @@ from pacing import PerChatRateLimiter
 from handlers import (
     account,
     admin,
+    broadcast,
     chat,
     gate,
     moderation,
@@ -85,6 +87,7 @@ class AnonymousChatBot:
             max_retries=config.api_max_retries,
             max_in_flight=config.api_concurrency,
         )
+        self.pacing.on_error = self.telegram_error
         self.services = Services(
             config=config,
             db=db,
@@ -107,6 +110,12 @@ class AnonymousChatBot:
     def search_queue(self) -> dict[int, Seeker]:
         """Waiting users in arrival order (the seed's name; state.ChatState owns it)."""
         return self.state.search_queue
+
+    def telegram_error(self, chat_id: object, error: TelegramError) -> None:
+        """Every error Telegram answers: counted; a 403 for a user means they blocked the bot."""
+        metrics.TELEGRAM_ERRORS.labels(metrics.error_label(error)).inc()
+        if isinstance(error, Forbidden) and isinstance(chat_id, int) and chat_id > 0:
+            self.db.mark_blocked(chat_id)
 
     def register_handlers(self, application: App) -> None:
         """Every command, button and update the bot answers, and the module that handles it.
@@ -152,8 +161,10 @@ class AnonymousChatBot:
             (0, CommandHandler("backup", admin.backup_command, filters=admins)),
             (0, CommandHandler("refund", payments.refund_command, filters=admins)),
             (0, CommandHandler("audit", moderation.audit_command, filters=admins)),
+            (0, CommandHandler("broadcast", broadcast.broadcast_command, filters=admins)),
             # Buttons: 👨 Male / 👩 Female, ✅ I've joined, 🇬🇧 🇷🇺 🇪🇸 languages, 👍 👎 ⛔ and the report's reasons, the admins'
-            # report and appeal cards, 👨 Men / 👩 Women / 👥 Anyone, 🎂 Age range, ⭐ Buy VIP, 🔁 Subscribe,
+            # report and appeal cards, 👨 Men / 👩 Women / 👥 Anyone, 🎂 Age range, 🔔 Announcements,
+            # 📣 Send to N users / Cancel / ⏹ Stop, ⭐ Buy VIP, 🔁 Subscribe,
             # Cancel subscription, ↩️ Refund, 🗑 Delete my data / Cancel; anything else is stale.
             (0, CallbackQueryHandler(registration.gender_callback, pattern=callbacks.GENDER.pattern)),
             (0, CallbackQueryHandler(registration.joined_callback, pattern=callbacks.JOINED.pattern)),
@@ -164,6 +175,8 @@ class AnonymousChatBot:
             (0, CallbackQueryHandler(moderation.appeal_action_callback, pattern=callbacks.APPEAL_ACTION.pattern)),
             (0, CallbackQueryHandler(settings.partner_gender_callback, pattern=callbacks.PARTNER_GENDER.pattern)),
             (0, CallbackQueryHandler(settings.age_range_callback, pattern=callbacks.AGE_RANGE.pattern)),
+            (0, CallbackQueryHandler(settings.announcements_callback, pattern=callbacks.ANNOUNCEMENTS.pattern)),
+            (0, CallbackQueryHandler(broadcast.broadcast_callback, pattern=callbacks.BROADCAST.pattern)),
             (0, CallbackQueryHandler(payments.buy_vip_callback, pattern=callbacks.BUY_VIP.pattern)),
             (0, CallbackQueryHandler(payments.subscribe_callback, pattern=callbacks.SUBSCRIBE.pattern)),
             (0, CallbackQueryHandler(payments.cancel_subscription_callback, pattern=callbacks.CANCEL_SUBSCRIPTION.pattern)),
@@ -228,6 +241,9 @@ class AnonymousChatBot:
             config.backup_time.strftime("%H:%M"), figures["users"], figures["banned"], figures["vip"],
             self.state.chat_count, len(self.search_queue),
         )  # fmt: skip
+        if config.metrics_port:
+            metrics.serve(config.metrics_port, config.metrics_host, lambda: self.state.chat_count, lambda: len(self.search_queue))
+            logger.info("Metrics at http://%s:%s/metrics", config.metrics_host, config.metrics_port)
         await system.set_bot_profile(application.bot, config.admin_ids, self.services.lang)
         await self.journal.replay(application)
         beat(config.heartbeat_file)
@@ -235,6 +251,7 @@ class AnonymousChatBot:
             application.job_queue.run_repeating(system.housekeeping_job, interval=3600, first=10)
             application.job_queue.run_daily(admin.backup_job, time=config.backup_time)
             application.job_queue.run_repeating(moderation.ban_expiry_job, interval=30, first=1)
+            broadcast.resume(application.job_queue, self.db)
             if config.search_timeout_minutes > 0:
                 # Checked often enough that nobody waits more than a tenth longer (at most 30 s).
                 every = min(30.0, max(1.0, config.search_timeout_minutes * 6))

@@ -90,6 +90,9 @@ class Config:
     api_chat_rate: float = 1.0
     api_chat_burst: int = 20
     bulk_rate: float = 30.0
+    broadcast_rate: float = 25.0
+    metrics_port: int = 0  # 0 (empty): no metrics endpoint
+    metrics_host: str = "127.0.0.1"
     flood_backoff_chats: int = 3
     api_max_retries: int = 5
     api_concurrency: int = 4
@@ -243,6 +246,9 @@ def load_config(
         api_chat_rate=read.number("API_CHAT_RATE", 0.1, 10_000.0),
         api_chat_burst=read.number("API_CHAT_BURST", 1, 10_000),
         bulk_rate=read.number("BULK_RATE", 1.0, 10_000.0),
+        broadcast_rate=read.number("BROADCAST_RATE", 0.1, 1000.0),
+        metrics_port=read.number("METRICS_PORT", 0, 65_535),
+        metrics_host=read.text("METRICS_HOST"),
         flood_backoff_chats=read.number("FLOOD_BACKOFF_CHATS", 1, 10_000),
         api_max_retries=read.number("API_MAX_RETRIES", 0, 100),
         api_concurrency=read.number("API_CONCURRENCY", 1, 256),

@@ -19,6 +19,7 @@ from typing import Any
 from migrations import MIGRATIONS
 from storage.matching import MatchingQueries
 from storage.moderation import ModerationQueries
+from storage.operations import OperationsQueries
 from storage.payments import PaymentQueries
 
 # 👍 and 👎; a ⛔ ('scam' in ratings) is stored with its reason by add_report.
@@ -46,8 +47,8 @@ class RatingResult:
     target_id: int | None = None
 
 
-class Database(PaymentQueries, MatchingQueries, ModerationQueries):
-    """Thread-local SQLite connections and the bot's queries (VIP, matching and moderation ones in storage/)."""
+class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQueries):
+    """Thread-local SQLite connections and the bot's queries (the features' own in storage/)."""
 
     def __init__(self, path: str) -> None:
         self.path = path

@@ -20,6 +20,7 @@ class Flow(str, Enum):
     SETTINGS = "settings"
     APPEAL = "appeal"
     DELETION = "deletion"
+    BROADCAST = "broadcast"
 
 
 class Step(str, Enum):
@@ -46,6 +47,8 @@ FLOWS: dict[Flow, tuple[Step, ...]] = {
     Flow.APPEAL: (Step.MESSAGE,),
     # /deleteme -> CONFIRM ("🗑 Delete my data" / "Cancel") -> deleted, or nothing changed
     Flow.DELETION: (Step.CONFIRM,),
+    # /broadcast (an admin) -> MESSAGE (owes the announcement) -> a preview with 📣 Send / Cancel
+    Flow.BROADCAST: (Step.MESSAGE,),
 }
 
 

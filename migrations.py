@@ -253,4 +253,38 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE users ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
     """,
+    # 7 -> 8: operator tooling. Who blocked the bot (excluded from announcements, counted in /stats)
+    # and who refuses announcements; the announcements and how far each got (`cursor`: the last
+    # recipient, in user id order, it was sent to or is being sent to); daily activity for /stats.
+    """
+    ALTER TABLE users ADD COLUMN blocked_at TIMESTAMP;
+    ALTER TABLE users ADD COLUMN announcements BOOLEAN NOT NULL DEFAULT 1;
+    CREATE INDEX idx_users_blocked ON users(blocked_at) WHERE blocked_at IS NOT NULL;
+    CREATE TABLE broadcasts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        admin_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        text TEXT,
+        entities TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'running', 'done', 'stopped', 'cancelled')),
+        total INTEGER NOT NULL DEFAULT 0,
+        cursor INTEGER NOT NULL DEFAULT 0,
+        sent INTEGER NOT NULL DEFAULT 0,
+        failed INTEGER NOT NULL DEFAULT 0,
+        blocked INTEGER NOT NULL DEFAULT 0,
+        progress_message_id INTEGER,
+        created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        started_at TIMESTAMP,
+        finished_at TIMESTAMP
+    );
+    CREATE INDEX idx_broadcasts_running ON broadcasts(status) WHERE status = 'running';
+    CREATE TABLE activity (
+        day TEXT NOT NULL,
+        user_id INTEGER NOT NULL,
+        searched BOOLEAN NOT NULL DEFAULT 0,
+        PRIMARY KEY (day, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX idx_activity_user ON activity(user_id);
+    """,
 )

@@ -28,7 +28,7 @@ from itertools import count
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-from telegram.error import RetryAfter
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
 logger = logging.getLogger(__name__)
@@ -131,6 +131,8 @@ class PerChatRateLimiter(BaseRateLimiter[Traffic]):
         self._max_retries = max_retries
         self._paused_until: dict[object, float] = {}  # chat id -> loop time the pause ends
         self._tickets = count()
+        # Told of every error Telegram answers (the bot counts them and notes who blocked it).
+        self.on_error: Callable[[object, TelegramError], None] | None = None
         self._waiting: dict[int, float] = {}  # ticket -> monotonic time it began waiting (oldest first)
         self._last_warning = float("-inf")
 
@@ -200,7 +202,11 @@ class PerChatRateLimiter(BaseRateLimiter[Traffic]):
                         self._waiting.pop(ticket, None)  # on the wire: no longer waiting
                     self.adaptive.sent()
                     return await call()
-            except RetryAfter as exc:
+            except TelegramError as exc:
+                if self.on_error is not None:
+                    self.on_error(chat_id, exc)
+                if not isinstance(exc, RetryAfter):
+                    raise
                 if attempt >= self._max_retries:
                     logger.error("Chat %s still flooded after %s retries of %s", chat_id, self._max_retries, endpoint)
                     raise

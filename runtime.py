@@ -26,6 +26,7 @@ from telegram.ext import Application, BaseUpdateProcessor  # noqa: E402
 from telegram._utils.types import ODVInput  # noqa: E402  (PTB's own type for these timeouts)
 from telegram.request import BaseRequest, HTTPXRequest, RequestData  # noqa: E402
 
+import metrics  # noqa: E402
 from database import Database  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -172,6 +173,7 @@ class RelayStats:
         if arrived is not None:  # a replayed update has no arrival time
             now = self.clock()
             self._relays.append((now, now - arrived))
+            metrics.RELAY_LATENCY.observe(now - arrived)
 
     def summary(self) -> tuple[float, float | None]:
         """(relays a second, 95th-percentile seconds taken) over the last WINDOW seconds."""
@@ -202,6 +204,8 @@ class UpdateJournal:
     def record(self, updates: list[dict[str, Any]]) -> None:
         """Journal a fetched batch; updates Telegram delivered again are not handled twice."""
         seen = self.db.journal_updates([(u["update_id"], json.dumps(u)) for u in updates])
+        for u in updates:
+            metrics.UPDATES.labels(next((key for key in u if key != "update_id"), "unknown")).inc()
         # An update delivered again is skipped and never finishes: only new ones get an arrival time.
         self.stats.arrived([u["update_id"] for u in updates if u["update_id"] not in seen])
         if seen:

@@ -118,6 +118,26 @@ async def send_message(
     return None if isinstance(result, Failure) else result
 
 
+async def send_announcement(
+    bot: ExtBot[Any], chat_id: int, text: str, entities: Sequence[MessageEntity], bulk: bool
+) -> Message | Failure:
+    """An announcement's text (with its formatting); `bulk` for one of many."""
+    traffic = Traffic.BULK if bulk else Traffic.DIRECT
+    call = bot.send_message(chat_id, text, entities=entities, rate_limit_args=traffic)
+    return await attempt(call, f"announcement to {chat_id}", refusable=True)
+
+
+async def copy_announcement(
+    bot: ExtBot[Any], to_id: int, from_id: int, message_id: int, caption: str | None, entities: Sequence[MessageEntity], bulk: bool
+) -> MessageId | Failure:
+    """A copy of an announcement's message, with a new caption if given; `bulk` for one of many."""
+    traffic = Traffic.BULK if bulk else Traffic.DIRECT
+    call = bot.copy_message(
+        to_id, from_id, message_id, caption=caption, caption_entities=entities or None, rate_limit_args=traffic
+    )
+    return await attempt(call, f"announcement to {to_id}", refusable=True)
+
+
 async def edit_message(bot: Bot, chat_id: int, message_id: int, text: str) -> None:
     """Replace the text of a message the bot sent (an admin card) and drop its buttons."""
     await attempt(bot.edit_message_text(text, chat_id=chat_id, message_id=message_id), f"edit in {chat_id}")

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from telegram import InlineKeyboardMarkup, Update
 
 import callbacks
+import metrics
 from sending import send_text
 from services import Context, user_of
 from state import Pairing
@@ -79,6 +80,7 @@ async def search(context: Context, user_id: int) -> None:
         logger.info("Queued user %s is gone; searching again for %s", pairing.partner_id, user_id)
         state.unpair(user_id)
     await announce_partner(context, user_id, pairing.partner_id)
+    metrics.MATCHES.inc()
     logger.info("Chat %s started", pairing.chat_id)
 
 

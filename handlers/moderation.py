@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from telegram import InlineKeyboardMarkup, Message, Update
 
 import callbacks
+import metrics
 from flows import Flow, Step
 from handlers.chat import finish_chat
 from sending import answer, copy, edit_message, send_message
@@ -43,6 +44,7 @@ async def ban(context: Context, user_id: int, reason: str | None, admin_id: int 
     if not s.db.ban_user(user_id, reason, admin_id, until):
         return False
     s.state.forget(user_id)
+    metrics.BANS.inc()
     logger.info("User %s banned%s", user_id, f" until {until}" if until else "")
     action = "temp_ban" if until else "ban" if admin_id else "auto_ban"
     s.db.audit(admin_id, action, user_id, " ".join(filter(None, (until and f"⏳ {until} UTC", reason))))

@@ -11,6 +11,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 import callbacks
+import metrics
 from flows import Flow, Step
 from handlers.chat import search_again
 from sending import (
@@ -195,6 +196,8 @@ async def successful_payment_callback(update: Update, context: Context) -> None:
     shown = context.when(user_id, until or "")
     if new:
         logger.info("User %s paid %s %s; VIP until %s", user_id, payment.total_amount, payment.currency, until)
+        metrics.PAYMENTS.inc()
+        metrics.STARS.inc(payment.total_amount if payment.currency == STARS else 0)
         renewal = payment.is_recurring and not payment.is_first_recurring
         await context.say(user_id, "vip_renewed" if renewal else "vip_activated", until=shown)
         await search_again(context, user_id)

@@ -12,9 +12,11 @@ from telegram import Message, ReplyParameters, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import JobQueue
 
-from config import MESSAGE_TYPES
+import metrics
 from flows import Flow, Step
+from handlers.broadcast import broadcast_message
 from handlers.chat import partner_gone
+from handlers.content import message_kind, visible_text
 from handlers.moderation import appeal_message
 from handlers.payments import support_message
 from handlers.registration import age_message
@@ -32,36 +34,15 @@ logger = logging.getLogger(__name__)
 ALBUM_COLLECT_SECONDS = 0.8
 
 
-def message_kind(message: Message) -> str:
-    """What a message carries: 'text', one of config.MESSAGE_TYPES, 'contact', or 'other'."""
-    if message.text is not None:
-        return "text"
-    # Order matters: an animation also has a document, a venue also has a location.
-    for kind in ("animation", "venue", "contact", *MESSAGE_TYPES):
-        if getattr(message, kind, None):
-            return kind
-    return "other"
-
-
-def visible_text(message: Message) -> tuple[str, list[str]]:
-    """Every text the partner would see (text, caption, poll, venue, file name) and the entity types."""
-    parts = [message.text or message.caption or ""]
-    entity_types = [str(e.type) for e in (message.entities or message.caption_entities or ())]
-    if message.poll:
-        parts += [message.poll.question, *(option.text for option in message.poll.options)]
-    if message.venue:
-        parts += [message.venue.title, message.venue.address]
-    if message.document and message.document.file_name:
-        parts.append(message.document.file_name)
-    return "\n".join(p for p in parts if p), entity_types
-
-
 async def private_message(update: Update, context: Context) -> None:
-    """Routes a non-command message: payment support, an appeal, an age range, relay, registration or a hint."""
+    """Routes a non-command message: an announcement, payment support, an appeal, an age range, relay,
+    registration or a hint."""
     s = context.services
     user_id = user_of(update).id
     pairing = s.state.active_chats.get(user_id)
-    if s.conversations.at(user_id, Flow.SUPPORT, Step.MESSAGE):
+    if s.conversations.at(user_id, Flow.BROADCAST, Step.MESSAGE) and user_id in s.config.admin_ids:
+        await broadcast_message(update, context)
+    elif s.conversations.at(user_id, Flow.SUPPORT, Step.MESSAGE):
         await support_message(update, context)
     elif s.conversations.at(user_id, Flow.APPEAL, Step.MESSAGE):
         await appeal_message(update, context)
@@ -107,6 +88,7 @@ async def relay_message(update: Update, context: Context, pairing: Pairing) -> N
         await not_delivered(context, user_id, pairing, result)
         return
     s.relay_stats.relayed(update.update_id)
+    metrics.RELAYED.labels(kind).inc()
     pairs = [(message.message_id, result.message_id)]
     s.db.map_messages(pairing.chat_id, user_id, pairing.partner_id, pairs, update_id=update.update_id)
 
@@ -211,6 +193,7 @@ async def flush_album(context: Context, user_id: int) -> None:
     if isinstance(copies, Failure):
         await not_delivered(context, user_id, pairing, copies)
         return
+    metrics.RELAYED.labels("album").inc(len(copies))
     pairs = list(zip(message_ids, (c.message_id for c in copies), strict=True))
     s.db.map_messages(pairing.chat_id, user_id, pairing.partner_id, pairs)
 
@@ -239,10 +222,16 @@ async def edited_message(update: Update, context: Context) -> None:
 
 
 async def my_chat_member_update(update: Update, context: Context) -> None:
-    """Ends the chat and leaves the queue for a user who blocked the bot."""
+    """A user who blocked the bot: their chat ends, they leave the queue and get no announcements; a
+    user who unblocks it gets them again."""
     change = update.my_chat_member
     # Only a change in the user's own private chat means they blocked the bot; being removed from
     # a group or channel they run says nothing about their anonymous chat.
-    if change and change.chat.type == ChatType.PRIVATE and change.new_chat_member.status == ChatMemberStatus.BANNED:
+    if change is None or change.chat.type != ChatType.PRIVATE:
+        return
+    if change.new_chat_member.status == ChatMemberStatus.BANNED:
         logger.info("User %s blocked the bot", change.from_user.id)
+        context.services.db.mark_blocked(change.from_user.id)
         await partner_gone(context, change.from_user.id)
+    elif change.new_chat_member.status == ChatMemberStatus.MEMBER:
+        context.services.db.mark_blocked(change.from_user.id, blocked=False)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from telegram import Update
 
 import callbacks
+import metrics
 from handlers.moderation import admin_press, ban, card_keyboard, close_cards
 from sending import Failure, answer, copy_album, edit_text, remove_buttons, send_message
 from services import Context, query_of
@@ -59,6 +60,7 @@ async def report_reason_callback(update: Update, context: Context) -> None:
     if report_id is None:
         await answer(query, context.text_for(reporter_id, "rating_duplicate" if status == "duplicate" else "rating_invalid"))
         return
+    metrics.REPORTS.inc()
     await answer(query, context.text_for(reporter_id, "report_thanks"))
     await remove_buttons(query)
     await send_report_cards(context, report_id)

@@ -1,5 +1,5 @@
-"""Whom a VIP meets: /settings, the 👨 Men / 👩 Women / 👥 Anyone and 🎂 Age range buttons, and the
-age range (flows.Flow.SETTINGS). Preferences outlive VIP; matching.py applies them only while VIP."""
+"""/settings: whom a VIP meets (👨 Men / 👩 Women / 👥 Anyone, 🎂 Age range, flows.Flow.SETTINGS) and
+🔔 Announcements on or off. Preferences outlive VIP; matching.py applies them only while VIP."""
 
 from __future__ import annotations
 
@@ -24,12 +24,14 @@ def settings_screen(context: Context, user_id: int) -> tuple[str, InlineKeyboard
     s = context.services
     gender, low, high = s.db.preferences(user_id)
     status = "settings_status_vip" if s.db.vip_until(user_id) else "settings_status_not_vip"
+    announcements = context.text_for(user_id, "settings_on" if s.db.announcements_on(user_id) else "settings_off")
     text = context.text_for(
         user_id,
         "settings",
         gender=context.text_for(user_id, WHO[gender]),
         min_age=low,
         max_age=high,
+        announcements=announcements,
         status=context.text_for(user_id, status),
     )
     keyboard = context.keyboard(
@@ -39,7 +41,7 @@ def settings_screen(context: Context, user_id: int) -> tuple[str, InlineKeyboard
             ("btn_pref_women", callbacks.PARTNER_GENDER.build("female")),
             ("btn_pref_anyone", callbacks.PARTNER_GENDER.build("any")),
         ],
-        [("btn_age_range", callbacks.AGE_RANGE.build())],
+        [("btn_age_range", callbacks.AGE_RANGE.build()), ("btn_announcements", callbacks.ANNOUNCEMENTS.build())],
     )
     return text, keyboard
 
@@ -95,6 +97,17 @@ async def age_range_message(update: Update, context: Context) -> None:
     text, keyboard = settings_screen(context, user_id)
     await send_text(context.bot, user_id, f"{context.text_for(user_id, 'age_range_saved')}\n\n{text}", keyboard)
     await search_again(context, user_id)
+
+
+async def announcements_callback(update: Update, context: Context) -> None:
+    """🔔 Announcements: on or off, for anyone registered (not a VIP feature)."""
+    query = query_of(update)
+    user_id = query.from_user.id
+    await answer(query)
+    if not await context.registered(user_id):
+        return
+    context.services.db.toggle_announcements(user_id)
+    await edit_text(query, *settings_screen(context, user_id))
 
 
 async def vip_or_told(context: Context, user_id: int) -> bool:

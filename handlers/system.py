@@ -10,6 +10,7 @@ from typing import Any
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.constants import ChatType
 
+import metrics
 from handlers.gate import forget_old_channel_checks
 from sending import optional
 from services import Context, Services
@@ -37,6 +38,7 @@ ADMIN_MENU_COMMANDS = (
     ("ban", "menu_ban"),
     ("unban", "menu_unban"),
     ("audit", "menu_audit"),
+    ("broadcast", "menu_broadcast"),
     ("stats", "menu_stats"),
     ("backup", "menu_backup"),
     ("refund", "menu_refund"),
@@ -47,6 +49,7 @@ async def error_handler(update: object, context: Context) -> None:
     """Logs the failing update's id and the exception, and tells the user something went wrong."""
     update_id = update.update_id if isinstance(update, Update) else None
     logger.error("Exception while handling update %s", update_id, exc_info=context.error)
+    metrics.HANDLER_ERRORS.inc()
     if isinstance(update, Update) and update.effective_user and update.effective_chat:
         if update.effective_chat.type == ChatType.PRIVATE:
             await context.say(update.effective_user.id, "error")

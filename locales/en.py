@@ -64,7 +64,8 @@ TEXTS: dict[str, str] = {
         "/audit [n] - the last n admin actions (20)\n"
         "/stats - figures and a 30-day chart\n"
         "/backup - back up the database now\n"
-        "/refund <user_id> [charge_id] - refund a VIP payment (the latest, or this one)"
+        "/refund <user_id> [charge_id] - refund a VIP payment (the latest, or this one)\n"
+        "/broadcast - send an announcement to all users"
     ),
     "join_channels": "To use this bot, please join our channel(s) first:\n{channels}\n\nThen press the button below.",
     "still_not_joined": "You haven't joined all the channels yet:\n{channels}",
@@ -161,7 +162,7 @@ TEXTS: dict[str, str] = {
     "duration_hours": "{n} h",
     "duration_minutes": "{n} min",
     # Partner preferences (/settings)
-    "settings": "⚙️ Whom you meet\nPartner gender: {gender}\nPartner age: {min_age}–{max_age}\n\n{status}",
+    "settings": "⚙️ Whom you meet\nPartner gender: {gender}\nPartner age: {min_age}–{max_age}\nAnnouncements: {announcements}\n\n{status}",
     "settings_status_vip": "⭐ Your preferences apply to every search while your VIP lasts.",
     "settings_status_not_vip": "Preferences are a VIP feature: they apply while you're VIP. Send /vip",
     "pref_anyone": "anyone",
@@ -328,4 +329,21 @@ TEXTS: dict[str, str] = {
         "Your partner never sees your name, username or id."
     ),
     "bot_short_description": "Anonymous chat with random strangers.",
+    # Announcements
+    "btn_broadcast_send": "📣 Send to {n} users",
+    "btn_broadcast_cancel": "Cancel",
+    "btn_broadcast_stop": "⏹ Stop",
+    "btn_announcements": "🔔 Announcements",
+    "broadcast_ask": "📣 Send the announcement: one message of any kind (text, photo, video, ...); links are allowed. Send /broadcast to start over.",
+    "broadcast_preview": "📣 Above is the announcement as users will see it. Send it?",
+    "broadcast_cancelled": "Cancelled: nothing was sent.",
+    "broadcast_progress": "📣 Sending: {sent} sent, {failed} failed, {blocked} blocked the bot, of {total}. About {left} left.",
+    "broadcast_done": "📣 Done: {sent} sent, {failed} failed, {blocked} blocked the bot, of {total}, in {took}.",
+    "broadcast_stopped": "⏹ Stopped: {sent} sent, {failed} failed, {blocked} blocked the bot, of {total}.",
+    "broadcast_running": "📣 An announcement is going out: {sent} of {total} sent. Stop it?",
+    "broadcast_busy": "Another announcement is going out. Wait for it, or stop it with /broadcast.",
+    "announcement_hint": "🔕 To stop announcements: /settings → 🔔 Announcements.",
+    "settings_on": "on",
+    "settings_off": "off",
+    "menu_broadcast": "Send an announcement to all users",
 }

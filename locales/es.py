@@ -61,7 +61,8 @@ TEXTS: dict[str, str] = {
         "/audit [n] - las últimas n acciones de admins (20)\n"
         "/stats - cifras y un gráfico de 30 días\n"
         "/backup - hacer ahora una copia de la base de datos\n"
-        "/refund <user_id> [charge_id] - reembolsar un pago VIP (el último o ese)"
+        "/refund <user_id> [charge_id] - reembolsar un pago VIP (el último o ese)\n"
+        "/broadcast - enviar un anuncio a todos"
     ),
     "join_channels": "Para usar este bot, primero únete a nuestro(s) canal(es):\n{channels}\n\nLuego pulsa el botón de abajo.",
     "still_not_joined": "Todavía no te has unido a todos los canales:\n{channels}",
@@ -158,7 +159,7 @@ TEXTS: dict[str, str] = {
     "duration_hours": "{n} h",
     "duration_minutes": "{n} min",
     # Preferencias (/settings)
-    "settings": "⚙️ A quién conoces\nGénero: {gender}\nEdad: {min_age}–{max_age}\n\n{status}",
+    "settings": "⚙️ A quién conoces\nGénero: {gender}\nEdad: {min_age}–{max_age}\nAnuncios: {announcements}\n\n{status}",
     "settings_status_vip": "⭐ Tus preferencias se aplican a cada búsqueda mientras tengas VIP.",
     "settings_status_not_vip": "Las preferencias son una función VIP: se aplican mientras tengas VIP. Envía /vip",
     "pref_anyone": "cualquiera",
@@ -327,4 +328,21 @@ TEXTS: dict[str, str] = {
         "La otra persona nunca ve tu nombre, tu usuario ni tu id."
     ),
     "bot_short_description": "Chat anónimo con desconocidos al azar.",
+    # Announcements
+    "btn_broadcast_send": "📣 Enviar a {n} usuarios",
+    "btn_broadcast_cancel": "Cancelar",
+    "btn_broadcast_stop": "⏹ Detener",
+    "btn_announcements": "🔔 Anuncios",
+    "broadcast_ask": "📣 Envía el anuncio: un mensaje de cualquier tipo (texto, foto, vídeo...); se permiten enlaces. Envía /broadcast para empezar de nuevo.",
+    "broadcast_preview": "📣 Arriba está el anuncio tal como lo verán los usuarios. ¿Lo enviamos?",
+    "broadcast_cancelled": "Cancelado: no se envió nada.",
+    "broadcast_progress": "📣 Enviando: {sent} enviados, {failed} fallidos, {blocked} bloquearon el bot, de {total}. Faltan unos {left}.",
+    "broadcast_done": "📣 Listo: {sent} enviados, {failed} fallidos, {blocked} bloquearon el bot, de {total}, en {took}.",
+    "broadcast_stopped": "⏹ Detenido: {sent} enviados, {failed} fallidos, {blocked} bloquearon el bot, de {total}.",
+    "broadcast_running": "📣 Se está enviando un anuncio: {sent} de {total} enviados. ¿Detenerlo?",
+    "broadcast_busy": "Ya se está enviando otro anuncio. Espera o detenlo con /broadcast.",
+    "announcement_hint": "🔕 Para dejar de recibir anuncios: /settings → 🔔 Anuncios.",
+    "settings_on": "sí",
+    "settings_off": "no",
+    "menu_broadcast": "Enviar un anuncio a todos",
 }

@@ -60,7 +60,8 @@ TEXTS: dict[str, str] = {
         "/audit [n] - последние n действий админов (20)\n"
         "/stats - цифры и график за 30 дней\n"
         "/backup - сделать резервную копию базы сейчас\n"
-        "/refund <user_id> [charge_id] - вернуть оплату VIP (последнюю или указанную)"
+        "/refund <user_id> [charge_id] - вернуть оплату VIP (последнюю или указанную)\n"
+        "/broadcast - отправить объявление всем"
     ),
     "join_channels": "Чтобы пользоваться ботом, сначала подпишись на наш канал(ы):\n{channels}\n\nПотом нажми кнопку ниже.",
     "still_not_joined": "Ты ещё не подписался на все каналы:\n{channels}",
@@ -157,7 +158,7 @@ TEXTS: dict[str, str] = {
     "duration_hours": "{n} ч",
     "duration_minutes": "{n} мин",
     # Предпочтения (/settings)
-    "settings": "⚙️ С кем знакомиться\nПол собеседника: {gender}\nВозраст собеседника: {min_age}–{max_age}\n\n{status}",
+    "settings": "⚙️ С кем знакомиться\nПол собеседника: {gender}\nВозраст собеседника: {min_age}–{max_age}\nОбъявления: {announcements}\n\n{status}",
     "settings_status_vip": "⭐ Твои предпочтения действуют в каждом поиске, пока у тебя VIP.",
     "settings_status_not_vip": "Предпочтения — функция VIP: они действуют, пока у тебя VIP. Отправь /vip",
     "pref_anyone": "все",
@@ -322,4 +323,21 @@ TEXTS: dict[str, str] = {
         "Собеседник никогда не увидит твоё имя, юзернейм или id."
     ),
     "bot_short_description": "Анонимный чат со случайными людьми.",
+    # Announcements
+    "btn_broadcast_send": "📣 Отправить {n} пользователям",
+    "btn_broadcast_cancel": "Отмена",
+    "btn_broadcast_stop": "⏹ Остановить",
+    "btn_announcements": "🔔 Объявления",
+    "broadcast_ask": "📣 Отправь объявление: одно сообщение любого вида (текст, фото, видео...); ссылки можно. Отправь /broadcast, чтобы начать заново.",
+    "broadcast_preview": "📣 Выше — объявление, как его увидят пользователи. Отправить?",
+    "broadcast_cancelled": "Отменено: ничего не отправлено.",
+    "broadcast_progress": "📣 Отправка: {sent} доставлено, {failed} не удалось, {blocked} заблокировали бота, из {total}. Осталось около {left}.",
+    "broadcast_done": "📣 Готово: {sent} доставлено, {failed} не удалось, {blocked} заблокировали бота, из {total}, за {took}.",
+    "broadcast_stopped": "⏹ Остановлено: {sent} доставлено, {failed} не удалось, {blocked} заблокировали бота, из {total}.",
+    "broadcast_running": "📣 Идёт рассылка: отправлено {sent} из {total}. Остановить?",
+    "broadcast_busy": "Уже идёт другая рассылка. Дождись её или останови через /broadcast.",
+    "announcement_hint": "🔕 Отключить объявления: /settings → 🔔 Объявления.",
+    "settings_on": "вкл.",
+    "settings_off": "выкл.",
+    "menu_broadcast": "Отправить объявление всем",
 }

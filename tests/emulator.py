@@ -68,6 +68,7 @@ class Emulator(BotApiMethods):
         self.copies: dict[tuple[int, int], tuple[int, int]] = {}  # copy -> original (chat, message id)
         self.failures: dict[str, list[ApiError]] = {}  # method -> errors to answer next
         self.delays: dict[str, float] = {}  # method -> seconds to wait before answering
+        self.holding: dict[str, int] = {}  # method -> calls being held by a delay now
         self.flood_rate_limit: dict[int, float] = {}  # chat id -> sends allowed per second
         self.flooded_until: dict[int, float] = {}  # chat id -> monotonic time its flood ends
         self.recent_sends: dict[int, list[float]] = {}
@@ -158,7 +159,15 @@ class Emulator(BotApiMethods):
                 params = self.check_call(method, params)
                 return 200, {"ok": True, "result": await self.get_updates(params)}
             if self.delays.get(method):
-                await asyncio.sleep(self.delays[method])  # a slow Telegram: the bot's handler is mid-flight meanwhile
+                # A slow Telegram: the bot's handler is mid-flight meanwhile. The call is carried out
+                # even if the bot dies while it waits, as Telegram does once a request reached it.
+                with self.cond:
+                    self.holding[method] = self.holding.get(method, 0) + 1
+                try:
+                    await asyncio.sleep(self.delays[method])
+                finally:
+                    with self.cond:
+                        self.holding[method] -= 1
             return 200, {"ok": True, "result": self.call(method, params)}
         except ApiError as exc:
             with self.cond:
