@@ -252,13 +252,15 @@ class AnonymousChatBot:
             application.job_queue.run_daily(admin.backup_job, time=config.backup_time)
             application.job_queue.run_repeating(moderation.ban_expiry_job, interval=30, first=1)
             broadcast.resume(application.job_queue, self.db)
+            application.job_queue.run_repeating(system.activity_job, interval=60, first=60)
             if config.search_timeout_minutes > 0:
                 # Checked often enough that nobody waits more than a tenth longer (at most 30 s).
                 every = min(30.0, max(1.0, config.search_timeout_minutes * 6))
                 application.job_queue.run_repeating(chat.search_timeout_job, interval=every, first=1)
 
     async def post_shutdown(self, application: App) -> None:
-        """Closes the database and removes the heartbeat (a stopped bot is not a stalled one)."""
+        """Writes the last activity, closes the database and removes the heartbeat (a stopped bot is not a stalled one)."""
+        self.services.activity.flush(self.db)
         self.db.close()
         Path(self.config.heartbeat_file).unlink(missing_ok=True)
         logger.info("Bot stopped")

@@ -19,6 +19,7 @@ from pacing import PerChatRateLimiter
 from runtime import PerUserUpdateProcessor, RelayStats
 from sending import send_text
 from state import ChatState
+from storage import utc_text
 from texts import DEFAULT_LANGUAGE, t
 from utils import MessageFilter, RateLimiter, TextFormatter
 
@@ -33,6 +34,27 @@ class PendingAlbum:
 
 
 UNREGISTERED_LANGUAGES = 10_000
+
+
+@dataclass
+class ActivityLog:
+    """Who sent anything (and who searched) today, kept in memory and written to SQLite every minute:
+    one write a minute instead of one per update. A crash loses at most that minute of analytics."""
+
+    day: str = ""
+    active: set[int] = field(default_factory=set)
+    searched: set[int] = field(default_factory=set)
+
+    def seen(self, user_id: int, searched: bool = False) -> None:
+        self.active.add(user_id)
+        if searched:
+            self.searched.add(user_id)
+
+    def flush(self, db: Database) -> None:
+        """Write what was seen (to the day it was seen on), and start a new day when the date changes."""
+        if self.active or self.searched:
+            db.record_activity(self.day or utc_text()[:10], self.active, self.searched)
+        self.active, self.searched, self.day = set(), set(), utc_text()[:10]
 
 
 @dataclass
@@ -56,6 +78,7 @@ class Services:
     # Not yet registered: user id -> the language of their Telegram app or of their /language choice
     # (the most recent UNREGISTERED_LANGUAGES people; a registered user's language is in the database).
     unregistered_languages: OrderedDict[int, str] = field(default_factory=OrderedDict)
+    activity: ActivityLog = field(default_factory=ActivityLog)
 
     def lang(self, user_id: int) -> str:
         """The language a user reads: theirs if registered, else their app's, else English."""

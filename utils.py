@@ -11,7 +11,7 @@ from functools import cache
 
 from babel import Locale
 from babel.dates import format_date, format_time
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 
@@ -139,6 +139,11 @@ class TextFormatter:
         """A number with `digits` decimals, as the reader's language writes it (1,234.5 / 1 234,5 / 1234,5)."""
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return str(format_decimal(value, format=pattern, locale=_locale(lang)))
+
+    @staticmethod
+    def percent(part: int, whole: int, lang: str) -> str:
+        """`part` of `whole` as a whole percentage in the reader's language ("45%", "45 %"); 0 of 0 is 0."""
+        return str(format_percent(part / whole if whole else 0, locale=_locale(lang)))
 
     @staticmethod
     def duration(length: timedelta, lang: str) -> str:

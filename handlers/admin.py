@@ -1,17 +1,19 @@
-"""Admin tools: /stats with its 30-day chart, and backups (/backup and the daily job)."""
+"""Admin tools: /stats (figures, the last 1, 7 and 30 days' analytics, two 30-day charts), and backups
+(/backup and the daily job)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 from telegram import Update
 
-from sending import send_photo
+from sending import send_photo, send_text
 from services import Context, Services, user_of
-from utils import render_activity_chart
+from utils import TextFormatter, render_activity_chart
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +33,8 @@ async def stats_command(update: Update, context: Context) -> None:
     f = s.db.stats()
     rate, p95 = s.relay_stats.summary()
     n = context.number
-    await context.say(
+    lang = s.lang(admin_id)
+    text = context.text_for(
         admin_id,
         "stats",
         relay_rate=n(admin_id, rate, 1),
@@ -44,6 +47,29 @@ async def stats_command(update: Update, context: Context) -> None:
         chats_today=n(admin_id, f["chats_today"]),
         reports_today=n(admin_id, f["reports_today"]),
     )
+    text += context.text_for(admin_id, "blocked_line", blocked=n(admin_id, s.db.blocked_total()))
+    for days, period_key in ((1, "stats_today"), (7, "stats_7_days"), (30, "stats_30_days")):
+        a = s.db.analytics(days)
+        registered = a["registered"]
+        text += "\n\n" + context.text_for(
+            admin_id,
+            "stats_period",
+            period=context.text_for(admin_id, period_key),
+            active=n(admin_id, a["active"]),
+            registered=n(admin_id, registered),
+            chats=n(admin_id, a["chats"]),
+            median=TextFormatter.duration(timedelta(seconds=a["median_chat_seconds"]), lang),
+            searched=n(admin_id, a["searched"]),
+            searched_pct=TextFormatter.percent(a["searched"], registered, lang),
+            chatted=n(admin_id, a["chatted"]),
+            chatted_pct=TextFormatter.percent(a["chatted"], registered, lang),
+            bought=n(admin_id, a["bought"]),
+            bought_pct=TextFormatter.percent(a["bought"], registered, lang),
+            earned=n(admin_id, a["stars_earned"]),
+            refunded=n(admin_id, a["stars_refunded"]),
+            blocked=n(admin_id, a["blocked"]),
+        )
+    await send_text(context.bot, admin_id, text)
     dates, series = s.db.daily_activity(30)
     lines = {context.text_for(admin_id, CHART_LINES[name]): counts for name, counts in series.items()}
     title = context.text_for(admin_id, "stats_chart_title")
@@ -51,6 +77,10 @@ async def stats_command(update: Update, context: Context) -> None:
     # Rendering takes a few hundred milliseconds: keep it off the event loop.
     png = await asyncio.to_thread(render_activity_chart, dates, lines, title, ylabel)
     await send_photo(context.bot, admin_id, png, context.text_for(admin_id, "stats_chart_caption"))
+    active, stars = s.db.daily_users_and_stars(30)
+    lines = {context.text_for(admin_id, "chart_active_users"): active, context.text_for(admin_id, "chart_stars"): stars}
+    png = await asyncio.to_thread(render_activity_chart, dates, lines, title, ylabel)
+    await send_photo(context.bot, admin_id, png, context.text_for(admin_id, "stats_chart2_caption"))
 
 
 async def backup_command(update: Update, context: Context) -> None:

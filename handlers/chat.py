@@ -68,6 +68,7 @@ async def stop_command(update: Update, context: Context) -> None:
 async def search(context: Context, user_id: int) -> None:
     """Pair or queue the user, then tell whoever needs to know."""
     state = context.services.state
+    context.services.activity.seen(user_id, searched=True)
     while True:
         pairing = state.pair_or_enqueue(user_id)
         if pairing is None:

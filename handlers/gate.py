@@ -47,6 +47,8 @@ async def gatekeeper(update: Update, context: Context) -> None:
     s = context.services
     user = update.effective_user
     message = update.message
+    if user is not None and (message or update.callback_query or update.edited_message):
+        s.activity.seen(user.id)
     if user is not None and s.db.language(user.id) is None and user.id not in s.unregistered_languages:
         # Not registered: they read the language of their Telegram app until they choose one.
         s.note_language(user.id, language_of(user.language_code))

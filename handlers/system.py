@@ -55,6 +55,11 @@ async def error_handler(update: object, context: Context) -> None:
             await context.say(update.effective_user.id, "error")
 
 
+async def activity_job(context: Context) -> None:
+    """Writes the last minute's activity (who sent anything, who searched) for /stats."""
+    context.services.activity.flush(context.services.db)
+
+
 async def housekeeping_job(context: Context) -> None:
     """Expires ended VIPs; deletes what the retention periods say; forgets idle rate-limit entries, stale
     channel checks and old journaled updates."""

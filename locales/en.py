@@ -346,4 +346,13 @@ TEXTS: dict[str, str] = {
     "settings_on": "on",
     "settings_off": "off",
     "menu_broadcast": "Send an announcement to all users",
+    # Analytics (/stats)
+    "stats_period": "📅 {period}: {active} active users, {registered} new, {chats} chats (median {median}).\nFunnel: {registered} registered → {searched} searched ({searched_pct}) → {chatted} chatted ({chatted_pct}) → {bought} bought VIP ({bought_pct}).\n⭐ {earned} earned, {refunded} refunded; {blocked} blocked the bot.",
+    "stats_today": "Today",
+    "stats_7_days": "Last 7 days",
+    "stats_30_days": "Last 30 days",
+    "chart_active_users": "active users",
+    "chart_stars": "Stars",
+    "stats_chart2_caption": "📈 Daily active users and Stars paid per day (UTC).",
+    "blocked_line": "\nBlocked the bot: {blocked}",
 }

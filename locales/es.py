@@ -345,4 +345,13 @@ TEXTS: dict[str, str] = {
     "settings_on": "sí",
     "settings_off": "no",
     "menu_broadcast": "Enviar un anuncio a todos",
+    # Analytics (/stats)
+    "stats_period": "📅 {period}: {active} usuarios activos, {registered} nuevos, {chats} chats (mediana {median}).\nEmbudo: {registered} registrados → {searched} buscaron ({searched_pct}) → {chatted} chatearon ({chatted_pct}) → {bought} compraron VIP ({bought_pct}).\n⭐ {earned} ganadas, {refunded} reembolsadas; {blocked} bloquearon el bot.",
+    "stats_today": "Hoy",
+    "stats_7_days": "Últimos 7 días",
+    "stats_30_days": "Últimos 30 días",
+    "chart_active_users": "usuarios activos",
+    "chart_stars": "Stars",
+    "stats_chart2_caption": "📈 Usuarios activos por día y Stars pagadas por día (UTC).",
+    "blocked_line": "\nBloquearon el bot: {blocked}",
 }

@@ -340,4 +340,13 @@ TEXTS: dict[str, str] = {
     "settings_on": "вкл.",
     "settings_off": "выкл.",
     "menu_broadcast": "Отправить объявление всем",
+    # Analytics (/stats)
+    "stats_period": "📅 {period}: активных {active}, новых {registered}, чатов {chats} (медиана {median}).\nВоронка: {registered} зарегистрировались → {searched} искали ({searched_pct}) → {chatted} общались ({chatted_pct}) → {bought} купили VIP ({bought_pct}).\n⭐ получено {earned}, возвращено {refunded}; заблокировали бота: {blocked}.",
+    "stats_today": "Сегодня",
+    "stats_7_days": "За 7 дней",
+    "stats_30_days": "За 30 дней",
+    "chart_active_users": "активные пользователи",
+    "chart_stars": "Stars",
+    "stats_chart2_caption": "📈 Активные пользователи и оплаченные Stars по дням (UTC).",
+    "blocked_line": "\nЗаблокировали бота: {blocked}",
 }

@@ -139,3 +139,18 @@ def test_durations():
     assert [TextFormatter.duration(timedelta(minutes=m), "en") for m in (0.2, 59, 61, 1500, 4320)] == [
         "1 min", "59 min", "1 h 1 min", "1 d 1 h", "3 d"
     ]
+
+
+def test_activity_is_written_to_the_day_it_was_seen_on(db):
+    from services import ActivityLog
+
+    log = ActivityLog(day="2026-01-01")
+    log.seen(1)
+    log.seen(2, searched=True)
+    log.seen(1, searched=True)
+    log.flush(db)
+    rows = db.conn.execute("SELECT day, user_id, searched FROM activity ORDER BY user_id").fetchall()
+    assert [tuple(r) for r in rows] == [("2026-01-01", 1, 1), ("2026-01-01", 2, 1)]
+    assert log.day == utc_text()[:10] and not log.active
+    log.flush(db)  # nothing seen: nothing written
+    assert db.conn.execute("SELECT COUNT(*) FROM activity").fetchone()[0] == 2
