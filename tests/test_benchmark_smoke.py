@@ -44,3 +44,12 @@ def test_a_tiny_steady_load_and_a_flooded_chat_lose_nothing_and_keep_order():
 def test_a_tiny_state_at_scale_run_restores_and_answers_every_search():
     result = load_benchmark.state_at_scale(chats=20, queued=20, searches=3)
     assert result.searches == 6 and result.bytes_per_chat > 0
+
+
+import stats_benchmark  # noqa: E402
+
+
+def test_a_tiny_stats_benchmark_times_every_query():
+    result = stats_benchmark.run(users=200)
+    assert result.chats == 300 and result.activity_rows > 200
+    assert set(result.timings_ms) >= {"figures", "last day", "last 7 days", "last 30 days"}
