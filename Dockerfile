@@ -18,9 +18,10 @@ RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/
     && mkdir -p /data \
     && chown chatbot:chatbot /data
 
-# Dependencies first: this layer is rebuilt only when requirements.txt changes.
-COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+# Dependencies first: this layer is rebuilt only when the lock changes. Only what the bot runs on
+# (requirements.lock, pinned): no compiler, no test tool; every package comes as a wheel.
+COPY requirements.lock .
+RUN pip install --no-cache-dir --only-binary=:all: -r requirements.lock
 
 # The code stays owned by root, so the bot cannot modify itself.
 COPY . .

@@ -55,7 +55,7 @@ def test_dockerfile_is_cache_friendly_slim_and_non_root():
     (base,) = instructions("FROM")
     assert re.fullmatch(r"python:3\.\d+-slim", base)
     order = [f"{i} {r}" for i, r in steps]
-    copy_requirements = order.index("COPY requirements.txt .")
+    copy_requirements = order.index("COPY requirements.lock .")
     install = next(i for i, s in enumerate(order) if s.startswith("RUN pip install"))
     copy_code = order.index("COPY . .")
     assert copy_requirements < install < copy_code
@@ -213,3 +213,21 @@ def test_security_exposure_matches_the_readme(tmp_path):
     score = float(match.group(1))
     assert score <= 2.0, f"exposure {score} {match.group(2)}"
     assert f"exposure level **{match.group(1)} {match.group(2)}**" in (ROOT / "README.md").read_text()
+
+
+def test_the_monitoring_profile_scrapes_the_bot_and_the_dashboard_shows_its_metrics():
+    compose = yaml.safe_load(COMPOSE.read_text())
+    services = compose["services"]
+    assert "profiles" not in services["bot"]  # the bot starts without the profile
+    for name in ("prometheus", "grafana"):
+        assert services[name]["profiles"] == ["monitoring"], name
+        assert all(port.startswith("127.0.0.1:") for port in services[name]["ports"]), name
+    scrape = yaml.safe_load((ROOT / "monitoring" / "prometheus.yml").read_text())
+    assert scrape["scrape_configs"][0]["static_configs"][0]["targets"] == ["bot:9100"]
+    assert "METRICS_PORT=9100" in COMPOSE.read_text() and "METRICS_HOST=0.0.0.0" in COMPOSE.read_text()
+    dashboard = json.loads((ROOT / "monitoring" / "grafana" / "dashboards" / "chatbot.json").read_text())
+    exprs = " ".join(t["expr"] for panel in dashboard["panels"] for t in panel["targets"])
+    import metrics
+
+    for metric in (m for m in vars(metrics).values() if hasattr(m, "_name")):
+        assert metric._name in exprs, metric._name
