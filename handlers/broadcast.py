@@ -18,7 +18,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Messag
 from telegram.ext import JobQueue
 
 import callbacks
-from config import MESSAGE_TYPES
 from database import Database
 from flows import Flow, Step
 from handlers.content import message_kind
@@ -53,7 +52,7 @@ async def broadcast_message(update: Update, context: Context) -> None:
     admin_id = user_of(update).id
     message = message_of(update)
     kind = message_kind(message)
-    if kind != "text" and kind not in MESSAGE_TYPES:
+    if kind != "text" and kind not in s.config.allowed_message_types:
         await context.say(admin_id, "kind_blocked")
         return
     s.conversations.end(admin_id, Flow.BROADCAST)
