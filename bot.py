@@ -137,8 +137,9 @@ class AnonymousChatBot:
             (-2, TypeHandler(Update, relay.pending_album_first)),
             # Banned users, rate limits and required channels stop an update here.
             (-1, TypeHandler(Update, gate.gatekeeper)),
-            # What a person writes: a chat message, an age, a support request, else a hint. First,
-            # because it is most of the traffic; its filter leaves everything below to the others.
+            # What a person writes: a chat message, or what a flow waits for (an age, an age range, a
+            # support request, an appeal, an announcement), else a hint. First, because it is most of
+            # the traffic; its filter leaves everything below to the others.
             (0, MessageHandler(written, relay.private_message)),
             # Commands
             (0, CommandHandler("start", registration.start_command, filters=new)),
@@ -162,10 +163,11 @@ class AnonymousChatBot:
             (0, CommandHandler("refund", payments.refund_command, filters=admins)),
             (0, CommandHandler("audit", moderation.audit_command, filters=admins)),
             (0, CommandHandler("broadcast", broadcast.broadcast_command, filters=admins)),
-            # Buttons: 👨 Male / 👩 Female, ✅ I've joined, 🇬🇧 🇷🇺 🇪🇸 languages, 👍 👎 ⛔ and the report's reasons, the admins'
-            # report and appeal cards, 👨 Men / 👩 Women / 👥 Anyone, 🎂 Age range, 🔔 Announcements,
-            # 📣 Send to N users / Cancel / ⏹ Stop, ⭐ Buy VIP, 🔁 Subscribe,
-            # Cancel subscription, ↩️ Refund, 🗑 Delete my data / Cancel; anything else is stale.
+            # Buttons, in the order of the lines below: 👨 Male / 👩 Female; ✅ I've joined; 🇬🇧 🇷🇺 🇪🇸;
+            # 👍 👎 ⛔; the report's reasons; report cards (⛔ Ban, ⏳ Ban 24 h, ✅ Dismiss); appeal cards
+            # (✅ Unban, ❌ Reject); 👨 Men / 👩 Women / 👥 Anyone; 🎂 Age range; 🔔 Announcements;
+            # 📣 Send to N users / Cancel / ⏹ Stop; ⭐ Buy VIP; 🔁 Subscribe; Cancel subscription;
+            # ↩️ Refund; 🗑 Delete my data / Cancel. Anything else is stale.
             (0, CallbackQueryHandler(registration.gender_callback, pattern=callbacks.GENDER.pattern)),
             (0, CallbackQueryHandler(registration.joined_callback, pattern=callbacks.JOINED.pattern)),
             (0, CallbackQueryHandler(registration.language_callback, pattern=callbacks.LANGUAGE.pattern)),
