@@ -273,7 +273,8 @@ class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQue
         return {key: int(value) for key, value in zip(keys, row, strict=True)}
 
     def daily_activity(self, days: int = 30) -> tuple[list[str], dict[str, list[int]]]:
-        """The last `days` UTC dates and, per date, new_users, chats_started, reports and vip_purchases."""
+        """The last `days` UTC dates and, per date, new_users, chats_started, reports, vip_purchases,
+        active_users and stars (paid that day; refunds not deducted)."""
         since = f"-{int(days) - 1} days"
         dates = [
             r[0]
@@ -290,6 +291,8 @@ class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQue
             "reports": "SELECT date(created_at), COUNT(*) FROM ratings"
             " WHERE rating_type = 'scam' AND created_at >= date('now', ?) GROUP BY 1",
             "vip_purchases": "SELECT date(created_at), COUNT(*) FROM payments WHERE created_at >= date('now', ?) GROUP BY 1",
+            "active_users": "SELECT day, COUNT(*) FROM activity WHERE day >= date('now', ?) GROUP BY day",
+            "stars": "SELECT date(created_at), SUM(amount) FROM payments WHERE created_at >= date('now', ?) GROUP BY 1",
         }
         series = {}
         for name, sql in queries.items():

@@ -17,13 +17,14 @@ from utils import TextFormatter, render_activity_chart
 
 logger = logging.getLogger(__name__)
 
-# Series of Database.daily_activity -> the text key of its line in the chart.
+# Series of Database.daily_activity -> the text key of its line, for each of the two charts.
 CHART_LINES = {
     "new_users": "chart_new_users",
     "chats_started": "chart_chats_started",
     "reports": "chart_reports",
     "vip_purchases": "chart_vip_purchases",
 }
+CHART2_LINES = {"active_users": "chart_active_users", "stars": "chart_stars"}
 
 
 async def stats_command(update: Update, context: Context) -> None:
@@ -72,15 +73,14 @@ async def stats_command(update: Update, context: Context) -> None:
             blocked=n(admin_id, a["blocked"]),
         )
     await send_text(context.bot, admin_id, text)
-    dates, series = s.db.daily_activity(30)
-    lines = {context.text_for(admin_id, CHART_LINES[name]): counts for name, counts in series.items()}
+    dates, series = await asyncio.to_thread(s.db.daily_activity, 30)
+    lines = {context.text_for(admin_id, key): series[name] for name, key in CHART_LINES.items()}
     title = context.text_for(admin_id, "stats_chart_title")
     ylabel = context.text_for(admin_id, "stats_chart_ylabel")
     # Rendering takes a few hundred milliseconds: keep it off the event loop.
     png = await asyncio.to_thread(render_activity_chart, dates, lines, title, ylabel)
     await send_photo(context.bot, admin_id, png, context.text_for(admin_id, "stats_chart_caption"))
-    active, stars = await asyncio.to_thread(s.db.daily_users_and_stars, 30)
-    lines = {context.text_for(admin_id, "chart_active_users"): active, context.text_for(admin_id, "chart_stars"): stars}
+    lines = {context.text_for(admin_id, key): series[name] for name, key in CHART2_LINES.items()}
     png = await asyncio.to_thread(render_activity_chart, dates, lines, title, ylabel)
     await send_photo(context.bot, admin_id, png, context.text_for(admin_id, "stats_chart2_caption"))
 

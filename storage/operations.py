@@ -164,26 +164,3 @@ class OperationsQueries(Queries):
 
     def blocked_total(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM users WHERE blocked_at IS NOT NULL").fetchone()[0])
-
-    def daily_users_and_stars(self, days: int = 30) -> tuple[list[int], list[int]]:
-        """Per day of the last `days` (oldest first): active users, and Stars paid (refunds not deducted)."""
-        since = f"-{int(days) - 1} days"
-        dates = [
-            r[0]
-            for r in self.conn.execute(
-                "WITH RECURSIVE d(day) AS (SELECT date('now', ?) UNION ALL"
-                " SELECT date(day, '+1 day') FROM d WHERE day < date('now')) SELECT day FROM d",
-                (since,),
-            )
-        ]
-        active = dict(
-            self.conn.execute(
-                "SELECT day, COUNT(*) FROM activity WHERE day >= date('now', ?) GROUP BY day", (since,)
-            ).fetchall()
-        )
-        stars = dict(
-            self.conn.execute(
-                "SELECT date(created_at), SUM(amount) FROM payments WHERE created_at >= date('now', ?) GROUP BY 1", (since,)
-            ).fetchall()
-        )
-        return [int(active.get(d, 0)) for d in dates], [int(stars.get(d, 0)) for d in dates]

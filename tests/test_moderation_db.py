@@ -154,3 +154,13 @@ def test_activity_is_written_to_the_day_it_was_seen_on(db):
     assert log.day == utc_text()[:10] and not log.active
     log.flush(db)  # nothing seen: nothing written
     assert db.conn.execute("SELECT COUNT(*) FROM activity").fetchone()[0] == 2
+
+
+def test_the_second_charts_series_count_active_users_and_stars_per_day(db):
+    db.record_activity(utc_text()[:10], [1, 2], [2])
+    db.record_payment("c1", 1, 100, "XTR", "vip:1", 30)
+    db.record_payment("c2", 2, 50, "XTR", "vip:2", 30)
+    dates, series = db.daily_activity(30)
+    assert len(dates) == 30 and dates[-1] == utc_text()[:10]
+    assert series["active_users"][-1] == 2 and series["stars"][-1] == 150
+    assert sum(series["active_users"]) == 2 and sum(series["stars"]) == 150
