@@ -96,19 +96,20 @@ async def relay_message(update: Update, context: Context, pairing: Pairing) -> N
 async def held_back(context: Context, user_id: int, kind: str) -> bool:
     """A muted user's messages, and a new account's media, are not relayed; the user is told for how long."""
     s = context.services
-    now = datetime.now(timezone.utc)
     muted = s.db.muted_until(user_id)
     if muted is not None:
-        await context.say(user_id, "muted", duration=TextFormatter.duration(parse_utc(muted) - now, s.lang(user_id)))
+        left = parse_utc(muted) - datetime.now(timezone.utc)
+        await context.say(user_id, "muted", duration=TextFormatter.duration(left, s.lang(user_id)))
         return True
+    if kind == "text" or not s.config.new_user_media_hold_minutes:
+        return False
+    user = s.db.get_user(user_id)
     hold = timedelta(minutes=s.config.new_user_media_hold_minutes)
-    if kind != "text" and hold:
-        user = s.db.get_user(user_id)
-        left = parse_utc(user["created_at"]) + hold - now if user else timedelta(0)
-        if left > timedelta(0):
-            await context.say(user_id, "media_hold", duration=TextFormatter.duration(left, s.lang(user_id)))
-            return True
-    return False
+    left = parse_utc(user["created_at"]) + hold - datetime.now(timezone.utc) if user else timedelta(0)
+    if left <= timedelta(0):
+        return False
+    await context.say(user_id, "media_hold", duration=TextFormatter.duration(left, s.lang(user_id)))
+    return True
 
 
 async def refuse(context: Context, user_id: int, reason: str) -> None:
