@@ -137,6 +137,9 @@ async def broadcast_job(context: Context) -> None:
             break
         for user_id in batch:
             await limiter.acquire()
+            if not context.application.running:
+                status = "interrupted"  # the bot is stopping: a restart goes on from the cursor
+                break
             current = s.db.broadcast(broadcast_id)
             if current is None or current["status"] != "running":
                 status = "stopped"
@@ -160,7 +163,9 @@ async def broadcast_job(context: Context) -> None:
     else:
         s.db.advance_broadcast(broadcast_id, cursor, **counts)
     logger.info("Announcement %s %s: %s", broadcast_id, status, counts)
-    await show_progress(context, b, counts, "broadcast_done" if status == "done" else "broadcast_stopped", time.monotonic() - began)
+    if status != "interrupted":
+        key = "broadcast_done" if status == "done" else "broadcast_stopped"
+        await show_progress(context, b, counts, key, time.monotonic() - began)
 
 
 async def show_progress(context: Context, b: dict[str, Any], counts: dict[str, int], key: str, took: float = 0.0) -> None:

@@ -115,3 +115,16 @@ def test_relays_go_on_during_an_announcement_and_stop_ends_it(start_bot, emulato
     emulator.wait_until(lambda: "Stopped:" in preview["text"], what="the stop")
     (sent,) = db_rows(bot, "SELECT sent FROM broadcasts")[0]
     assert 0 < sent < 152
+
+
+def test_sigterm_half_way_stops_promptly_and_the_restart_goes_on(start_bot, emulator, admin):
+    bot = start_bot(BROADCAST_RATE="20")
+    people = add_users(bot, emulator, 80)
+    preview = start_broadcast(admin, "Planned restart")
+    emulator.wait_until(lambda: sum(1 for p in people if announcements_to(p)) >= 10, what="some users reached")
+    assert bot.stop(timeout=10) == 0  # does not wait for the announcement to finish
+    assert sum(1 for p in people if announcements_to(p)) < 80
+    assert db_rows(bot, "SELECT status FROM broadcasts") == [("running",)]
+    bot.start()
+    emulator.wait_until(lambda: "Done:" in preview["text"], timeout=30, what="the announcement to finish")
+    assert [len(announcements_to(p)) for p in people] == [1] * 80
