@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 # Kinds whose copy can carry the hint in its caption; other kinds get the hint as a second message.
 CAPTIONED = frozenset({"photo", "video", "animation", "audio", "document", "voice"})
+# Telegram's limits, in UTF-16 code units, for a message's text and for a caption.
+MAX_TEXT, MAX_CAPTION = 4096, 1024
 BATCH = 200
 PROGRESS_EVERY = 2.0  # seconds between edits of the admin's progress message
 
@@ -193,19 +195,25 @@ async def show_progress(context: Context, b: dict[str, Any], counts: dict[str, i
 
 
 async def deliver(context: Context, b: dict[str, Any], user_id: int, bulk: bool = False) -> object:
-    """The announcement to one person, ending with the hint on turning announcements off."""
+    """The announcement to one person, ending with the hint on turning announcements off (in the same
+    message where it fits, else as a second one)."""
     hint = context.text_for(user_id, "announcement_hint")
     kind, text = b["kind"], b["text"]
     entities = MessageEntity.de_list(json.loads(b["entities"]), context.bot)
     body = f"{text}\n\n{hint}" if text else hint
-    if kind == "text":
+    if kind == "text" and utf16_length(body) <= MAX_TEXT:
         return await send_announcement(context.bot, user_id, body, entities, bulk)
-    if kind in CAPTIONED:
+    if kind in CAPTIONED and utf16_length(body) <= MAX_CAPTION:
         return await copy_announcement(context.bot, user_id, b["admin_id"], b["message_id"], body, entities, bulk)
     result = await copy_announcement(context.bot, user_id, b["admin_id"], b["message_id"], None, (), bulk)
     if not isinstance(result, Failure):
         await send_announcement(context.bot, user_id, hint, (), bulk)
     return result
+
+
+def utf16_length(text: str) -> int:
+    """Telegram counts message and caption lengths in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def resume(job_queue: object, db: Database) -> None:

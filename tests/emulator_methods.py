@@ -123,6 +123,8 @@ class BotApiMethods:
         source = self.messages.get(source_chat, {}).get(params["message_id"]) if isinstance(source_chat, int) else None
         if source is None:
             raise ApiError(400, "Bad Request: message to copy not found")
+        if len(params.get("caption") or "") > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
         if "successful_payment" in source or "invoice" in source:
             raise ApiError(400, "Bad Request: message can't be copied")
         chat_id = self.target(params)

@@ -128,3 +128,12 @@ def test_sigterm_half_way_stops_promptly_and_the_restart_goes_on(start_bot, emul
     bot.start()
     emulator.wait_until(lambda: "Done:" in preview["text"], timeout=30, what="the announcement to finish")
     assert [len(announcements_to(p)) for p in people] == [1] * 80
+
+
+def test_a_text_too_long_for_the_hint_gets_it_as_a_second_message(bot, emulator, admin):
+    alice = register(emulator.person("Alice"))
+    long_text = "x" * 4090  # the hint no longer fits in the same message
+    preview = start_broadcast(admin, long_text)
+    emulator.wait_until(lambda: "Done: 1 sent" in preview["text"], what="done")
+    texts = [m.get("text") for m in alice.bot_messages()]
+    assert long_text in texts and f"🔕 {HINT}" in texts
