@@ -308,9 +308,9 @@ async def refund(context: Context, admin_id: int, payment: dict[str, Any]) -> No
     if payment["refunded_at"]:
         await context.say(admin_id, "admin_refund_already", user_id=user_id, charge_id=charge_id)
         return
-    answer_ = await refund_stars(context.bot, user_id, charge_id)
-    if isinstance(answer_, str):
-        await context.say(admin_id, "admin_refund_failed", user_id=user_id, charge_id=charge_id, error=answer_)
+    outcome = await refund_stars(context.bot, user_id, charge_id)
+    if isinstance(outcome, str):
+        await context.say(admin_id, "admin_refund_failed", user_id=user_id, charge_id=charge_id, error=outcome)
         return
     revoked = s.db.refund_payment(payment["id"], admin_id)
     if revoked is None or not revoked.done:
