@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 
 import callbacks
-from handlers.reports import ask_reason
+from handlers.reports import ask_reason, refuse_rating
 from sending import answer, remove_buttons
 from services import Context, query_of
 
@@ -27,11 +27,8 @@ async def rating_callback(update: Update, context: Context) -> None:
         await ask_reason(update, context, chat_id)
         return
     result = s.db.add_rating(rater_id, chat_id, rating_type)
-    if result.status == "invalid":
-        await answer(query, context.text_for(rater_id, "rating_invalid"))
-        return
-    if result.status == "duplicate":
-        await answer(query, context.text_for(rater_id, "rating_duplicate"))
+    if result.status != "ok":
+        await refuse_rating(context, query, result.status)
         return
     await answer(query, context.text_for(rater_id, "rating_thanks"))
     await remove_buttons(query)

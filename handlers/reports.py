@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 
 import callbacks
 import metrics
@@ -34,13 +34,19 @@ SUSPENSION = timedelta(hours=24)
 ACTIONS = {"ban": "banned", "suspend": "suspended", "dismiss": "dismissed"}
 
 
+async def refuse_rating(context: Context, query: CallbackQuery, status: str) -> None:
+    """Answer a rating or report that cannot count: 'duplicate' (rated already) or 'invalid'."""
+    key = "rating_duplicate" if status == "duplicate" else "rating_invalid"
+    await answer(query, context.text_for(query.from_user.id, key))
+
+
 async def ask_reason(update: Update, context: Context, chat_id: int) -> None:
     """⛔ pressed: the rating buttons become the reasons; the report counts once one is chosen."""
     query = query_of(update)
     user_id = query.from_user.id
     status = context.services.db.rating_status(user_id, chat_id)
     if status != "ok":
-        await answer(query, context.text_for(user_id, "rating_duplicate" if status == "duplicate" else "rating_invalid"))
+        await refuse_rating(context, query, status)
         return
     await answer(query)
     rows = [[(REASON_KEYS[r], callbacks.REPORT.build(chat_id, r))] for r in REPORT_REASONS]
@@ -58,7 +64,7 @@ async def report_reason_callback(update: Update, context: Context) -> None:
         return
     status, report_id = s.db.add_report(reporter_id, int(fields[0]), fields[1])
     if report_id is None:
-        await answer(query, context.text_for(reporter_id, "rating_duplicate" if status == "duplicate" else "rating_invalid"))
+        await refuse_rating(context, query, status)
         return
     metrics.REPORTS.inc()
     await answer(query, context.text_for(reporter_id, "report_thanks"))
