@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 # runtime first: it opts in to PTB's timedelta durations before python-telegram-bot is imported.
-from runtime import PerUserUpdateProcessor, PollingRequest, RelayStats, UpdateJournal, beat  # isort: skip
+from runtime import AiohttpRequest, PerUserUpdateProcessor, PollingRequest, RelayStats, UpdateJournal, beat  # isort: skip
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
@@ -208,14 +208,14 @@ class AnonymousChatBot:
         if request is not None:
             builder = builder.request(request).get_updates_request(request)
         else:
-            # PTB's own get_updates request, plus the journal and heartbeat; its timeouts leave room for the long poll.
+            # getUpdates has its own client, with the journal and heartbeat; its timeouts leave room for the long poll.
             polling = PollingRequest(
                 self.config.heartbeat_file,
                 self.journal.record,
                 connection_pool_size=1,
                 read_timeout=self.config.poll_timeout + 10,
             )
-            builder = builder.get_updates_request(polling)
+            builder = builder.request(AiohttpRequest()).get_updates_request(polling)
         application: App = (
             builder.token(self.config.bot_token)
             .base_url(f"{root}/bot")

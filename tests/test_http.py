@@ -1,0 +1,126 @@
+"""The bot's HTTP client (runtime.AiohttpRequest, runtime.PollingRequest) against the emulator:
+forms, uploads, Telegram's errors as PTB's exceptions, timeouts, an unreachable server, the token
+kept out of error messages, and a poll parsed once for PTB and the journal."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TimedOut
+
+from emulator import Emulator
+from emulator_methods import PNG_SIGNATURE
+from runtime import AiohttpRequest, PollingRequest
+
+PNG = bytes.fromhex(PNG_SIGNATURE) + b"\0" * 64
+
+
+def bot_for(emulator: Emulator, request: AiohttpRequest | None = None, polling: AiohttpRequest | None = None) -> Bot:
+    return Bot(
+        emulator.token,
+        base_url=f"{emulator.url}/bot",
+        request=request or AiohttpRequest(),
+        get_updates_request=polling or AiohttpRequest(),
+    )
+
+
+async def test_a_form_and_an_upload_reach_telegram_and_come_back_as_objects(emulator):
+    alice = emulator.person("Alice")
+    async with bot_for(emulator) as bot:
+        sent = await bot.send_message(alice.id, "héllo & <b>", reply_markup=None)
+        photo = await bot.send_photo(alice.id, PNG, caption="chart")
+    assert sent.text == "héllo & <b>" and sent.chat.id == alice.id
+    assert photo.caption == "chart"
+    upload = emulator.calls_of("sendPhoto")[0]["photo"]
+    assert upload["size"] == len(PNG) and upload["head"] == PNG_SIGNATURE
+
+
+async def test_telegram_errors_become_ptb_exceptions(emulator):
+    alice = emulator.person("Alice")
+    alice.block(notify=False)
+    async with bot_for(emulator) as bot:
+        with pytest.raises(Forbidden, match="blocked"):
+            await bot.send_message(alice.id, "x")
+        with pytest.raises(BadRequest, match="Chat not found"):
+            await bot.send_message(123456789, "x")
+
+
+async def test_a_slow_answer_is_a_timeout(emulator):
+    alice = emulator.person("Alice")
+    emulator.delays["sendMessage"] = 2
+    async with bot_for(emulator, AiohttpRequest(read_timeout=0.3)) as bot:
+        with pytest.raises(TimedOut):
+            await bot.send_message(alice.id, "x")
+        emulator.delays["sendMessage"] = 0
+        # The pool is fine afterwards.
+        assert (await bot.send_message(alice.id, "y")).text == "y"
+
+
+async def test_an_unreachable_server_is_a_network_error_without_the_token(emulator):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError) as caught:
+            await request.post(f"http://127.0.0.1:{port}/bot{emulator.token}/sendMessage")
+    finally:
+        await request.shutdown()
+    assert "aiohttp.ClientConnectorError" in caught.value.message
+    assert emulator.token.split(":")[1] not in str(caught.value)
+
+
+async def test_a_garbled_answer_is_a_network_error_that_quotes_the_url_without_the_token(emulator):
+    async def garble(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(100)
+        writer.write(b"NOT HTTP AT ALL\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(garble, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError) as caught:
+            await request.post(f"http://127.0.0.1:{port}/bot{emulator.token}/sendMessage")
+    finally:
+        await request.shutdown()
+        server.close()
+    # aiohttp quotes the URL in this error; the token is cut out of it.
+    assert "/bot<token>/sendMessage" in caught.value.message
+    assert emulator.token.split(":")[1] not in caught.value.message
+
+
+async def test_a_request_before_initialize_is_refused(emulator):
+    # PTB wraps whatever the client raises that is not a TelegramError.
+    with pytest.raises(NetworkError, match="not initialized"):
+        await AiohttpRequest().post(f"{emulator.url}/bot{emulator.token}/getMe")
+
+
+async def test_a_poll_is_journaled_once_and_beats_the_heartbeat_only_when_it_succeeds(emulator, tmp_path: Path):
+    alice = emulator.person("Alice")
+    alice.send("hi")
+    journaled: list[list[dict[str, Any]]] = []
+    heartbeat = tmp_path / "heartbeat"
+    polling = PollingRequest(str(heartbeat), journaled.append, connection_pool_size=1, read_timeout=5)
+    async with bot_for(emulator, polling=polling) as bot:
+        updates = await bot.get_updates(timeout=0)
+        assert [u.message.text for u in updates if u.message] == ["hi"]
+        assert [[u["update_id"] for u in batch] for batch in journaled] == [[updates[0].update_id]]
+        assert heartbeat.exists()
+    heartbeat.unlink()
+    refused = PollingRequest(str(heartbeat), journaled.append, connection_pool_size=1, read_timeout=5)
+    await refused.initialize()
+    try:
+        with pytest.raises(InvalidToken):
+            await refused.post(f"{emulator.url}/bot1:wrong/getUpdates")
+    finally:
+        await refused.shutdown()
+    assert not heartbeat.exists() and len(journaled) == 1
