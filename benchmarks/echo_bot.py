@@ -1,13 +1,16 @@
 """The floor: a minimal python-telegram-bot echo bot that copies every text back to its chat.
 
-Same framework, same HTTP client, one copyMessage per message, and nothing else. Run by
-relay_benchmark.py with BOT_TOKEN, TELEGRAM_API_URL and CONCURRENT_UPDATES (1: one update at a
-time, like PTB's own echobot.py example; more: that many at once).
+Same framework, one copyMessage per message, and nothing else. Run by relay_benchmark.py with
+BOT_TOKEN, TELEGRAM_API_URL, CONCURRENT_UPDATES (1: one update at a time, like PTB's own echobot.py
+example; more: that many at once) and HTTP_CLIENT (httpx: PTB's default; aiohttp: the bot's own
+client, runtime.AiohttpRequest, to show what the client alone is worth).
 """
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
@@ -22,9 +25,14 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def main() -> None:
     root = os.environ["TELEGRAM_API_URL"]
     concurrent = int(os.environ.get("CONCURRENT_UPDATES", "1"))
+    builder = ApplicationBuilder()
+    if os.environ.get("HTTP_CLIENT", "httpx") == "aiohttp":
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from runtime import AiohttpRequest
+
+        builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest())
     application = (
-        ApplicationBuilder()
-        .token(os.environ["BOT_TOKEN"])
+        builder.token(os.environ["BOT_TOKEN"])
         .base_url(f"{root}/bot")
         .concurrent_updates(concurrent if concurrent > 1 else False)
         .build()
