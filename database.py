@@ -8,6 +8,7 @@ Timestamps are UTC text 'YYYY-MM-DD HH:MM:SS' (SQLite's CURRENT_TIMESTAMP), so t
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 import threading
@@ -35,6 +36,9 @@ MAX_REPLAYS = 2
 JOURNAL_DEDUPE_WINDOW = 1000
 SCHEMA_VERSION = len(MIGRATIONS)
 BACKUP_PATTERN = "bot-*.db"
+# Relays and finished updates wait this long (seconds) to share one commit: under load a commit per
+# relay cost about a seventh of the bot's CPU per message (benchmarks/relay_benchmark.py).
+WRITE_DELAY = 0.01
 # Pages copied per step of an online backup; between steps the bot's writes go on.
 BACKUP_PAGES_PER_STEP = 256
 
@@ -61,8 +65,11 @@ class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQue
         self._conversations: dict[tuple[int, str], tuple[str, str]] = {
             (row[0], row[1]): (row[2], row[3]) for row in self.conn.execute("SELECT user_id, flow, step, data FROM conversations")
         }
-        # Updates already marked done in a handler's own transaction (map_messages).
-        self._finished_early: set[int] = set()
+        # Relays and finished updates are committed together once per turn of the event loop
+        # (flush_writes): reply-map rows and journal "done" marks waiting for that commit.
+        self._pending_maps: list[tuple[int, int, int, int, int, bool]] = []
+        self._pending_done: list[int] = []
+        self._flush_scheduled = False
 
     def get_connection(self) -> sqlite3.Connection:
         """This thread's connection, opened on first use."""
@@ -84,9 +91,10 @@ class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQue
         return self.get_connection()
 
     def close(self) -> None:
-        """Close this thread's connection (the bot calls it at shutdown)."""
+        """Commit what waits, and close this thread's connection (the bot calls it at shutdown)."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:
+            self.flush_writes()
             conn.close()
             self._local.conn = None
 
@@ -154,26 +162,18 @@ class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQue
     ) -> None:
         """Remember (message, copy) pairs of a relay, both ways, so replies and edits find their copy.
 
-        With `update_id`, the relayed update is marked done in the same transaction: one commit per
-        relayed message instead of two (the relay is the last thing its handlers do).
+        Deferred to `flush_writes`, as is the "done" mark of `update_id` (finish_update), so that all
+        relays finished in one turn of the event loop share one commit.
         """
         # `sent` marks the sender's own message (report evidence); the other row is the partner's copy.
-        rows = [(user_id, m, peer_id, c, chat_id, True) for m, c in pairs]
-        rows += [(peer_id, c, user_id, m, chat_id, False) for m, c in pairs]
-        with self.conn:
-            self.conn.executemany(
-                "INSERT INTO message_map (user_id, message_id, peer_id, peer_message_id, chat_id, sent)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, message_id) DO NOTHING",
-                rows,
-            )
-            if update_id is not None:
-                self._mark_done(update_id)
-        if update_id is not None:
-            self._finished_early.add(update_id)
+        self._pending_maps += [(user_id, m, peer_id, c, chat_id, True) for m, c in pairs]
+        self._pending_maps += [(peer_id, c, user_id, m, chat_id, False) for m, c in pairs]
+        self._defer_writes()
 
     def peer_message(self, user_id: int, message_id: int, chat_id: int) -> int | None:
         """The id, in the partner's chat, of the counterpart of this message of the user's chat `chat_id`
         (maps of ended chats are kept a while, and must never reach a later partner)."""
+        self.flush_writes()
         row = self.conn.execute(
             "SELECT peer_message_id FROM message_map WHERE user_id = ? AND message_id = ? AND chat_id = ?",
             (user_id, message_id, chat_id),
@@ -422,18 +422,47 @@ class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQue
         return seen
 
     def finish_update(self, update_id: int) -> None:
-        """The update's handlers are done: keep only its id, to recognise it if Telegram sends it again."""
-        if update_id in self._finished_early:
-            self._finished_early.discard(update_id)
+        """The update's handlers are done: keep only its id, to recognise it if Telegram sends it again
+        (deferred to `flush_writes`)."""
+        self._pending_done.append(update_id)
+        self._defer_writes()
+
+    def _defer_writes(self) -> None:
+        """Have `flush_writes` run WRITE_DELAY from now (at once outside an event loop: scripts, tests)."""
+        if self._flush_scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush_writes()
+            return
+        self._flush_scheduled = True
+        loop.call_later(WRITE_DELAY, self.flush_writes)
+
+    def flush_writes(self) -> None:
+        """Commit the deferred reply maps and "done" marks in one transaction.
+
+        Whoever reads these tables flushes first, so a reply right after a relay finds its copy. A
+        `kill -9` within WRITE_DELAY of a relay replays its update, as it does one killed mid-send
+        (at least once; tests/test_e2e_conversation.py); a SIGTERM flushes at shutdown (close).
+        Runs on the event loop's thread only, as do the writes it collects.
+        """
+        self._flush_scheduled = False
+        rows, self._pending_maps = self._pending_maps, []
+        done, self._pending_done = self._pending_done, []
+        if not rows and not done:
             return
         with self.conn:
-            self._mark_done(update_id)
-
-    def _mark_done(self, update_id: int) -> None:
-        self.conn.execute("UPDATE update_journal SET done = 1, body = '' WHERE update_id = ?", (update_id,))
+            self.conn.executemany(
+                "INSERT INTO message_map (user_id, message_id, peer_id, peer_message_id, chat_id, sent)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, message_id) DO NOTHING",
+                rows,
+            )
+            self.conn.executemany("UPDATE update_journal SET done = 1, body = '' WHERE update_id = ?", [(u,) for u in done])
 
     def updates_to_replay(self) -> list[str]:
         """Bodies of updates fetched but never finished (a crash), oldest first; counts the replay."""
+        self.flush_writes()
         with self.conn:
             rows = self.conn.execute(
                 "SELECT update_id, body, replays FROM update_journal WHERE done = 0 ORDER BY update_id"

@@ -7,6 +7,7 @@ tests live in tests/.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import sqlite3
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from config import DEFAULT_BAD_WORDS, Config, ConfigError, load_config
-from database import SCHEMA_VERSION, Database
+from database import SCHEMA_VERSION, WRITE_DELAY, Database
 from migrations import MIGRATIONS
 from utils import AgeProblem, MessageFilter, RangeProblem, RateLimiter, TextFormatter, ValidationHelper, Verdict
 
@@ -367,20 +368,38 @@ def test_bans_and_flows_kept_in_memory_match_the_database_after_a_reopen(tmp_pat
     third.close()
 
 
-def test_a_relay_marks_its_update_done_in_the_same_transaction(db):
+async def test_relays_finished_within_the_write_delay_share_one_commit(db):
     for uid in (1, 2):
         db.create_user(uid, "male", 30)
     chat = db.start_chat(1, 2)
-    db.journal_updates([(50, '{"update_id": 50}'), (51, '{"update_id": 51}')])
-    db.map_messages(chat, 1, 2, [(10, 20)], update_id=50)
-    done = dict(db.conn.execute("SELECT update_id, done FROM update_journal").fetchall())
-    assert done == {50: 1, 51: 0}
-    writes_before = db.conn.total_changes
-    db.finish_update(50)  # already done: no second write
-    assert db.conn.total_changes == writes_before
+    db.journal_updates([(50, '{"update_id": 50}'), (51, '{"update_id": 51}'), (52, '{"update_id": 52}')])
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    db.map_messages(chat, 1, 2, [(10, 20)])
+    db.finish_update(50)
+    db.map_messages(chat, 2, 1, [(21, 11)])
     db.finish_update(51)
-    assert db.conn.total_changes == writes_before + 1
-    assert db.updates_to_replay() == []
+    assert statements == []  # nothing written yet
+    await asyncio.sleep(WRITE_DELAY * 3)
+    assert statements.count("COMMIT") == 1
+    done = dict(db.conn.execute("SELECT update_id, done FROM update_journal").fetchall())
+    assert done == {50: 1, 51: 1, 52: 0}
+    # A reader sees a relay at once, before the delay is over.
+    db.map_messages(chat, 1, 2, [(12, 22)])
+    assert db.peer_message(1, 12, chat) == 22 and db.peer_message(2, 20, chat) == 10
+    db.conn.set_trace_callback(None)
+    assert [body for body in db.updates_to_replay()] == ['{"update_id": 52}']
+
+
+def test_outside_an_event_loop_a_relay_is_written_at_once(db):
+    for uid in (1, 2):
+        db.create_user(uid, "male", 30)
+    chat = db.start_chat(1, 2)
+    db.journal_updates([(50, '{"update_id": 50}')])
+    db.map_messages(chat, 1, 2, [(10, 20)])
+    db.finish_update(50)
+    assert db.conn.execute("SELECT COUNT(*) FROM message_map").fetchone()[0] == 2
+    assert db.conn.execute("SELECT done FROM update_journal").fetchone()[0] == 1
 
 
 def test_ratings_once_per_chat_and_reports_by_distinct_users(db):

@@ -90,7 +90,7 @@ async def relay_message(update: Update, context: Context, pairing: Pairing) -> N
     s.relay_stats.relayed(update.update_id)
     metrics.RELAYED.labels(kind).inc()
     pairs = [(message.message_id, result.message_id)]
-    s.db.map_messages(pairing.chat_id, user_id, pairing.partner_id, pairs, update_id=update.update_id)
+    s.db.map_messages(pairing.chat_id, user_id, pairing.partner_id, pairs)
 
 
 async def held_back(context: Context, user_id: int, kind: str) -> bool:

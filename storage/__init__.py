@@ -24,8 +24,12 @@ def parse_utc(text: str) -> datetime:
 
 
 class Queries:
-    """What a mixin needs from the Database: this thread's connection."""
+    """What a mixin needs from the Database: this thread's connection, and the deferred writes flushed."""
 
     @property
     def conn(self) -> sqlite3.Connection:
+        raise NotImplementedError
+
+    def flush_writes(self) -> None:
+        """Commit the relays deferred to the end of the event loop's turn (before reading their tables)."""
         raise NotImplementedError

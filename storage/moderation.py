@@ -142,6 +142,7 @@ class ModerationQueries(Queries):
 
     def report(self, report_id: int) -> dict[str, Any] | None:
         """A report with its chat's figures: started_at, ended_at, and messages sent by each side."""
+        self.flush_writes()
         row = self.conn.execute(
             "SELECT r.*, h.started_at, h.ended_at,"
             " (SELECT COUNT(*) FROM message_map m WHERE m.chat_id = r.chat_id AND m.user_id = r.target_id AND m.sent = 1)"
@@ -155,6 +156,7 @@ class ModerationQueries(Queries):
 
     def evidence(self, chat_id: int, user_id: int, limit: int = 5) -> list[int]:
         """Ids (in the user's own chat) of the last messages the user sent in that chat, oldest first."""
+        self.flush_writes()
         rows = self.conn.execute(
             "SELECT message_id FROM message_map WHERE chat_id = ? AND user_id = ? AND sent = 1"
             " ORDER BY message_id DESC LIMIT ?",
@@ -267,6 +269,7 @@ class ModerationQueries(Queries):
         flows, strikes and the user's unfinished journaled updates. Kept: payments and subscriptions
         (refunds and disputes), bans (deleting must not undo one), blocks (whom they must never meet),
         reports and the audit log (moderation records)."""
+        self.flush_writes()
         with self.conn:
             chats = [
                 row[0]
@@ -296,6 +299,7 @@ class ModerationQueries(Queries):
     def prune_old_chats(self, retention_days: int, evidence_hours: float) -> tuple[int, int]:
         """Forget reply maps of chats ended `evidence_hours` ago, and chats (with their ratings) ended
         `retention_days` ago; also strikes and mutes past a week. Returns (maps, chats) removed."""
+        self.flush_writes()
         now = datetime.now(timezone.utc)
         evidence_cutoff = utc_text(now - timedelta(hours=evidence_hours))
         chat_cutoff = utc_text(now - timedelta(days=retention_days))
