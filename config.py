@@ -95,7 +95,7 @@ class Config:
     metrics_host: str = "127.0.0.1"
     flood_backoff_chats: int = 3
     api_max_retries: int = 5
-    api_concurrency: int = 4
+    api_concurrency: int = 100
     concurrent_updates: int = 256
     backup_dir: str = "backups"
     backup_keep: int = 7

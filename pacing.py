@@ -107,8 +107,8 @@ class PerChatRateLimiter(BaseRateLimiter[Traffic]):
 
     Requests to one chat stay in order because each user's updates run one at a time. A request
     waits for its chat before it takes one of the `max_in_flight` slots, so a paced or paused chat
-    never holds a slot the others need; few requests in flight are cheaper per request than many
-    (measured: benchmarks/).
+    never holds a slot the others need. Each slot carries about one request per round trip to
+    Telegram (20-200 ms on a real link), so there are many (`API_CONCURRENCY`).
     """
 
     def __init__(

@@ -1,6 +1,6 @@
 """Relay throughput, latency and memory of the real bot, against a minimal PTB echo bot, on one emulator.
 
-    python benchmarks/relay_benchmark.py [--pairs 50] [--messages 20] [--rounds 3]
+    python benchmarks/relay_benchmark.py [--pairs 50] [--messages 20] [--rounds 3] [--api-latency 0.05]
 
 Both bots run as subprocesses against the Bot API emulator of tests/. For each round, every user of
 every pair sends `--messages` texts, all released into the update queue at one instant; the
@@ -122,10 +122,12 @@ def paced_latencies(emulator: Emulator, people: list[tuple[Person, Person]], rat
 
 def run(
     name: str, command: list[str], extra_env: dict[str, str], pairs: int, messages: int, rounds: int, echo: bool,
-    paced_rate: float = 200, paced_seconds: float = 5,
+    paced_rate: float = 200, paced_seconds: float = 5, api_latency: float = 0.0,
 ) -> Result:  # fmt: skip
     emulator = Emulator()
     url = emulator.start()
+    if api_latency:
+        emulator.delays["copyMessage"] = api_latency
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     people = [(emulator.person("A"), emulator.person("B")) for _ in range(pairs)]
     if not echo:
@@ -192,13 +194,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--paced-rate", type=float, default=200, help="messages per second in the latency phase")
     parser.add_argument("--paced-seconds", type=float, default=5)
+    parser.add_argument(
+        "--api-latency", type=float, default=0.0,
+        help="seconds Telegram takes to answer each copy (a real link's round trip: 0.02 to 0.2)",
+    )  # fmt: skip
     args = parser.parse_args()
     # The bot's per-chat pace and per-user message limit would measure the limits, not the code:
     # lift them, as the echo bot has none.
     bot_env = {"API_CHAT_RATE": "10000", "API_CHAT_BURST": "10000", "MESSAGE_RATE_LIMIT": "10000", "MESSAGE_RATE_WINDOW": "1"}
     echo_bot = [sys.executable, str(ROOT / "benchmarks" / "echo_bot.py")]
     sizes = {"pairs": args.pairs, "messages": args.messages, "rounds": args.rounds,
-             "paced_rate": args.paced_rate, "paced_seconds": args.paced_seconds}  # fmt: skip
+             "paced_rate": args.paced_rate, "paced_seconds": args.paced_seconds, "api_latency": args.api_latency}  # fmt: skip
     results = [
         run("anonymous chat bot", [sys.executable, str(ROOT / "bot.py")], bot_env, echo=False, **sizes),
         run("echo, sequential", echo_bot, {"CONCURRENT_UPDATES": "1"}, echo=True, **sizes),
@@ -209,6 +215,8 @@ def main() -> None:
     messages = args.pairs * 2 * args.messages * args.rounds
     print(f"{args.pairs} pairs, {args.messages} messages per user per round, {args.rounds} rounds: {messages} messages per bot")
     print(f"then {args.paced_rate:g} messages/s for {args.paced_seconds:g} s (paced latency)")
+    if args.api_latency:
+        print(f"Telegram answers each copy after {args.api_latency * 1000:g} ms")
     print(
         f"{'':20} {'msgs/s':>7} {'burst p50':>9} {'burst p99':>9} {'paced p50':>9} {'paced p99':>9}"
         f" {'peak MB':>7} {'CPU ms/msg':>10} {'lost':>4} {'order':>5}"

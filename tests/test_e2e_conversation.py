@@ -317,28 +317,27 @@ def test_a_kill_9_under_steady_load_loses_nothing_and_keeps_each_chat_in_order(s
         pair(a, b)
     people = [p for a, b in pairs for p in (a, b)]
     partner = {a.id: b for a, b in pairs} | {b.id: a for a, b in pairs}
-    emulator.delay("copyMessage", 0.05)  # four copies in flight at a time: about 80 a second
+    emulator.delay("copyMessage", 0.05)  # one copy at a time per user: 20 a second, fewer than they send
     sent: list[tuple[int, int]] = []
     for round_no in range(40):
         sent += emulator.push_messages([(p, f"load {round_no} from {p.id}") for p in people])[1]
         time.sleep(0.04)
         if round_no == 20:
             bot.kill()
-    assert 0 < len([key for key in sent if key in emulator.delivered_at]) < len(sent) / 2
+            relayed = len([key for key in sent if key in emulator.delivered_at])
+            assert 0 < relayed < len(sent) - 10  # killed with a backlog fetched and half-handled
     emulator.delay("copyMessage", 0)
     bot.start()
     emulator.wait_until(lambda: all(key in emulator.delivered_at for key in sent), 30, "every message relayed")
     assert "Replaying" in bot.log()
-    duplicates = 0
     for person in people:
         texts = [m["text"] for m in partner[person.id].bot_messages() if m.get("text", "").endswith(f" from {person.id}")]
         rounds = [int(text.split()[1]) for text in texts]
         first_seen = list(dict.fromkeys(rounds))
         assert first_seen == list(range(40))  # every message, in order
-        duplicates += len(rounds) - len(first_seen)
-    # Only copies made but not yet recorded at the kill may come twice: the 4 on the wire
-    # (API_CONCURRENCY) and those finished within the database's WRITE_DELAY before it (a round of
-    # 4 here, as Telegram takes 50 ms a copy); one more round for a slow machine.
-    assert duplicates <= 12
+        # Only copies made but not yet recorded at the kill may come twice: the user's one on the
+        # wire, and one finished within the database's WRITE_DELAY before it (Telegram takes 50 ms
+        # a copy here); one more for a slow machine.
+        assert len(rounds) - len(first_seen) <= 3
 
 # 7. Partner gone: tests/test_e2e_failures.py (blocking by my_chat_member and by a 403, queue included).

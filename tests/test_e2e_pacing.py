@@ -35,3 +35,17 @@ def test_stats_show_the_relay_rate_and_delay(bot, emulator, admin):
     line = [x for x in admin.wait_for("Stats")["text"].splitlines() if x.startswith("Relayed")][0]
     rate, p95 = line.split(": ")[1].split(" messages a second, 95% within ")
     assert float(rate) > 0 and p95.endswith(" ms") and int(p95[:-3]) >= 0
+
+
+def test_with_the_shipped_settings_a_slow_telegram_holds_many_relays_at_once(bot, emulator):
+    """A real link to Telegram takes 20-200 ms a request: relays must be on the wire side by side, not
+    a few at a time (4 at once, at 50 ms each, carried 80 a second: a backlog at 100 chats)."""
+    pairs = [(register(emulator.person(f"A{i}")), register(emulator.person(f"B{i}"), "👩 Female")) for i in range(10)]
+    for a, b in pairs:
+        pair(a, b)
+    emulator.delay("copyMessage", 3.0)
+    sent = [(b, a.send(f"hello from {i}")) for i, (a, b) in enumerate(pairs)]
+    emulator.wait_until(lambda: emulator.holding.get("copyMessage") == 10, what="all ten relays on the wire at once")
+    emulator.delay("copyMessage", 0)
+    for receiver, message in sent:
+        receiver.wait_for_copy(message)
