@@ -1,6 +1,6 @@
 """The bot under real load with the shipped settings, a flooded chat, and its state at scale.
 
-    python benchmarks/load_benchmark.py [steady|flood|state|all] [--seconds 60] [--scale 1.0]
+    python benchmarks/load_benchmark.py [steady|flood|state|all] [--seconds 60] [--scale 1.0] [--api-latency 0.1]
 
 - steady: open chats whose one side writes at a steady pace (100 chats x 1 message a second, then
   300 chats x 1 message every 3 s): every message must arrive, in order; prints the delay from
@@ -55,14 +55,19 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
-def steady(name: str, chats: int, interval: float, seconds: float, flood_chat_for: float = 0.0) -> SteadyResult:
+def steady(
+    name: str, chats: int, interval: float, seconds: float, flood_chat_for: float = 0.0, api_latency: float = 0.0
+) -> SteadyResult:
     """One side of each of `chats` chats writes every `interval` seconds for `seconds`.
 
     With `flood_chat_for`, the first receiver's chat is answered 429 for that long, starting a
-    quarter into the run; its delays are left out of the percentiles (they are the flood's).
+    quarter into the run; its delays are left out of the percentiles (they are the flood's). With
+    `api_latency`, Telegram takes that long (seconds) to answer each copy, as over a real link.
     """
     emulator = Emulator()
     url = emulator.start()
+    if api_latency:
+        emulator.delays["copyMessage"] = api_latency
     workdir = Path(tempfile.mkdtemp(prefix="load-"))
     pairs = [(emulator.person("A"), emulator.person("B")) for _ in range(chats)]
     open_chats(workdir, pairs)
@@ -242,17 +247,22 @@ def main() -> None:
     parser.add_argument("scenario", nargs="?", default="all", choices=("steady", "flood", "state", "all"))
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies chat counts (state: sizes too)")
+    parser.add_argument(
+        "--api-latency", type=float, default=0.0,
+        help="steady, flood: seconds Telegram takes to answer each copy (a real link's round trip: 0.02 to 0.2)",
+    )  # fmt: skip
     args = parser.parse_args()
     scale = args.scale
     if args.scenario in ("steady", "all"):
         n1, n3 = max(1, int(100 * scale)), max(1, int(300 * scale))
         print_steady([
-            steady(f"{n1} chats x 1 msg/s", n1, 1.0, args.seconds),
-            steady(f"{n3} chats x 1 msg every 3 s", n3, 3.0, args.seconds),
+            steady(f"{n1} chats x 1 msg/s", n1, 1.0, args.seconds, api_latency=args.api_latency),
+            steady(f"{n3} chats x 1 msg every 3 s", n3, 3.0, args.seconds, api_latency=args.api_latency),
         ])  # fmt: skip
     if args.scenario in ("flood", "all"):
         n = max(2, int(50 * scale))
-        print_steady([steady(f"{n} chats, one flooded 10 s (others)", n, 1.0, max(20.0, args.seconds / 3), 10.0)])
+        seconds = max(20.0, args.seconds / 3)
+        print_steady([steady(f"{n} chats, one flooded 10 s (others)", n, 1.0, seconds, 10.0, args.api_latency)])
     if args.scenario in ("state", "all"):
         r = state_at_scale(max(10, int(10_000 * scale)), max(10, int(10_000 * scale)))
         print(f"{r.chats} open chats and {r.queued} queued users")
