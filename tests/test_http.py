@@ -1,6 +1,6 @@
 """The bot's HTTP client (runtime.AiohttpRequest, runtime.PollingRequest) against the emulator:
-forms, uploads, Telegram's errors as PTB's exceptions, timeouts, an unreachable server, the token
-kept out of error messages, and a poll parsed once for PTB and the journal."""
+forms, uploads, downloads, Telegram's errors as PTB's exceptions, timeouts, an unreachable server,
+the token kept out of error messages, and a poll parsed once for PTB and the journal."""
 
 from __future__ import annotations
 
@@ -96,6 +96,29 @@ async def test_a_garbled_answer_is_a_network_error_that_quotes_the_url_without_t
     # aiohttp quotes the URL in this error; the token is cut out of it.
     assert "/bot<token>/sendMessage" in caught.value.message
     assert emulator.token.split(":")[1] not in caught.value.message
+
+
+async def test_a_file_download_is_a_get():
+    request_lines: list[bytes] = []
+
+    async def serve_file(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        request_lines.append(await reader.readline())
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nPNG!")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve_file, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        content = await request.retrieve(f"http://127.0.0.1:{port}/file/bot1:a/photos/file_1.jpg")
+    finally:
+        await request.shutdown()
+        server.close()
+    assert content == b"PNG!"
+    assert request_lines == [b"GET /file/bot1:a/photos/file_1.jpg HTTP/1.1\r\n"]
 
 
 async def test_a_request_before_initialize_is_refused(emulator):
