@@ -197,7 +197,7 @@ class AiohttpRequest(BaseRequest):
 
 class PollingRequest(AiohttpRequest):
     """The getUpdates HTTP client: journals each batch of updates before PTB sees it, and touches
-    the heartbeat file whenever a long poll returns.
+    the heartbeat file whenever a poll succeeds.
 
     PTB confirms a batch to Telegram when it asks for the next one, so without the journal a
     `kill -9` would lose the updates still being handled. `python bot.py --health` reads the
@@ -210,30 +210,19 @@ class PollingRequest(AiohttpRequest):
         self.on_updates = on_updates
         self._last_beat = 0.0
 
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        """Send the request; when a poll succeeds, refresh the heartbeat."""
-        answer = await super().do_request(url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout)
-        now = time.monotonic()
-        if answer[0] == 200 and now - self._last_beat >= 1.0:  # at most once a second
-            self._last_beat = now
-            beat(self.heartbeat_file)
-        return answer
-
     def parse_json_payload(self, payload: bytes) -> JSONDict:  # type: ignore[override]
-        """Parse a poll's answer once, for PTB and for the journal, and journal its updates."""
+        """Parse a poll's answer once, for PTB and for the journal; journal its updates and, if the poll
+        succeeded, refresh the heartbeat (at most once a second)."""
         answer = BaseRequest.parse_json_payload(payload)
-        updates = answer.get("result") if answer.get("ok") else None
+        if not answer.get("ok"):
+            return answer  # PTB raises what Telegram said
+        updates = answer.get("result")
         if isinstance(updates, list) and updates:
             self.on_updates(updates)
+        now = time.monotonic()
+        if now - self._last_beat >= 1.0:
+            self._last_beat = now
+            beat(self.heartbeat_file)
         return answer
 
 

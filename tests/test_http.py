@@ -5,7 +5,9 @@ the token kept out of error messages, and a poll parsed once for PTB and the jou
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -61,38 +63,50 @@ async def test_a_slow_answer_is_a_timeout(emulator):
         assert (await bot.send_message(alice.id, "y")).text == "y"
 
 
+@contextlib.asynccontextmanager
+async def client() -> AsyncIterator[AiohttpRequest]:
+    """An initialized AiohttpRequest, shut down afterwards."""
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        yield request
+    finally:
+        await request.shutdown()
+
+
+@contextlib.asynccontextmanager
+async def raw_server(answer: bytes, request_lines: list[bytes]) -> AsyncIterator[str]:
+    """A server that notes each request's first line and answers `answer` bytes; yields its root URL."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        request_lines.append(await reader.readline())
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    finally:
+        server.close()
+
+
 async def test_an_unreachable_server_is_a_network_error_without_the_token(emulator):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    request = AiohttpRequest()
-    await request.initialize()
-    try:
+    async with client() as request:
         with pytest.raises(NetworkError) as caught:
             await request.post(f"http://127.0.0.1:{port}/bot{emulator.token}/sendMessage")
-    finally:
-        await request.shutdown()
     assert "aiohttp.ClientConnectorError" in caught.value.message
     assert emulator.token.split(":")[1] not in str(caught.value)
 
 
 async def test_a_garbled_answer_is_a_network_error_that_quotes_the_url_without_the_token(emulator):
-    async def garble(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.read(100)
-        writer.write(b"NOT HTTP AT ALL\r\n\r\n")
-        await writer.drain()
-        writer.close()
-
-    server = await asyncio.start_server(garble, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    request = AiohttpRequest()
-    await request.initialize()
-    try:
+    async with raw_server(b"NOT HTTP AT ALL\r\n\r\n", []) as root, client() as request:
         with pytest.raises(NetworkError) as caught:
-            await request.post(f"http://127.0.0.1:{port}/bot{emulator.token}/sendMessage")
-    finally:
-        await request.shutdown()
-        server.close()
+            await request.post(f"{root}/bot{emulator.token}/sendMessage")
     # aiohttp quotes the URL in this error; the token is cut out of it.
     assert "/bot<token>/sendMessage" in caught.value.message
     assert emulator.token.split(":")[1] not in caught.value.message
@@ -100,23 +114,8 @@ async def test_a_garbled_answer_is_a_network_error_that_quotes_the_url_without_t
 
 async def test_a_file_download_is_a_get():
     request_lines: list[bytes] = []
-
-    async def serve_file(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        request_lines.append(await reader.readline())
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nPNG!")
-        await writer.drain()
-        writer.close()
-
-    server = await asyncio.start_server(serve_file, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    request = AiohttpRequest()
-    await request.initialize()
-    try:
-        content = await request.retrieve(f"http://127.0.0.1:{port}/file/bot1:a/photos/file_1.jpg")
-    finally:
-        await request.shutdown()
-        server.close()
+    async with raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nPNG!", request_lines) as root, client() as request:
+        content = await request.retrieve(f"{root}/file/bot1:a/photos/file_1.jpg")
     assert content == b"PNG!"
     assert request_lines == [b"GET /file/bot1:a/photos/file_1.jpg HTTP/1.1\r\n"]
 
