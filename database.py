@@ -65,8 +65,7 @@ class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQue
         self._conversations: dict[tuple[int, str], tuple[str, str]] = {
             (row[0], row[1]): (row[2], row[3]) for row in self.conn.execute("SELECT user_id, flow, step, data FROM conversations")
         }
-        # Relays and finished updates are committed together once per turn of the event loop
-        # (flush_writes): reply-map rows and journal "done" marks waiting for that commit.
+        # Reply-map rows and journal "done" marks waiting for their shared commit (flush_writes).
         self._pending_maps: list[tuple[int, int, int, int, int, bool]] = []
         self._pending_done: list[int] = []
         self._flush_scheduled = False
@@ -157,13 +156,11 @@ class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQue
                 "UPDATE chat_history SET ended_at = CURRENT_TIMESTAMP WHERE id = ? AND ended_at IS NULL", (chat_id,)
             )
 
-    def map_messages(
-        self, chat_id: int, user_id: int, peer_id: int, pairs: list[tuple[int, int]], update_id: int | None = None
-    ) -> None:
+    def map_messages(self, chat_id: int, user_id: int, peer_id: int, pairs: list[tuple[int, int]]) -> None:
         """Remember (message, copy) pairs of a relay, both ways, so replies and edits find their copy.
 
-        Deferred to `flush_writes`, as is the "done" mark of `update_id` (finish_update), so that all
-        relays finished in one turn of the event loop share one commit.
+        Deferred to `flush_writes`, with the journal's "done" marks (finish_update): everything
+        finished within WRITE_DELAY shares one commit.
         """
         # `sent` marks the sender's own message (report evidence); the other row is the partner's copy.
         self._pending_maps += [(user_id, m, peer_id, c, chat_id, True) for m, c in pairs]

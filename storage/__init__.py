@@ -31,5 +31,5 @@ class Queries:
         raise NotImplementedError
 
     def flush_writes(self) -> None:
-        """Commit the relays deferred to the end of the event loop's turn (before reading their tables)."""
+        """Commit the deferred reply maps and journal marks (before reading those tables)."""
         raise NotImplementedError
