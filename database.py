@@ -449,13 +449,19 @@ class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQue
         done, self._pending_done = self._pending_done, []
         if not rows and not done:
             return
-        with self.conn:
-            self.conn.executemany(
-                "INSERT INTO message_map (user_id, message_id, peer_id, peer_message_id, chat_id, sent)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, message_id) DO NOTHING",
-                rows,
-            )
-            self.conn.executemany("UPDATE update_journal SET done = 1, body = '' WHERE update_id = ?", [(u,) for u in done])
+        try:
+            with self.conn:
+                self.conn.executemany(
+                    "INSERT INTO message_map (user_id, message_id, peer_id, peer_message_id, chat_id, sent)"
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, message_id) DO NOTHING",
+                    rows,
+                )
+                self.conn.executemany("UPDATE update_journal SET done = 1, body = '' WHERE update_id = ?", [(u,) for u in done])
+        except sqlite3.Error:
+            # Kept for the next flush: a full disk or a busy database must not lose what was relayed.
+            self._pending_maps[:0] = rows
+            self._pending_done[:0] = done
+            raise
 
     def updates_to_replay(self) -> list[str]:
         """Bodies of updates fetched but never finished (a crash), oldest first; counts the replay."""

@@ -391,6 +391,42 @@ async def test_relays_finished_within_the_write_delay_share_one_commit(db):
     assert [body for body in db.updates_to_replay()] == ['{"update_id": 52}']
 
 
+def test_a_failed_flush_keeps_its_rows_for_the_next(db):
+    for uid in (1, 2):
+        db.create_user(uid, "male", 30)
+    chat = db.start_chat(1, 2)
+    db.journal_updates([(50, '{"update_id": 50}')])
+    real = db.conn
+
+    class FullDisk:
+        """The connection, but its first executemany fails as on a full disk."""
+
+        failed = False
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def __enter__(self) -> object:
+            return real.__enter__()
+
+        def __exit__(self, *exc: object) -> object:
+            return real.__exit__(*exc)
+
+        def executemany(self, sql: str, rows: object) -> object:
+            if not FullDisk.failed:
+                FullDisk.failed = True
+                raise sqlite3.OperationalError("database or disk is full")
+            return real.executemany(sql, rows)
+
+    db._local.conn = FullDisk()
+    with pytest.raises(sqlite3.OperationalError):
+        db.map_messages(chat, 1, 2, [(10, 20)])  # outside an event loop it is written at once: it fails
+    db.finish_update(50)  # the next write carries both
+    db._local.conn = real
+    assert db.peer_message(1, 10, chat) == 20
+    assert real.execute("SELECT done FROM update_journal WHERE update_id = 50").fetchone()[0] == 1
+
+
 def test_outside_an_event_loop_a_relay_is_written_at_once(db):
     for uid in (1, 2):
         db.create_user(uid, "male", 30)
