@@ -26,7 +26,8 @@ PNG_SIGNATURE = "89504e470d0a1a0a"
 # The only period Telegram accepts for a Stars subscription (30 days, in seconds).
 SUBSCRIPTION_PERIOD = 2592000
 HTTP_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-                429: "Too Many Requests"}  # fmt: skip
+                409: "Conflict", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
+                503: "Service Unavailable", 504: "Gateway Timeout"}  # fmt: skip
 COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]+(?:@\w+)?")
 
 

@@ -2,7 +2,10 @@
 
 A real HTTP server on 127.0.0.1 that answers `/bot<token>/<method>` like api.telegram.org:
 long-polling getUpdates, the sending and editing methods, invoices, channel membership; Telegram's
-status codes and error texts (400, 401, 403, 404, 429 with retry_after). Every call is checked
+status codes and error texts (400, 401, 403, 404, 429 with retry_after). It also fails the way
+Telegram does now and then: `outage()` answers 5xx for a while (a 502 with the HTML page of the
+front-end proxy, as api.telegram.org's does), `fail_next()` one call, `answer_late()` carries a call
+out but answers after the client gave up, and `refuse_connections()` stops listening. Every call is checked
 against `botapi_slice.json` (facts of the official Bot API): an unknown method, a missing required
 parameter or an unknown one is answered as an error and recorded in `Emulator.violations`, which the
 test fixtures assert to be empty. Every object the emulator injects is checked against the same types.
@@ -68,12 +71,17 @@ class Emulator(BotApiMethods):
         self.copies: dict[tuple[int, int], tuple[int, int]] = {}  # copy -> original (chat, message id)
         self.failures: dict[str, list[ApiError]] = {}  # method -> errors to answer next
         self.delays: dict[str, float] = {}  # method -> seconds to wait before answering
+        self.late_answers: dict[str, list[tuple[float, bool]]] = {}  # method -> (seconds, carried out) of its next answers
+        self.outage_until = 0.0  # monotonic time until which every call but getUpdates gets outage_code
+        self.outage_code = 502
+        self.outage_methods: frozenset[str] | None = None  # None: every method but getUpdates
         self.holding: dict[str, int] = {}  # method -> calls being held by a delay now
         self.flood_rate_limit: dict[int, float] = {}  # chat id -> sends allowed per second
         self.flooded_until: dict[int, float] = {}  # chat id -> monotonic time its flood ends
         self.recent_sends: dict[int, list[float]] = {}
         self.delivered_at: dict[tuple[int, int], float] = {}  # original (chat, message id) -> copy time
         self.url = ""  # set by the fixtures to what start() returns
+        self.connection_tasks: set[asyncio.Task[None]] = set()
         self.polls = 0
         self.polls_at_last_push = 0
         self.server: asyncio.base_events.Server | None = None
@@ -122,6 +130,9 @@ class Emulator(BotApiMethods):
 
     async def handle_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """HTTP/1.1 with keep-alive: one request after another on the connection."""
+        task = asyncio.current_task()
+        if task is not None:
+            self.connection_tasks.add(task)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -135,9 +146,12 @@ class Emulator(BotApiMethods):
                 length = int(headers.get("content-length") or 0)
                 body = await reader.readexactly(length) if length else b""
                 status, payload = await self.handle_request(target, headers.get("content-type", ""), body)
-                data = json.dumps(payload).encode()
+                if isinstance(payload, bytes):  # a front-end proxy's own page, not the Bot API's JSON
+                    data, kind = payload, "text/html"
+                else:
+                    data, kind = json.dumps(payload).encode(), "application/json"
                 writer.write(
-                    f"HTTP/1.1 {status} {HTTP_REASONS.get(status, 'Error')}\r\nContent-Type: application/json\r\n"
+                    f"HTTP/1.1 {status} {HTTP_REASONS.get(status, 'Error')}\r\nContent-Type: {kind}\r\n"
                     f"Content-Length: {len(data)}\r\n\r\n".encode() + data
                 )
                 await writer.drain()
@@ -145,8 +159,10 @@ class Emulator(BotApiMethods):
             pass  # the client closed the connection (a bot stopping mid-poll, for example)
         finally:
             writer.close()
+            if task is not None:
+                self.connection_tasks.discard(task)
 
-    async def handle_request(self, target: str, content_type: str, body: bytes) -> tuple[int, dict]:
+    async def handle_request(self, target: str, content_type: str, body: bytes) -> tuple[int, dict | bytes]:
         match = re.fullmatch(r"/bot([^/]+)/(\w+)", target.split("?")[0])
         try:
             if not match:
@@ -155,6 +171,18 @@ class Emulator(BotApiMethods):
                 raise ApiError(401, "Unauthorized")
             method = match.group(2)
             params = self.parse_body(content_type, body)
+            outage = self.outage_answer(method)
+            if outage is not None:
+                return outage
+            late, carried_out = self.take_late_answer(method)
+            if late:
+                # A slow network: the request reached Telegram and was carried out, or was lost on the
+                # way; either way the answer comes after the client stopped waiting.
+                result = self.call(method, params) if carried_out else None
+                await asyncio.sleep(late)
+                if not carried_out:
+                    raise ApiError(504, "Gateway Timeout")
+                return 200, {"ok": True, "result": result}
             if method == "getUpdates":
                 params = self.check_call(method, params)
                 return 200, {"ok": True, "result": await self.get_updates(params)}
@@ -176,6 +204,26 @@ class Emulator(BotApiMethods):
             if exc.parameters:
                 payload["parameters"] = exc.parameters
             return exc.code, payload
+
+    def outage_answer(self, method: str) -> tuple[int, dict | bytes] | None:
+        """During an outage: the 5xx Telegram's front end answers instead of carrying the call out."""
+        with self.cond:
+            if time.monotonic() >= self.outage_until:
+                return None
+            if self.outage_methods is None and method == "getUpdates":
+                return None
+            if self.outage_methods is not None and method not in self.outage_methods:
+                return None
+            code = self.outage_code
+            self.errors.append((method, code, HTTP_REASONS.get(code, "Error")))
+        if code == 502:
+            return code, b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+        return code, {"ok": False, "error_code": code, "description": HTTP_REASONS.get(code, "Error")}
+
+    def take_late_answer(self, method: str) -> tuple[float, bool]:
+        with self.cond:
+            queue = self.late_answers.get(method)
+            return queue.pop(0) if queue else (0.0, True)
 
     @staticmethod
     def parse_body(content_type: str, body: bytes) -> dict[str, Any]:
@@ -336,9 +384,41 @@ class Emulator(BotApiMethods):
             self.delays[method] = seconds
 
     def fail_next(self, method: str, code: int = 400, description: str = "Bad Request: injected failure") -> None:
-        """Answer the next call of `method` with this error."""
+        """Answer the next call of `method` with this error (it is not carried out)."""
         with self.cond:
             self.failures.setdefault(method, []).append(ApiError(code, description))
+
+    def outage(self, seconds: float, code: int = 502, methods: set[str] | None = None) -> None:
+        """For `seconds`, answer every call (but getUpdates, unless named in `methods`) with `code`,
+        carrying nothing out: Telegram's front end failing, as it sometimes does for a while."""
+        with self.cond:
+            self.outage_until = time.monotonic() + seconds
+            self.outage_code = code
+            self.outage_methods = frozenset(methods) if methods is not None else None
+
+    def answer_late(self, method: str, seconds: float, carried_out: bool = True) -> None:
+        """Answer the next call of `method` only after `seconds` (longer than the client waits, it times
+        out). `carried_out`: the call reached Telegram and was done at once; else it was lost on the way."""
+        with self.cond:
+            self.late_answers.setdefault(method, []).append((seconds, carried_out))
+
+    def refuse_connections(self, seconds: float) -> None:
+        """Close every connection and refuse new ones for `seconds` (Telegram unreachable), then listen
+        again on the same port."""
+        assert self.loop is not None
+        done = threading.Event()
+
+        async def refuse() -> None:
+            assert self.server is not None
+            self.server.close()
+            for task in list(self.connection_tasks):
+                task.cancel()
+            done.set()
+            await asyncio.sleep(seconds)
+            self.server = await asyncio.start_server(self.handle_connection, "127.0.0.1", self.port, backlog=1024)
+
+        asyncio.run_coroutine_threadsafe(refuse(), self.loop)
+        done.wait(5)
 
     def person(self, first_name: str = "Test", username: str | None = None, language_code: str = "en") -> Person:
         with self.cond:
