@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -108,3 +109,50 @@ def test_slice_matches_the_official_api_description():
         pytest.skip("../shared/botapi/api.json is not beside this clone")
     committed = json.loads(Path(make_botapi_slice.TARGET).read_text(encoding="utf-8"))
     assert make_botapi_slice.build(source) == committed, "run: python tests/make_botapi_slice.py"
+
+
+def raw_call(emu: Emulator, method: str, timeout: float = 5, **params) -> tuple[int, bytes]:
+    """Like call(), but the body as sent (a 502 is a proxy's HTML page, not JSON)."""
+    body = urllib.parse.urlencode(params).encode()
+    request = urllib.request.Request(f"{emu.url}/bot{emu.token}/{method}", data=body)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_an_outage_answers_5xx_carries_nothing_out_and_spares_polling(emu):
+    person = emu.person("A")
+    emu.outage(5.0, 502)
+    status, body = raw_call(emu, "sendMessage", chat_id=person.id, text="lost")
+    assert status == 502 and b"502 Bad Gateway" in body and b"<html>" in body
+    assert emu.calls_of("sendMessage") == [] and person.bot_messages() == []
+    assert call(emu, "getUpdates")[0] == 200  # polling is not part of it
+    emu.outage(5.0, 500, methods={"copyMessage"})
+    assert call(emu, "sendMessage", chat_id=person.id, text="fine")[0] == 200
+    status, answer = call(emu, "copyMessage", chat_id=person.id, from_chat_id=person.id, message_id=1)
+    assert status == 500 and answer == {"ok": False, "error_code": 500, "description": "Internal Server Error"}
+    emu.outage(0)
+    assert call(emu, "sendMessage", chat_id=person.id, text="back")[0] == 200
+
+
+def test_a_late_answer_is_carried_out_or_lost_but_always_too_late(emu):
+    person = emu.person("A")
+    emu.answer_late("sendMessage", 2.0, carried_out=True)
+    with pytest.raises((TimeoutError, urllib.error.URLError)):
+        raw_call(emu, "sendMessage", timeout=0.5, chat_id=person.id, text="reached Telegram")
+    assert [m["text"] for m in person.bot_messages()] == ["reached Telegram"]  # carried out at once
+    emu.answer_late("sendMessage", 2.0, carried_out=False)
+    with pytest.raises((TimeoutError, urllib.error.URLError)):
+        raw_call(emu, "sendMessage", timeout=0.5, chat_id=person.id, text="lost on the way")
+    assert [m["text"] for m in person.bot_messages()] == ["reached Telegram"]
+
+
+def test_refused_connections_come_back_on_the_same_port(emu):
+    person = emu.person("A")
+    emu.refuse_connections(1.0)
+    with pytest.raises(urllib.error.URLError):
+        raw_call(emu, "sendMessage", chat_id=person.id, text="refused")
+    time.sleep(1.2)
+    assert call(emu, "sendMessage", chat_id=person.id, text="back")[0] == 200
