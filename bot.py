@@ -86,8 +86,11 @@ class AnonymousChatBot:
             backoff_chats=config.flood_backoff_chats,
             max_retries=config.api_max_retries,
             max_in_flight=config.api_concurrency,
+            retry_seconds=config.api_retry_seconds,
         )
         self.pacing.on_error = self.telegram_error
+        self.http_clients: tuple[BaseRequest, ...] = ()
+        self.started = False
         self.services = Services(
             config=config,
             db=db,
@@ -215,7 +218,8 @@ class AnonymousChatBot:
                 connection_pool_size=1,
                 read_timeout=self.config.poll_timeout + 10,
             )
-            builder = builder.request(AiohttpRequest()).get_updates_request(polling)
+            self.http_clients = (AiohttpRequest(), polling)
+            builder = builder.request(self.http_clients[0]).get_updates_request(polling)
         application: App = (
             builder.token(self.config.bot_token)
             .base_url(f"{root}/bot")
@@ -227,12 +231,16 @@ class AnonymousChatBot:
             .build()
         )
         application.bot_data.services = self.services
+        self.update_processor.admit = lambda update: gate.admit(application.bot, self.services, update)
+        # Retries waiting when the bot stops end at once; their updates are replayed at the next start.
+        self.pacing.stopping = lambda: not application.running
         self.register_handlers(application)
         return application
 
     async def post_init(self, application: App) -> None:
         """Logs the start, sets the command menu and profile texts, replays a crash's updates, schedules the jobs."""
         config = self.config
+        self.started = True
         figures = self.db.stats()
         logger.info(
             "Started @%s version %s; token %s, API %s, database %s, admins %s, channels %s, VIP %s stars/%s days,"
@@ -261,11 +269,16 @@ class AnonymousChatBot:
                 application.job_queue.run_repeating(chat.search_timeout_job, interval=every, first=1)
 
     async def post_shutdown(self, application: App) -> None:
-        """Writes the last activity, closes the database and removes the heartbeat (a stopped bot is not a stalled one)."""
+        """Writes the last activity, closes the database and the HTTP clients, and removes the heartbeat (a
+        stopped bot is not a stalled one)."""
         self.services.activity.flush(self.db)
         self.db.close()
+        # PTB closes them only after a successful start: a start that failed must close them too.
+        for client in self.http_clients:
+            await client.shutdown()
         Path(self.config.heartbeat_file).unlink(missing_ok=True)
-        logger.info("Bot stopped")
+        if self.started:  # a start that failed is said by main(), in one line
+            logger.info("Bot stopped")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -95,6 +95,7 @@ class Config:
     metrics_host: str = "127.0.0.1"
     flood_backoff_chats: int = 3
     api_max_retries: int = 5
+    api_retry_seconds: float = 60.0
     api_concurrency: int = 100
     concurrent_updates: int = 256
     backup_dir: str = "backups"
@@ -251,6 +252,7 @@ def load_config(
         metrics_host=read.text("METRICS_HOST"),
         flood_backoff_chats=read.number("FLOOD_BACKOFF_CHATS", 1, 10_000),
         api_max_retries=read.number("API_MAX_RETRIES", 0, 100),
+        api_retry_seconds=read.number("API_RETRY_SECONDS", 0.0, 3600.0),
         api_concurrency=read.number("API_CONCURRENCY", 1, 256),
         concurrent_updates=read.number("CONCURRENT_UPDATES", 1, 10_000),
         backup_dir=read.text("BACKUP_DIR"),

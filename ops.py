@@ -39,6 +39,14 @@ def setup_logging(config: Config) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # PTB logs whole updates, message text included, at DEBUG: never go below INFO there.
     logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLevelName(config.log_level)))
+    if config.log_level != "DEBUG":
+        logging.getLogger("telegram.ext").addFilter(drop_start_up_traceback)
+
+
+def drop_start_up_traceback(record: logging.LogRecord) -> bool:
+    """PTB's start-up retry loop logs a traceback when it gives up (Telegram unreachable, a bad token);
+    the bot then says why in one line of its own, so the traceback is kept for LOG_LEVEL=DEBUG."""
+    return not (record.levelno >= logging.ERROR and record.getMessage().startswith("Network Retry Loop"))
 
 
 def check_setup(config: Config, online: bool) -> list[str]:

@@ -11,6 +11,12 @@ second for *bulk notifications* to many users; it answers 429 with `retry_after`
   step every `RECOVERY_SECONDS` until it is back where it was, then lifted (`AdaptiveCap`).
 - **Bulk traffic** the bot starts itself (telling many users at once) is sent with
   `rate_limit_args=Traffic.BULK` and also waits for a fixed cap (`BULK_RATE` a second).
+- **A passing failure is retried**: a call that delivers something (a send, copy, edit, answer,
+  invoice, ...) and meets a 5xx, a network error or a timeout is tried again after `Backoff`'s
+  waits (0.5 s doubling to 8 s) for up to `API_RETRY_SECONDS`; only then does it raise `Undelivered`.
+  The handler that made it waits meanwhile, so the sender's later updates (which run after it,
+  runtime.PerUserUpdateProcessor) never overtake it. When the bot stops, waiting retries end at once
+  with `Interrupted`, and the update is left for the next start to replay.
 - **A backlog is said out loud**: when a request has waited more than `BACKLOG_WARNING_SECONDS`,
   a warning (at most once a minute) says how many wait and for how long.
 """
@@ -28,7 +34,7 @@ from itertools import count
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
 logger = logging.getLogger(__name__)
@@ -42,6 +48,56 @@ RECOVERY_STEP = 1.25  # each step raises the cap by a quarter
 MIN_CAP = 5.0  # the overall cap never drops below this many requests a second
 BACKLOG_WARNING_SECONDS = 5.0
 BACKLOG_WARNING_INTERVAL = 60.0
+# Endpoints that deliver something to a person: a passing failure on them is retried. getUpdates has
+# PTB's own retry loop; look-ups and the start-up profile calls are optional and hold nobody up.
+DELIVERING_PREFIXES = (
+    "send",
+    "copy",
+    "forward",
+    "edit",
+    "answer",
+    "createInvoiceLink",
+    "refundStarPayment",
+    "deleteMessage",
+    "setMessageReaction",
+)
+FIRST_RETRY_WAIT = 0.5
+LONGEST_RETRY_WAIT = 8.0
+STOP_CHECK_SECONDS = 0.25  # how often a waiting retry looks whether the bot is stopping
+
+
+class Undelivered(NetworkError):
+    """A delivering call still failed (5xx, network, timeout) when API_RETRY_SECONDS ran out."""
+
+
+class Interrupted(NetworkError):
+    """The bot is stopping: a call waiting to be retried is abandoned, and its update is replayed at
+    the next start (it was never finished)."""
+
+
+def is_transient(exc: TelegramError) -> bool:
+    """A failure that may pass: what PTB calls a NetworkError (a 5xx answer, a transport failure, a
+    timeout), except a BadRequest, which PTB also derives from it and which no retry changes."""
+    return isinstance(exc, NetworkError) and not isinstance(exc, (BadRequest, Undelivered, Interrupted))
+
+
+class Backoff:
+    """The waits between tries of a call that keeps failing: `first`, doubling up to `longest`, while
+    the time since the first failure stays within `budget` seconds (the last wait is cut to end there)."""
+
+    def __init__(self, budget: float, first: float = FIRST_RETRY_WAIT, longest: float = LONGEST_RETRY_WAIT) -> None:
+        self.budget = budget
+        self.longest = longest
+        self._next = first
+
+    def wait(self, elapsed: float) -> float | None:
+        """Seconds to wait before the next try, `elapsed` seconds after the first failure; None: give up."""
+        left = self.budget - elapsed
+        if left <= 0:
+            return None
+        wait = min(self._next, left)
+        self._next = min(self.longest, self._next * 2)
+        return wait
 
 
 class Traffic(Enum):
@@ -119,6 +175,7 @@ class PerChatRateLimiter(BaseRateLimiter[Traffic]):
         backoff_chats: int,
         max_retries: int,
         max_in_flight: int,
+        retry_seconds: float = 0.0,
     ) -> None:
         self._chat_rate = chat_rate
         self._chat_burst = chat_burst
@@ -129,6 +186,9 @@ class PerChatRateLimiter(BaseRateLimiter[Traffic]):
         self._overall_rate: float | None = None
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self._max_retries = max_retries
+        self._retry_seconds = retry_seconds
+        # True once the bot is stopping: retries waiting then end with `Interrupted` (the bot sets it).
+        self.stopping: Callable[[], bool] = lambda: False
         self._paused_until: dict[object, float] = {}  # chat id -> loop time the pause ends
         self._tickets = count()
         # Told of every error Telegram answers (the bot counts them and notes who blocked it).
@@ -152,21 +212,22 @@ class PerChatRateLimiter(BaseRateLimiter[Traffic]):
         rate_limit_args: Traffic | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         """Wait for this chat (its pace, any 429 pause), the caps that apply, and a slot; call; on a
-        429 pause the chat and try again."""
+        429 pause the chat and try again; on a passing failure of a delivering call, back off and try again."""
         chat_id = data.get("chat_id")
+        delivering = endpoint.startswith(DELIVERING_PREFIXES)
 
         def call() -> Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]:
             return callback(*args, **kwargs)
 
         if chat_id is None:  # getUpdates, getMe, answerCallbackQuery, ...: no chat to protect
-            return await self._call_with_retries(call, endpoint, None, paced=False, bulk=False)
+            return await self._call_with_retries(call, endpoint, None, False, False, delivering)
         ticket = next(self._tickets)
         self._waiting[ticket] = time.monotonic()
         self._warn_of_backlog()
         try:
             paced = endpoint.startswith(PACED_PREFIXES)
             bulk = rate_limit_args is Traffic.BULK
-            return await self._call_with_retries(call, endpoint, chat_id, paced, bulk, ticket)
+            return await self._call_with_retries(call, endpoint, chat_id, paced, bulk, delivering, ticket)
         finally:
             self._waiting.pop(ticket, None)
 
@@ -177,10 +238,13 @@ class PerChatRateLimiter(BaseRateLimiter[Traffic]):
         chat_id: object,
         paced: bool,
         bulk: bool,
+        delivering: bool,
         ticket: int | None = None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         loop = asyncio.get_running_loop()
         attempt = 0
+        backoff: Backoff | None = None
+        first_failure = 0.0
         while True:
             pause = self._paused_until.get(chat_id, 0.0) - loop.time()
             if pause > 0:
@@ -205,19 +269,42 @@ class PerChatRateLimiter(BaseRateLimiter[Traffic]):
             except TelegramError as exc:
                 if self.on_error is not None:
                     self.on_error(chat_id, exc)
+                if delivering and is_transient(exc):
+                    if backoff is None:
+                        backoff, first_failure = Backoff(self._retry_seconds), loop.time()
+                    wait = backoff.wait(loop.time() - first_failure)
+                    if wait is None:
+                        raise Undelivered(
+                            f"{endpoint} to chat {chat_id} still failing after {self._retry_seconds:g} s: {exc.message}"
+                        ) from exc
+                    logger.info("%s to chat %s failed (%s): trying again in %.1f s", endpoint, chat_id, exc.message, wait)
+                    await self._sleep_unless_stopping(wait, endpoint, chat_id)
+                    continue
                 if not isinstance(exc, RetryAfter):
                     raise
                 if attempt >= self._max_retries:
                     logger.error("Chat %s still flooded after %s retries of %s", chat_id, self._max_retries, endpoint)
                     raise
                 attempt += 1
-                wait = exc.retry_after
-                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                retry_after = exc.retry_after
+                seconds = retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)
                 until = loop.time() + seconds + 0.1
                 self._paused_until[chat_id] = max(self._paused_until.get(chat_id, 0.0), until)
                 logger.info("429 for chat %s: pausing it for %.1f s (attempt %s)", chat_id, seconds, attempt)
                 if chat_id is not None and self.adaptive.flooded(chat_id):
                     logger.warning("429s across many chats: capping all sends at %.0f a second", self.adaptive.cap)
+
+    async def _sleep_unless_stopping(self, seconds: float, endpoint: str, chat_id: object) -> None:
+        """Wait before a retry; raise `Interrupted` as soon as the bot is stopping."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + seconds
+        while True:
+            if self.stopping():
+                raise Interrupted(f"{endpoint} to chat {chat_id} abandoned: the bot is stopping")
+            left = until - loop.time()
+            if left <= 0:
+                return
+            await asyncio.sleep(min(left, STOP_CHECK_SECONDS))
 
     def _chat_limiter(self, chat_id: object) -> AsyncLimiter:
         limiter = self._chats.get(chat_id)

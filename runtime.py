@@ -24,7 +24,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 import aiohttp  # noqa: E402
 from telegram import Update  # noqa: E402
-from telegram.error import NetworkError, TimedOut  # noqa: E402
+from telegram.error import NetworkError, TelegramError, TimedOut  # noqa: E402
 from telegram.ext import Application, BaseUpdateProcessor  # noqa: E402
 from telegram._utils.defaultvalue import DefaultValue  # noqa: E402
 from telegram._utils.types import JSONDict, ODVInput  # noqa: E402  (PTB's own types for these)
@@ -54,16 +54,28 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}
         # Called with each update id once its handlers are done (the bot sets the journal's finish).
         self.on_finished: Callable[[int], None] | None = None
+        # Asked of each update as it arrives, before it waits for its turn: False drops it unhandled
+        # (the bot sets the gate's rate limits, so a flood is cut at the door, not at the chat's pace).
+        self.admit: Callable[[Update], Awaitable[bool]] | None = None
         # Update ids Telegram delivered again that were already handled or are being replayed.
         self.skip: set[int] = set()
+        # Update ids whose handling was cut short by the bot stopping: not finished, so replayed at start.
+        self._unfinished: set[int] = set()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Wait for this user's earlier updates, then for a free slot, then run the handlers."""
+        """Drop it if Telegram sent it again or its sender is flooding; else wait for this user's
+        earlier updates, then for a free slot, then run the handlers."""
         update_id = update.update_id if isinstance(update, Update) else None
         if update_id is not None and update_id in self.skip:
             self.skip.discard(update_id)
             if asyncio.iscoroutine(coroutine):
                 coroutine.close()
+            return
+        if isinstance(update, Update) and self.admit is not None and not await self.admit(update):
+            if asyncio.iscoroutine(coroutine):
+                coroutine.close()
+            if update_id is not None and self.on_finished is not None:
+                self.on_finished(update_id)
             return
         user = update.effective_user if isinstance(update, Update) else None
         try:
@@ -74,8 +86,14 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
                 async with self.serialized(user.id), self._slots:
                     await coroutine
         finally:
-            if update_id is not None and self.on_finished is not None:
+            if update_id in self._unfinished:
+                self._unfinished.discard(update_id)
+            elif update_id is not None and self.on_finished is not None:
                 self.on_finished(update_id)
+
+    def leave_unfinished(self, update_id: int) -> None:
+        """The bot is stopping before this update was handled: leave it in the journal for the next start."""
+        self._unfinished.add(update_id)
 
     @contextlib.asynccontextmanager
     async def serialized(self, user_id: int) -> AsyncIterator[None]:
@@ -142,6 +160,17 @@ class AiohttpRequest(BaseRequest):
         """Close the connection pool."""
         if self._session is not None and not self._session.closed:
             await self._session.close()
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> JSONDict:
+        """Telegram's JSON answer. A front-end proxy's page (the HTML of a 502) is not JSON: PTB's own
+        parser logs a traceback for each one, and an outage retried for a minute would fill the log;
+        here it is one PTB error, which the retry logs in a line."""
+        try:
+            answer: JSONDict = json.loads(payload.decode("utf-8", "replace"))
+        except ValueError as exc:
+            raise TelegramError("Invalid server response") from exc
+        return answer
 
     async def do_request(
         self,
@@ -213,7 +242,7 @@ class PollingRequest(AiohttpRequest):
     def parse_json_payload(self, payload: bytes) -> JSONDict:  # type: ignore[override]
         """Parse a poll's answer once, for PTB and for the journal; journal its updates and, if the poll
         succeeded, refresh the heartbeat (at most once a second)."""
-        answer = BaseRequest.parse_json_payload(payload)
+        answer = AiohttpRequest.parse_json_payload(payload)
         if not answer.get("ok"):
             return answer  # PTB raises what Telegram said
         updates = answer.get("result")

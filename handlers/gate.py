@@ -1,22 +1,24 @@
-"""Gatekeeping (group -1): an update from a banned user, a user over a rate limit or a user missing a
-required channel stops here, before any feature handler sees it."""
+"""Gatekeeping: rate limits count each update as it arrives and drop a flood there (`admit`, asked by
+the update processor before the update waits for its turn); in group -1 an update from a banned user
+or a user missing a required channel stops here, before any feature handler sees it."""
 
 from __future__ import annotations
 
 import logging
 import re
 import time
+from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.ext import ApplicationHandlerStop
+from telegram.ext import ApplicationHandlerStop, ExtBot
 
 import callbacks
 from flows import Flow, Step
 from handlers.moderation import ban_notice
 from sending import answer, optional, send_text
 from services import Context, Services
-from texts import language_of
+from texts import language_of, t
 from utils import RateLimiter, TextFormatter, Verdict
 
 logger = logging.getLogger(__name__)
@@ -43,7 +45,7 @@ def command_of(message: Message | None) -> str | None:
 
 
 async def gatekeeper(update: Update, context: Context) -> None:
-    """Stops updates from banned users, users over a rate limit and users missing a channel."""
+    """Stops updates from banned users and users missing a channel (rate limits are `admit`'s)."""
     s = context.services
     user = update.effective_user
     message = update.message
@@ -71,21 +73,43 @@ async def gatekeeper(update: Update, context: Context) -> None:
             else:
                 await send_text(context.bot, user.id, ban_notice(context, user.id))
             raise ApplicationHandlerStop
-    limiter: RateLimiter | None = None
-    if command in RATE_LIMITED_COMMANDS:
-        limiter = s.action_limiter
-    elif ((message and command is None) or update.edited_message) and user.id in s.state.active_chats:
-        limiter = s.message_limiter
-    verdict = limiter.check(user.id) if limiter is not None else Verdict.ALLOW
-    if verdict is not Verdict.ALLOW:
-        if verdict is Verdict.WARN:
-            await context.say(user.id, "slow_down")
-        raise ApplicationHandlerStop
     if command in CHANNEL_GATED_COMMANDS:
         missing = await channels_missing(context, user.id, fresh=command == "start")
         if missing:
             await ask_to_join(context, user.id, missing)
             raise ApplicationHandlerStop
+
+
+async def admit(bot: ExtBot[Any], services: Services, update: Update) -> bool:
+    """Counts an update against its sender's rate limit as it arrives, before it waits for the sender's
+    earlier updates or for pacing, so a flood is cut at the door instead of being relayed at the
+    chat's pace; False drops it unhandled. The first refusal in a window is answered at once with
+    one "slow down" (not after the flood's admitted messages: it is about all of them)."""
+    limiter = rate_limiter_for(services, update)
+    user = update.effective_user
+    if limiter is None or user is None:
+        return True
+    verdict = limiter.check(user.id)
+    if verdict is Verdict.WARN:
+        # A courtesy: whatever Telegram answers, the update is dropped all the same.
+        await optional(send_text(bot, user.id, t("slow_down", services.lang(user.id))), f"tell {user.id} to slow down")
+    return verdict is Verdict.ALLOW
+
+
+def rate_limiter_for(services: Services, update: Update) -> RateLimiter | None:
+    """The limit an update counts against: /start, /search and /next the action limit, what a user in a
+    chat writes or edits the message limit; nothing else (payments never) is limited."""
+    message = update.message
+    if update.effective_user is None or update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
+        return None
+    if message is not None and (message.successful_payment or message.refunded_payment):
+        return None
+    command = command_of(message)
+    if command in RATE_LIMITED_COMMANDS:
+        return services.action_limiter
+    if ((message and command is None) or update.edited_message) and update.effective_user.id in services.state.active_chats:
+        return services.message_limiter
+    return None
 
 
 async def channels_missing(context: Context, user_id: int, fresh: bool) -> list[str]:

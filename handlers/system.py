@@ -9,9 +9,11 @@ from typing import Any
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.constants import ChatType
+from telegram.error import NetworkError
 
 import metrics
 from handlers.gate import forget_old_channel_checks
+from pacing import Interrupted, Undelivered
 from sending import optional
 from services import Context, Services
 from texts import DEFAULT_LANGUAGE, LANGUAGES, t
@@ -46,13 +48,35 @@ ADMIN_MENU_COMMANDS = (
 
 
 async def error_handler(update: object, context: Context) -> None:
-    """Logs the failing update's id and the exception, and tells the user something went wrong."""
+    """Logs a failure once and tells the user what it means for them; never raises itself."""
     update_id = update.update_id if isinstance(update, Update) else None
-    logger.error("Exception while handling update %s", update_id, exc_info=context.error)
+    error = context.error
+    if isinstance(error, Interrupted):
+        # Not handled, not lost: the journal replays it at the next start.
+        if update_id is not None:
+            context.services.update_processor.leave_unfinished(update_id)
+        logger.info("Update %s left for the next start: %s", update_id, error)
+        return
+    if update is None and isinstance(error, NetworkError):
+        # getUpdates failed (Telegram unreachable, a 5xx, a timeout): PTB polls again with a backoff.
+        logger.warning("Polling failed, trying again: %s", error)
+        return
     metrics.HANDLER_ERRORS.inc()
-    if isinstance(update, Update) and update.effective_user and update.effective_chat:
-        if update.effective_chat.type == ChatType.PRIVATE:
-            await context.say(update.effective_user.id, "error")
+    if isinstance(error, Undelivered):
+        # Telegram kept failing for API_RETRY_SECONDS: a known outage, said in one line, no traceback.
+        logger.warning("Update %s not delivered: %s", update_id, error)
+        key = "not_delivered"
+    else:
+        logger.error("Exception while handling update %s", update_id, exc_info=error)
+        key = "error"
+    if not (isinstance(update, Update) and update.effective_user and update.effective_chat):
+        return
+    if update.effective_chat.type != ChatType.PRIVATE:
+        return
+    try:
+        await context.say(update.effective_user.id, key)
+    except Exception as exc:  # noqa: BLE001 - the error handler is the last stop: nothing may escape it
+        logger.warning("Could not tell user %s of the failure of update %s: %s", update.effective_user.id, update_id, exc)
 
 
 async def activity_job(context: Context) -> None:

@@ -303,6 +303,7 @@ TEXTS: dict[str, str] = {
     "stats_chart_caption": "📈 New users, chats started, reports and VIP purchases per day (UTC).",
     "backup_done": "💾 Backup saved: {name} ({size} KB). Keeping the newest {keep}.",
     "backup_failed": "Backup failed: {error}",
+    "not_delivered": "⚠️ Telegram could not take your last message for a while, so it was not delivered. Please send it again.",
     "error": "😕 Sorry, something went wrong. Please try again.",
     # Command menu (setMyCommands) and the bot's profile texts
     "menu_search": "Find a random partner",

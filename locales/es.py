@@ -302,6 +302,7 @@ TEXTS: dict[str, str] = {
     "stats_chart_caption": "📈 Usuarios nuevos, chats iniciados, denuncias y compras VIP por día (UTC).",
     "backup_done": "💾 Copia guardada: {name} ({size} KB). Se guardan las {keep} más recientes.",
     "backup_failed": "La copia falló: {error}",
+    "not_delivered": "⚠️ Telegram no aceptó tu último mensaje durante un rato, así que no se entregó. Envíalo de nuevo.",
     "error": "😕 Lo siento, algo salió mal. Inténtalo de nuevo.",
     # Menú de comandos y descripción del bot
     "menu_search": "Buscar a alguien al azar",

@@ -144,8 +144,9 @@ def test_bad_token_backs_off_before_exiting(emulator, tmp_path):
     result = run_bot([], env, tmp_path)
     assert result.returncode == 1
     assert time.monotonic() - started >= 2
-    # PTB logs its own traceback of the rejected getMe; ours is the one clear line saying what happens next.
+    # One clear line says what happened and what happens next; PTB's traceback only at LOG_LEVEL=DEBUG.
     assert "Could not start: The token" in result.stdout and "START_FAILURE_DELAY" in result.stdout
+    assert len(result.stdout.splitlines()) == 1 and result.stderr == "", result.stdout + result.stderr
 
 
 def test_unreachable_api_backs_off_before_exiting(tmp_path):
@@ -155,6 +156,10 @@ def test_unreachable_api_backs_off_before_exiting(tmp_path):
     result = run_bot([], env, tmp_path)
     assert result.returncode == 1 and time.monotonic() - started >= 1
     assert "Could not start" in result.stdout
+    # One line, and everything it opened closed (no "Unclosed client session" from asyncio).
+    assert len(result.stdout.splitlines()) == 1 and result.stderr == "", result.stdout + result.stderr
+    debug = run_bot([], {**env, "LOG_LEVEL": "DEBUG", "START_FAILURE_DELAY": "0"}, tmp_path)
+    assert "Traceback" in debug.stdout and "Unclosed" not in debug.stdout + debug.stderr
 
 
 # 7. Command menu and descriptions

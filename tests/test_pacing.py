@@ -14,7 +14,7 @@ import pytest
 import pacing
 from pacing import AdaptiveCap, PerChatRateLimiter, Traffic
 from runtime import RelayStats
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 
 def limiter(**overrides: Any) -> PerChatRateLimiter:
@@ -174,3 +174,93 @@ def test_an_update_delivered_again_gets_no_second_arrival_time_and_leaves_none_b
     journal.finish(2)  # ...until it finishes
     assert set(stats._arrived) == {3}
     db.close()
+
+
+def test_backoff_doubles_to_its_longest_wait_and_ends_with_the_budget():
+    backoff = pacing.Backoff(budget=20.0, first=0.5, longest=8.0)
+    waits = []
+    elapsed = 0.0
+    while (wait := backoff.wait(elapsed)) is not None:
+        waits.append(wait)
+        elapsed += wait
+    assert waits == [0.5, 1.0, 2.0, 4.0, 8.0, 4.5]  # the last wait is cut to end with the budget
+    assert pacing.Backoff(budget=0.0).wait(0.0) is None  # 0: never retried
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (NetworkError("Bad Gateway"), True),
+        (NetworkError("Internal Server Error"), True),
+        (TimedOut(), True),
+        (BadRequest("Bad Request: message text is empty"), False),  # PTB derives it from NetworkError
+        (Forbidden("Forbidden: bot was blocked by the user"), False),
+        (RetryAfter(1), False),  # paced, not backed off
+        (pacing.Undelivered("gave up"), False),
+    ],
+)
+def test_what_counts_as_a_passing_failure(error, transient):
+    assert pacing.is_transient(error) is transient
+
+
+async def test_a_passing_failure_of_a_delivering_call_is_retried_until_it_succeeds(monkeypatch):
+    monkeypatch.setattr(pacing, "FIRST_RETRY_WAIT", 0.01)
+    rl = limiter(retry_seconds=5.0)
+    outcomes: list[Exception | None] = [NetworkError("Bad Gateway"), TimedOut(), None]
+
+    async def flaky(chat_id: int) -> dict[str, Any]:
+        error = outcomes.pop(0)
+        if error is not None:
+            raise error
+        return {"ok": True}
+
+    assert await send_to(rl, 1, flaky) == {"ok": True}
+    assert outcomes == []
+
+
+async def test_a_spent_budget_raises_undelivered_and_a_lookup_is_never_retried(monkeypatch):
+    monkeypatch.setattr(pacing, "FIRST_RETRY_WAIT", 0.01)
+    rl = limiter(retry_seconds=0.05)
+    calls = [0]
+
+    async def down(chat_id: int) -> bool:
+        calls[0] += 1
+        raise NetworkError("Bad Gateway")
+
+    with pytest.raises(pacing.Undelivered):
+        await send_to(rl, 1, down)
+    assert calls[0] >= 2
+    calls[0] = 0
+    with pytest.raises(NetworkError) as raised:
+        await rl.process_request(down, (1,), {}, "getChatMember", {"chat_id": 1}, None)
+    assert calls[0] == 1 and not isinstance(raised.value, pacing.Undelivered)
+
+
+async def test_a_retry_waiting_when_the_bot_stops_is_interrupted_at_once(monkeypatch):
+    rl = limiter(retry_seconds=60.0)
+    stopping = [False]
+    rl.stopping = lambda: stopping[0]
+
+    async def down(chat_id: int) -> bool:
+        raise NetworkError("Bad Gateway")
+
+    task = asyncio.create_task(send_to(rl, 1, down))
+    await asyncio.sleep(0.1)
+    stopping[0] = True
+    with pytest.raises(pacing.Interrupted):
+        await asyncio.wait_for(task, 1.0)
+
+
+async def test_idle_chats_are_forgotten_and_busy_ones_kept():
+    rl = limiter(chat_rate=10.0, chat_burst=2)  # a chat's bucket drains 10 a second
+
+    async def ok(chat_id: int) -> bool:
+        return True
+
+    await send_to(rl, 1, ok)
+    await asyncio.sleep(0.15)  # chat 1 could burst again: idle
+    await send_to(rl, 2, ok)
+    await send_to(rl, 2, ok)  # chat 2 has just spent its burst
+    assert rl.forget_idle() == 1
+    await asyncio.sleep(0.25)
+    assert rl.forget_idle() == 1 and rl.forget_idle() == 0
