@@ -263,6 +263,7 @@ class AnonymousChatBot:
             application.job_queue.run_repeating(moderation.ban_expiry_job, interval=30, first=1)
             broadcast.resume(application.job_queue, self.db)
             application.job_queue.run_repeating(system.activity_job, interval=60, first=60)
+            application.job_queue.run_repeating(system.forget_idle_job, interval=system.FORGET_IDLE_SECONDS)
             if config.search_timeout_minutes > 0:
                 # Checked often enough that nobody waits more than a tenth longer (at most 30 s).
                 every = min(30.0, max(1.0, config.search_timeout_minutes * 6))

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from migrations import MIGRATIONS
+from utils import LruCache
 from storage.matching import MatchingQueries
 from storage.moderation import ModerationQueries
 from storage.operations import OperationsQueries
@@ -39,6 +40,8 @@ BACKUP_PATTERN = "bot-*.db"
 # Relays and finished updates wait this long (seconds) to share one commit: under load a commit per
 # relay cost about a seventh of the bot's CPU per message (benchmarks/relay_benchmark.py).
 WRITE_DELAY = 0.01
+# Registered users whose language is kept in memory (the most recently active; the rest are read).
+LANGUAGE_CACHE_SIZE = 10_000
 # Pages copied per step of an online backup; between steps the bot's writes go on.
 BACKUP_PAGES_PER_STEP = 256
 
@@ -60,8 +63,8 @@ class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQue
         self._migrate()
         # Read on every update, written rarely, and only by this process: kept in memory as well.
         self._load_moderation()
-        # Every text looks the reader's language up.
-        self._languages: dict[int, str] = dict(self.conn.execute("SELECT user_id, language FROM users").fetchall())
+        # Every text looks the reader's language up: the active users' are kept at hand.
+        self._languages: LruCache[int, str] = LruCache(LANGUAGE_CACHE_SIZE)
         self._conversations: dict[tuple[int, str], tuple[str, str]] = {
             (row[0], row[1]): (row[2], row[3]) for row in self.conn.execute("SELECT user_id, flow, step, data FROM conversations")
         }
@@ -120,19 +123,26 @@ class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQue
             self.conn.execute("DELETE FROM conversations WHERE user_id = ? AND flow = 'registration'", (user_id,))
         self._conversations.pop((user_id, "registration"), None)
         if cur.rowcount == 1:
-            self._languages[user_id] = language
+            self._languages.put(user_id, language)
         return cur.rowcount == 1
 
     def language(self, user_id: int) -> str | None:
         """The language a registered user reads; None for someone not registered."""
-        return self._languages.get(user_id)
+        language = self._languages.get(user_id)
+        if language is None:
+            row = self.conn.execute("SELECT language FROM users WHERE user_id = ?", (user_id,)).fetchone()
+            if row is None:
+                return None
+            language = str(row[0])
+            self._languages.put(user_id, language)
+        return language
 
     def set_language(self, user_id: int, language: str) -> bool:
         """Store a registered user's language; False if they are not registered."""
         with self.conn:
             cur = self.conn.execute("UPDATE users SET language = ? WHERE user_id = ?", (language, user_id))
         if cur.rowcount == 1:
-            self._languages[user_id] = language
+            self._languages.put(user_id, language)
         return cur.rowcount == 1
 
     def get_user(self, user_id: int) -> dict[str, Any] | None:

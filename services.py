@@ -5,7 +5,6 @@ does, so no handler reaches into untyped `bot_data` or `user_data` keys.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +20,7 @@ from sending import send_text
 from state import ChatState
 from storage import utc_text
 from texts import DEFAULT_LANGUAGE, t
-from utils import MessageFilter, RateLimiter, TextFormatter
+from utils import LruCache, MessageFilter, RateLimiter, TextFormatter
 
 
 @dataclass
@@ -77,7 +76,7 @@ class Services:
     albums: dict[int, PendingAlbum] = field(default_factory=dict)
     # Not yet registered: user id -> the language of their Telegram app or of their /language choice
     # (the most recent UNREGISTERED_LANGUAGES people; a registered user's language is in the database).
-    unregistered_languages: OrderedDict[int, str] = field(default_factory=OrderedDict)
+    unregistered_languages: LruCache[int, str] = field(default_factory=lambda: LruCache(UNREGISTERED_LANGUAGES))
     activity: ActivityLog = field(default_factory=ActivityLog)
 
     def lang(self, user_id: int) -> str:
@@ -86,10 +85,7 @@ class Services:
 
     def note_language(self, user_id: int, language: str) -> None:
         """Remember an unregistered user's language (their app's, or what they chose)."""
-        self.unregistered_languages[user_id] = language
-        self.unregistered_languages.move_to_end(user_id)
-        if len(self.unregistered_languages) > UNREGISTERED_LANGUAGES:
-            self.unregistered_languages.popitem(last=False)
+        self.unregistered_languages.put(user_id, language)
 
 
 class BotData:

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from config import DEFAULT_BAD_WORDS, Config, ConfigError, load_config
+import database as database_module
 from database import SCHEMA_VERSION, WRITE_DELAY, Database
 from migrations import MIGRATIONS
-from utils import AgeProblem, MessageFilter, RangeProblem, RateLimiter, TextFormatter, ValidationHelper, Verdict
+from utils import AgeProblem, LruCache, MessageFilter, RangeProblem, RateLimiter, TextFormatter, ValidationHelper, Verdict
 
 TOKEN = "123456:TEST-token"
 
@@ -177,6 +178,46 @@ def test_rate_limiter_slides_its_window():
     assert [limiter.check(1) for _ in range(4)] == [allow, allow, allow, warn]  # the window opened: told again, once
     now[0] = 500
     assert limiter.cleanup() == 2 and limiter.cleanup() == 0
+
+
+def test_rate_limiter_forgets_a_user_idle_past_the_window_and_only_then():
+    now = [0.0]
+    limiter = RateLimiter(3, 10, clock=lambda: now[0])
+    limiter.check(1)
+    now[0] = 5.0
+    limiter.check(2)
+    now[0] = 10.0
+    assert limiter.cleanup() == 1  # user 1 idle for the whole window; user 2 still inside it
+    now[0] = 15.0
+    assert limiter.cleanup() == 1 and limiter.cleanup() == 0
+    # A forgotten user starts afresh.
+    assert [limiter.check(1) for _ in range(4)] == [Verdict.ALLOW] * 3 + [Verdict.WARN]
+
+
+def test_lru_cache_keeps_the_most_recently_used():
+    cache: LruCache[int, str] = LruCache(2)
+    cache.put(1, "en")
+    cache.put(2, "ru")
+    assert cache.get(1) == "en"  # 1 is now the most recent
+    cache.put(3, "es")
+    assert 2 not in cache and cache.get(1) == "en" and cache.get(3) == "es" and len(cache) == 2
+    cache.pop(1)
+    cache.pop(1)  # popping what is not there is fine
+    assert cache.get(1) is None and len(cache) == 1
+
+
+def test_database_reads_languages_on_demand_with_a_bounded_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(database_module, "LANGUAGE_CACHE_SIZE", 2)
+    db = Database(str(tmp_path / "lang.db"))
+    for user_id, language in ((1, "en"), (2, "ru"), (3, "es")):
+        db.create_user(user_id, "male", 30, language)
+    db.close()
+    db = Database(str(tmp_path / "lang.db"))  # nothing is loaded at start
+    assert len(db._languages) == 0
+    assert [db.language(u) for u in (1, 2, 3, 4)] == ["en", "ru", "es", None]
+    assert len(db._languages) == 2
+    assert db.set_language(1, "es") and db.language(1) == "es"
+    db.close()
 
 
 @pytest.mark.parametrize(

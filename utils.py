@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from datetime import datetime, timedelta, timezone
 from functools import cache
 
@@ -14,8 +14,12 @@ from babel.dates import format_date, format_time
 from babel.numbers import format_decimal, format_percent
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
+from typing import Generic, TypeVar
 
 from texts import t
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 # Entity types that carry a link or reveal who someone is.
 LINK_ENTITY_TYPES = frozenset({"url", "text_link", "mention", "text_mention", "email"})
@@ -113,6 +117,36 @@ class RateLimiter:
             del self._hits[key]
             self._warned.discard(key)
         return len(stale)
+
+
+class LruCache(Generic[K, V]):
+    """At most `size` entries; the least recently used goes first. Kept for the active users only,
+    so memory does not grow with everyone ever seen."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self._entries.get(key)
+        if value is not None:
+            self._entries.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def pop(self, key: K) -> None:
+        self._entries.pop(key, None)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 class TextFormatter:

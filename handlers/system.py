@@ -20,6 +20,10 @@ from texts import DEFAULT_LANGUAGE, LANGUAGES, t
 
 logger = logging.getLogger(__name__)
 
+# How often entries idle past their window are forgotten: the shortest window (MESSAGE_RATE_WINDOW's
+# default) is 10 s, so an idle user's entries live at most about twice their window.
+FORGET_IDLE_SECONDS = 10
+
 # The command menu, in its order: (command, text key of its description).
 MENU_COMMANDS = (
     ("search", "menu_search"),
@@ -85,21 +89,23 @@ async def activity_job(context: Context) -> None:
 
 
 async def housekeeping_job(context: Context) -> None:
-    """Expires ended VIPs; deletes what the retention periods say; forgets idle rate-limit entries, stale
-    channel checks and old journaled updates."""
+    """Expires ended VIPs; deletes what the retention periods say; forgets old journaled updates."""
     s: Services = context.services
     expired = s.db.expire_vips()
     maps, chats = s.db.prune_old_chats(s.config.chat_retention_days, s.config.report_evidence_hours)
     logger.info("Housekeeping: %s reply maps past REPORT_EVIDENCE_HOURS and %s old chats deleted", maps, chats)
+    pruned = s.db.prune_journal()
+    logger.debug("Housekeeping: %s VIPs expired, %s journaled updates dropped", expired, pruned)
+
+
+async def forget_idle_job(context: Context) -> None:
+    """Forgets what is kept per user or chat once it is idle past its window (rate-limit entries,
+    per-chat pace, channel checks), so memory follows the active users, not everyone ever seen."""
+    s: Services = context.services
     dropped = s.action_limiter.cleanup() + s.message_limiter.cleanup() + forget_old_channel_checks(s)
     dropped += s.pacing.forget_idle()
-    pruned = s.db.prune_journal()
-    logger.debug(
-        "Housekeeping: %s VIPs expired, %s rate-limit, pacing and channel-check entries and %s journaled updates dropped",
-        expired,
-        dropped,
-        pruned,
-    )
+    if dropped:
+        logger.debug("Forgot %s idle rate-limit, pacing and channel-check entries", dropped)
 
 
 def command_menu(lang: str, admin: bool) -> list[BotCommand]:

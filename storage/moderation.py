@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from storage import Queries, parse_utc, utc_text
+from utils import LruCache
 
 REPORT_REASONS = ("sexual", "insults", "spam", "underage", "other")
 # Filter strikes within this window that mute; strikes and mutes are forgotten after a week.
@@ -35,7 +36,7 @@ class ModerationQueries(Queries):
     _banned: dict[int, Ban]
     _muted: dict[int, str]
     _conversations: dict[tuple[int, str], tuple[str, str]]
-    _languages: dict[int, str]
+    _languages: LruCache[int, str]
 
     def _load_moderation(self) -> None:
         self._banned = {
@@ -292,7 +293,7 @@ class ModerationQueries(Queries):
             )
             self.conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
         self._muted.pop(user_id, None)
-        self._languages.pop(user_id, None)
+        self._languages.pop(user_id)
         for key in [key for key in self._conversations if key[0] == user_id]:
             del self._conversations[key]
 
