@@ -37,8 +37,9 @@ UNREGISTERED_LANGUAGES = 10_000
 
 @dataclass
 class ActivityLog:
-    """Who sent anything (and who searched) today, kept in memory and written to SQLite every minute:
-    one write a minute instead of one per update. A crash loses at most that minute of analytics."""
+    """Who sent anything (and who searched) today, kept in memory and written to SQLite every minute
+    and before /stats: one write a minute instead of one per update. A crash loses at most that
+    minute of analytics."""
 
     day: str = ""
     active: set[int] = field(default_factory=set)

@@ -31,6 +31,9 @@ async def stats_command(update: Update, context: Context) -> None:
     """Admin: users, bans, VIPs, live chats and today's activity, then a 30-day chart."""
     s = context.services
     admin_id = user_of(update).id
+    # Count activity up to now, not up to the last minute's flush: written here, on the event loop's
+    # thread that owns the log, and committed before the queries' worker thread starts its reads.
+    s.activity.flush(s.db)
     f = s.db.stats()
     rate, p95 = s.relay_stats.summary()
     n = context.number

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from conftest import BotProcess
+from conftest import BotProcess, pair, register
 from database import Database
 
 
@@ -41,19 +41,20 @@ def test_stats_figures_match_the_known_history(emulator, admin, tmp_path):
     try:
         admin.send("/stats")
         text = admin.wait_for("Stats")["text"]
+        # Active: the users the history names, and the admin, whose /stats counts at once.
         assert "Users: 11" in text and "Blocked the bot: 2" in text
         assert (
-            "📅 Today: 3 active users, 4 new, 2 chats (median 10 min).\n"
+            "📅 Today: 4 active users, 4 new, 2 chats (median 10 min).\n"
             "Funnel: 4 registered → 2 searched (50%) → 2 chatted (50%) → 1 bought VIP (25%).\n"
             "⭐ 100 earned, 50 refunded; 1 blocked the bot."
         ) in text
         assert (
-            "📅 Last 7 days: 4 active users, 7 new, 3 chats (median 2 min).\n"
+            "📅 Last 7 days: 5 active users, 7 new, 3 chats (median 2 min).\n"
             "Funnel: 7 registered → 3 searched (43%) → 5 chatted (71%) → 2 bought VIP (29%).\n"
             "⭐ 150 earned, 50 refunded; 1 blocked the bot."
         ) in text
         assert (
-            "📅 Last 30 days: 5 active users, 10 new, 4 chats (median 5 min).\n"
+            "📅 Last 30 days: 6 active users, 10 new, 4 chats (median 5 min).\n"
             "Funnel: 10 registered → 4 searched (40%) → 7 chatted (70%) → 3 bought VIP (30%).\n"
             "⭐ 250 earned, 50 refunded; 2 blocked the bot."
         ) in text
@@ -62,3 +63,17 @@ def test_stats_figures_match_the_known_history(emulator, admin, tmp_path):
         assert any("Daily active users and Stars" in c for c in captions)
     finally:
         bot.stop()
+
+
+def test_stats_right_after_a_chat_counts_it(bot, emulator, admin):
+    # Activity is written once a minute; /stats must not wait for that.
+    alice, bob = register(emulator.person("Alice")), register(emulator.person("Bob"))
+    pair(alice, bob)
+    bob.wait_for_copy(alice.send("hi"))
+    alice.send("/stop")
+    bob.wait_for("Your partner ended the chat")
+    admin.send("/stats")
+    text = admin.wait_for("Stats")["text"]
+    # The admin's /stats is activity too.
+    assert "📅 Today: 3 active users, 2 new, 1 chats" in text
+    assert "Funnel: 2 registered → 2 searched (100%) → 2 chatted (100%)" in text
