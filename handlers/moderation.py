@@ -16,11 +16,24 @@ from handlers.chat import finish_chat
 from sending import answer, copy, edit_message, send_message
 from services import Context, message_of, query_of, user_of
 from storage import utc_text
+from storage.moderation import AuditEntry
+from texts import t
 from utils import TextFormatter, ValidationHelper
 
 logger = logging.getLogger(__name__)
 
 AUDIT_DEFAULT, AUDIT_MAX = 20, 100
+# An audit log action -> the text key of its name.
+AUDIT_ACTIONS = {
+    "ban": "admin_audit_ban",
+    "temp_ban": "admin_audit_temp_ban",
+    "auto_ban": "admin_audit_auto_ban",
+    "unban": "admin_audit_unban",
+    "dismiss": "admin_audit_dismiss",
+    "appeal_accepted": "admin_audit_appeal_accepted",
+    "appeal_rejected": "admin_audit_appeal_rejected",
+    "refund": "admin_audit_refund",
+}
 
 
 def ban_notice(context: Context, user_id: int) -> str:
@@ -47,7 +60,7 @@ async def ban(context: Context, user_id: int, reason: str | None, admin_id: int 
     metrics.BANS.inc()
     logger.info("User %s banned%s", user_id, f" until {until}" if until else "")
     action = "temp_ban" if until else "ban" if admin_id else "auto_ban"
-    s.db.audit(admin_id, action, user_id, " ".join(filter(None, (until and f"⏳ {until} UTC", reason))))
+    s.db.audit(admin_id, action, user_id, reason=reason or "", until=until or "")
     await finish_chat(context, user_id, None, "partner_removed")
     await send_message(context.bot, user_id, ban_notice(context, user_id))
     return True
@@ -221,19 +234,32 @@ async def audit_command(update: Update, context: Context) -> None:
     if not entries:
         await context.say(admin_id, "admin_audit_empty")
         return
-    lines = "\n".join(
-        context.text_for(
-            admin_id,
-            "admin_audit_line",
-            time=context.when(admin_id, e["created_at"]),
-            admin=e["admin_id"] or context.text_for(admin_id, "admin_audit_auto"),
-            action=e["action"],
-            target_id=e["target_id"] or "",
-            detail=e["detail"],
-        ).rstrip()
-        for e in entries
-    )
+    lang = s.lang(admin_id)
+    lines = "\n".join(audit_line(entry, lang) for entry in entries)
     await context.say(admin_id, "admin_audit", n=len(entries), lines=lines)
+
+
+def audit_line(entry: AuditEntry, lang: str) -> str:
+    """One /audit line in the reader's language: when, who, what, to whom, and what it named."""
+    key = AUDIT_ACTIONS.get(entry.action)
+    details = (
+        t("admin_ban_until", lang, until=TextFormatter.timestamp(entry.until, lang)) if entry.until else "",
+        t("admin_audit_report", lang, report_id=entry.report_id) if entry.report_id is not None else "",
+        t("admin_audit_payment", lang, amount=TextFormatter.number(entry.stars, lang), charge_id=entry.charge_id)
+        if entry.stars is not None
+        else "",
+        entry.reason,
+    )
+    return t(
+        "admin_audit_line",
+        lang,
+        time=TextFormatter.timestamp(entry.created_at, lang),
+        admin=entry.admin_id or t("admin_audit_auto", lang),
+        # An action this bot no longer knows is shown as stored rather than hidden.
+        action=t(key, lang) if key else entry.action,
+        target_id=entry.target_id or "",
+        detail=" · ".join(d for d in details if d),
+    ).rstrip()
 
 
 def card_keyboard(context: Context, admin_id: int, report_id: int) -> InlineKeyboardMarkup:

@@ -141,7 +141,7 @@ async def report_action_callback(update: Update, context: Context) -> None:
         target_id, "report_ban_reason", report_id=report_id, reason=context.text_for(target_id, REASON_KEYS[report["reason"]])
     )
     if action == "dismiss":
-        s.db.audit(admin_id, "dismiss", target_id, f"report #{report_id}")
+        s.db.audit(admin_id, "dismiss", target_id, report_id=report_id)
     else:
         until = utc_text(datetime.now(timezone.utc) + SUSPENSION) if action == "suspend" else None
         await ban(context, target_id, reason, admin_id, until)

@@ -283,6 +283,16 @@ TEXTS: dict[str, str] = {
     "admin_audit_empty": "No admin actions yet.",
     "admin_audit_usage": "Usage: /audit [n], n from 1 to 100 (20 if left out)",
     "admin_audit_auto": "auto",
+    "admin_audit_ban": "ban",
+    "admin_audit_temp_ban": "temporary ban",
+    "admin_audit_auto_ban": "automatic ban",
+    "admin_audit_unban": "unban",
+    "admin_audit_dismiss": "report dismissed",
+    "admin_audit_appeal_accepted": "appeal accepted",
+    "admin_audit_appeal_rejected": "appeal rejected",
+    "admin_audit_refund": "refund",
+    "admin_audit_report": "report #{report_id}",
+    "admin_audit_payment": "{amount} ⭐ · {charge_id}",
     "stats": (
         "📊 Stats\n"
         "Users: {users}\n"

@@ -282,6 +282,16 @@ TEXTS: dict[str, str] = {
     "admin_audit_empty": "Todavía no hay acciones de admins.",
     "admin_audit_usage": "Uso: /audit [n], n de 1 a 100 (20 si no lo indicas)",
     "admin_audit_auto": "auto",
+    "admin_audit_ban": "baneo",
+    "admin_audit_temp_ban": "baneo temporal",
+    "admin_audit_auto_ban": "baneo automático",
+    "admin_audit_unban": "desbaneo",
+    "admin_audit_dismiss": "denuncia descartada",
+    "admin_audit_appeal_accepted": "apelación aceptada",
+    "admin_audit_appeal_rejected": "apelación rechazada",
+    "admin_audit_refund": "reembolso",
+    "admin_audit_report": "denuncia n.º {report_id}",
+    "admin_audit_payment": "{amount} ⭐ · {charge_id}",
     "stats": (
         "📊 Estadísticas\n"
         "Usuarios: {users}\n"

@@ -277,6 +277,16 @@ TEXTS: dict[str, str] = {
     "admin_audit_empty": "Действий админов пока нет.",
     "admin_audit_usage": "Использование: /audit [n], n от 1 до 100 (по умолчанию 20)",
     "admin_audit_auto": "авто",
+    "admin_audit_ban": "бан",
+    "admin_audit_temp_ban": "временный бан",
+    "admin_audit_auto_ban": "автоматический бан",
+    "admin_audit_unban": "разбан",
+    "admin_audit_dismiss": "жалоба отклонена",
+    "admin_audit_appeal_accepted": "апелляция принята",
+    "admin_audit_appeal_rejected": "апелляция отклонена",
+    "admin_audit_refund": "возврат",
+    "admin_audit_report": "жалоба №{report_id}",
+    "admin_audit_payment": "{amount} ⭐ · {charge_id}",
     "stats": (
         "📊 Статистика\n"
         "Пользователей: {users}\n"

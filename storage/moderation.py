@@ -8,6 +8,9 @@ as it is the only process that writes them.
 
 from __future__ import annotations
 
+import json
+import re
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -24,12 +27,69 @@ STRIKE_MEMORY = timedelta(days=7)
 # 12 h, then five times longer, never over 3 days.
 MUTE_LADDER = (1, 5, 25, 120, 720, 3600, 4320)
 
+# The fields of an audit entry's detail, stored as JSON so that /audit renders them in each reader's
+# language. Rows written before were English text; these patterns read their fields back, per action.
+AUDIT_FIELDS = {"reason", "until", "report_id", "stars", "charge_id"}
+_OLD_AUDIT_DETAIL = {
+    "temp_ban": re.compile(r"⏳ (?P<until>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC ?(?P<reason>.*)", re.DOTALL),
+    "dismiss": re.compile(r"report #(?P<report_id>\d+)"),
+    "refund": re.compile(r"(?P<stars>\d+) XTR (?P<charge_id>\S+)"),
+}
+_UTC_TEXT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+
 
 @dataclass(frozen=True, slots=True)
 class Ban:
     id: int
     reason: str | None
     until: str | None  # None: permanent
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One admin action, its detail read back into fields."""
+
+    created_at: str
+    admin_id: int | None  # None: the bot itself (an automatic ban)
+    action: str  # ban, temp_ban, auto_ban, unban, dismiss, appeal_accepted, appeal_rejected, refund
+    target_id: int | None
+    reason: str = ""  # free text, shown as written (so is an old detail no pattern reads)
+    until: str = ""  # a temporary ban's end
+    report_id: int | None = None  # the report dismissed
+    stars: int | None = None  # a refund's amount
+    charge_id: str = ""  # the payment refunded
+
+
+def audit_entry(row: sqlite3.Row) -> AuditEntry:
+    """An audit_log row as an entry: its detail is JSON, or an older row's text."""
+    detail: str = row["detail"]
+    fields: dict[str, Any] = {"reason": detail}
+    try:
+        stored = json.loads(detail) if detail.startswith("{") else None
+    except ValueError:
+        stored = None
+    old = _OLD_AUDIT_DETAIL.get(row["action"])
+    if isinstance(stored, dict) and set(stored) <= AUDIT_FIELDS:
+        fields = stored
+    elif old and (match := old.fullmatch(detail)):
+        fields = match.groupdict()
+    until = str(fields.get("until") or "")
+    return AuditEntry(
+        row["created_at"],
+        row["admin_id"],
+        row["action"],
+        row["target_id"],
+        reason=str(fields.get("reason") or ""),
+        until=until if _UTC_TEXT.fullmatch(until) else "",
+        report_id=_whole(fields.get("report_id")),
+        stars=_whole(fields.get("stars")),
+        charge_id=str(fields.get("charge_id") or ""),
+    )
+
+
+def _whole(value: object) -> int | None:
+    """A stored whole number (an int, or digits from an old row's text); None if absent."""
+    return int(str(value)) if str(value).isdecimal() else None
 
 
 class ModerationQueries(Queries):
@@ -221,17 +281,31 @@ class ModerationQueries(Queries):
 
     # The audit log
 
-    def audit(self, admin_id: int | None, action: str, target_id: int | None, detail: str = "") -> None:
+    def audit(
+        self,
+        admin_id: int | None,
+        action: str,
+        target_id: int | None,
+        *,
+        reason: str = "",
+        until: str = "",
+        report_id: int | None = None,
+        stars: int | None = None,
+        charge_id: str = "",
+    ) -> None:
+        """Record an admin action; what it named is kept as fields (JSON), not as text in one language."""
+        fields = {"reason": reason, "until": until, "report_id": report_id, "stars": stars, "charge_id": charge_id}
+        kept = {name: value for name, value in fields.items() if value not in (None, "")}
         with self.conn:
             self.conn.execute(
                 "INSERT INTO audit_log (admin_id, action, target_id, detail) VALUES (?, ?, ?, ?)",
-                (admin_id, action, target_id, detail),
+                (admin_id, action, target_id, json.dumps(kept, ensure_ascii=False) if kept else ""),
             )
 
-    def audit_entries(self, limit: int) -> list[dict[str, Any]]:
+    def audit_entries(self, limit: int) -> list[AuditEntry]:
         """The newest entries, newest first."""
         rows = self.conn.execute("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-        return [dict(row) for row in rows]
+        return [audit_entry(row) for row in rows]
 
     # Filter strikes and mutes
 

@@ -3,6 +3,8 @@ strikes and mutes, the new-account media hold, /deleteme and /privacy (issue 10)
 
 from __future__ import annotations
 
+import re
+
 from conftest import pair, register, report
 from emulator import Person
 from test_e2e_chat import db_rows
@@ -103,7 +105,27 @@ def test_a_temporary_ban_ends_by_itself_even_across_a_restart(bot, emulator, adm
     troll.wait_for("Searching")
     admin.send("/audit")
     audit = admin.wait_for("admin actions")["text"]
-    assert f"{admin.id} · temp_ban · {troll.id}" in audit and "flooding the chat" in audit
+    assert f"{admin.id} · temporary ban · {troll.id} until " in audit and "UTC · flooding the chat" in audit
+
+
+def test_audit_in_russian_names_each_action_and_time_in_russian(start_bot, emulator):
+    ivan = emulator.person("Ivan", language_code="ru")
+    bot = start_bot(ADMIN_IDS=str(ivan.id))
+    troll = register(emulator.person("Troll"))
+    ivan.send(f"/ban {troll.id} 30m флуд")
+    ivan.wait_for(f"Пользователь {troll.id} забанен до")
+    troll.wait_for("You are banned")
+    ivan.send(f"/unban {troll.id}")
+    ivan.wait_for(f"Пользователь {troll.id} разбанен")
+    ivan.send("/audit")
+    audit = ivan.wait_for("Последние действия админов")["text"]
+    (until,) = db_rows(bot, "SELECT until FROM bans WHERE user_id = ?", troll.id)[0]
+    lines = audit.splitlines()[1:]
+    assert lines[0].endswith(f" · {ivan.id} · разбан · {troll.id}")
+    shown = TextFormatter.timestamp(until, "ru")  # "3 дек. 2026 г., 08:35"
+    assert lines[1].endswith(f" · {ivan.id} · временный бан · {troll.id} до {shown} UTC · флуд")
+    # No stored token, no stored time: "2026-12-03 08:05:22" would be the raw form.
+    assert not re.search(r"temp_ban|unban|\d{4}-\d\d-\d\d|\d\d:\d\d:\d\d|⏳", audit)
 
 
 def test_appeal_accepted_by_one_admin_and_the_other_press_changes_nothing(start_bot, emulator, admin):

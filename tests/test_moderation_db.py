@@ -164,3 +164,46 @@ def test_the_second_charts_series_count_active_users_and_stars_per_day(db):
     assert len(dates) == 30 and dates[-1] == utc_text()[:10]
     assert series["active_users"][-1] == 2 and series["stars"][-1] == 150
     assert sum(series["active_users"]) == 2 and sum(series["stars"]) == 150
+
+
+def test_audit_entries_keep_fields_and_read_old_text_details(db):
+    db.audit(7, "temp_ban", 1, reason="flooding", until="2026-12-03 08:05:22")
+    db.audit(7, "dismiss", 2, report_id=12)
+    db.audit(7, "refund", 3, stars=100, charge_id="ch_1")
+    db.audit(None, "auto_ban", 1, reason="reported by 3 users")
+    db.audit(7, "unban", 1)
+    # Rows written before the detail was JSON: English text, read back into the same fields.
+    with db.conn:
+        db.conn.executemany(
+            "INSERT INTO audit_log (admin_id, action, target_id, detail) VALUES (7, ?, 1, ?)",
+            [("temp_ban", "⏳ 2026-12-03 08:05:22 UTC flooding"), ("dismiss", "report #12"), ("refund", "100 XTR ch_1"),
+             ("ban", '{"not": "ours"}'), ("temp_ban", "⏳ soon UTC")],
+        )  # fmt: skip
+    old_garbled, old_ban_json, old_refund, old_dismiss, old_temp, unban, auto, refund, dismiss, temp = db.audit_entries(20)
+    assert (temp.until, temp.reason) == (old_temp.until, old_temp.reason) == ("2026-12-03 08:05:22", "flooding")
+    assert dismiss.report_id == old_dismiss.report_id == 12
+    assert (refund.stars, refund.charge_id) == (old_refund.stars, old_refund.charge_id) == (100, "ch_1")
+    assert (auto.admin_id, auto.reason) == (None, "reported by 3 users")
+    assert (unban.reason, unban.until, unban.report_id) == ("", "", None)
+    # Text no pattern reads is shown as written.
+    assert (old_ban_json.reason, old_garbled.reason, old_garbled.until) == ('{"not": "ours"}', "⏳ soon UTC", "")
+
+
+def test_audit_lines_name_actions_and_times_in_the_readers_language(db):
+    from handlers.moderation import AUDIT_ACTIONS, audit_line
+
+    db.audit(7, "temp_ban", 1, reason="флуд", until="2026-12-03 08:05:22")
+    db.audit(7, "refund", 3, stars=1500, charge_id="ch_1")
+    db.audit(None, "auto_ban", 2)
+    db.audit(7, "dismiss", 2, report_id=12)
+    dismiss, auto, refund, temp = db.audit_entries(4)
+    until = TextFormatter.timestamp("2026-12-03 08:05:22", "ru")
+    assert audit_line(temp, "ru").endswith(f" · 7 · временный бан · 1 до {until} UTC · флуд")
+    assert audit_line(refund, "ru").endswith(" · 7 · возврат · 3 1\xa0500 ⭐ · ch_1")
+    assert audit_line(auto, "ru").endswith(" · авто · автоматический бан · 2")
+    assert audit_line(dismiss, "es").endswith(" · 7 · denuncia descartada · 2 denuncia n.º 12")
+    assert audit_line(dismiss, "en").endswith(" · 7 · report dismissed · 2 report #12")
+    assert audit_line(temp, "ru").startswith(TextFormatter.timestamp(temp.created_at, "ru"))
+    # Every action the bot records has a name in every language (the catalogue test checks the keys).
+    recorded = {"ban", "temp_ban", "auto_ban", "unban", "dismiss", "appeal_accepted", "appeal_rejected", "refund"}
+    assert set(AUDIT_ACTIONS) == recorded
