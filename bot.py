@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 # runtime first: it opts in to PTB's timedelta durations before python-telegram-bot is imported.
-from runtime import AiohttpRequest, PerUserUpdateProcessor, PollingRequest, RelayStats, UpdateJournal, beat  # isort: skip
+from chatbot.telegram_io.runtime import AiohttpRequest, PerUserUpdateProcessor, PollingRequest, RelayStats, UpdateJournal, beat  # isort: skip
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
@@ -33,14 +33,14 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-import callbacks
-import metrics
-import ops
+from chatbot.telegram_io import callbacks
+from chatbot.ops import metrics
+from chatbot.ops import modes as ops
 from config import Config, ConfigError, load_config
 from database import Database
-from flows import Conversations
-from pacing import PerChatRateLimiter
-from handlers import (
+from chatbot.core.flows import Conversations
+from chatbot.telegram_io.pacing import PerChatRateLimiter
+from chatbot.handlers import (
     account,
     admin,
     broadcast,
@@ -55,9 +55,9 @@ from handlers import (
     settings,
     system,
 )
-from services import CONTEXT_TYPES, BotData, Context, Services
-from matching import Seeker
-from state import ChatState, Pairing
+from chatbot.handlers.common import CONTEXT_TYPES, BotData, Context, Services
+from chatbot.core.matching import Seeker
+from chatbot.core.pairing import ChatState, Pairing
 from utils import MessageFilter, RateLimiter
 
 __version__ = "1.0.0"

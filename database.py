@@ -17,12 +17,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from migrations import MIGRATIONS
+from chatbot.storage import parse_utc
+from chatbot.storage.migrations import MIGRATIONS
 from utils import LruCache
-from storage.matching import MatchingQueries
-from storage.moderation import ModerationQueries
-from storage.operations import OperationsQueries
-from storage.payments import PaymentQueries
+from chatbot.storage.matching import MatchingQueries
+from chatbot.storage.moderation import ModerationQueries
+from chatbot.storage.operations import OperationsQueries
+from chatbot.storage.payments import PaymentQueries
 
 # 👍 and 👎; a ⛔ ('scam' in ratings) is stored with its reason by add_report.
 RATING_TYPES = ("good", "bad")
@@ -194,12 +195,12 @@ class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQue
         ).fetchall()
         return [(r[0], r[1], r[2]) for r in rows]
 
-    def enqueue(self, user_id: int) -> str:
+    def enqueue(self, user_id: int) -> datetime:
         """Queue the user (once); returns when they started waiting."""
         with self.conn:
             self.conn.execute("INSERT INTO search_queue (user_id) VALUES (?) ON CONFLICT (user_id) DO NOTHING", (user_id,))
             row = self.conn.execute("SELECT joined_at FROM search_queue WHERE user_id = ?", (user_id,)).fetchone()
-        return str(row[0])
+        return parse_utc(str(row[0]))
 
     def dequeue(self, user_id: int) -> None:
         with self.conn:

@@ -19,7 +19,7 @@ import pytest
 from config import DEFAULT_BAD_WORDS, Config, ConfigError, load_config
 import database as database_module
 from database import SCHEMA_VERSION, WRITE_DELAY, Database
-from migrations import MIGRATIONS
+from chatbot.storage.migrations import MIGRATIONS
 from utils import AgeProblem, LruCache, MessageFilter, RangeProblem, RateLimiter, TextFormatter, ValidationHelper, Verdict
 
 TOKEN = "123456:TEST-token"

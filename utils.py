@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Generic, TypeVar
 
-from texts import t
+from chatbot.i18n.texts import t
 
 K = TypeVar("K")
 V = TypeVar("V")

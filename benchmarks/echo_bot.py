@@ -28,7 +28,7 @@ def main() -> None:
     builder = ApplicationBuilder()
     if os.environ.get("HTTP_CLIENT", "httpx") == "aiohttp":
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-        from runtime import AiohttpRequest
+        from chatbot.telegram_io.runtime import AiohttpRequest
 
         builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest())
     application = (

@@ -188,7 +188,7 @@ def fill_database(path: Path, chats: int, queued: int, searchers: int) -> tuple[
 
 
 def state_at_scale(chats: int = 10_000, queued: int = 10_000, searches: int = 20) -> StateResult:
-    from state import ChatState
+    from chatbot.core.pairing import ChatState
 
     workdir = Path(tempfile.mkdtemp(prefix="state-"))
     queue_users, search_users, lonely_users = fill_database(workdir / "bot.db", chats, queued, searches)

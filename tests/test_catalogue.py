@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from texts import CATALOGUES, DEFAULT_LANGUAGE, LANGUAGES, t
+from chatbot.i18n.texts import CATALOGUES, DEFAULT_LANGUAGE, LANGUAGES, t
 
 # Functions that look a text up, and the position of the key among their arguments.
 LOOKUPS = {"t": 0, "text_for": 1, "say": 1, "tell_admins": 0}
@@ -20,7 +20,7 @@ ENGLISH = CATALOGUES[DEFAULT_LANGUAGE]
 
 
 def production_files() -> list[Path]:
-    files = [p for p in ROOT.glob("*.py") if p.name != "test.py"] + sorted((ROOT / "handlers").glob("*.py"))
+    files = [p for p in ROOT.glob("*.py") if p.name != "test.py"] + sorted((ROOT / "chatbot").rglob("*.py"))
     return sorted(files)
 
 

@@ -227,7 +227,7 @@ def test_the_monitoring_profile_scrapes_the_bot_and_the_dashboard_shows_its_metr
     assert "METRICS_PORT=9100" in COMPOSE.read_text() and "METRICS_HOST=0.0.0.0" in COMPOSE.read_text()
     dashboard = json.loads((ROOT / "monitoring" / "grafana" / "dashboards" / "chatbot.json").read_text())
     exprs = " ".join(t["expr"] for panel in dashboard["panels"] for t in panel["targets"])
-    import metrics
+    from chatbot.ops import metrics
 
     for metric in (m for m in vars(metrics).values() if hasattr(m, "_name")):
         assert metric._name in exprs, metric._name

@@ -7,7 +7,7 @@ import re
 from conftest import register
 from emulator import Person
 from test_e2e_chat import db_rows
-from texts import CATALOGUES
+from chatbot.i18n.texts import CATALOGUES
 
 CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 

@@ -13,17 +13,17 @@ from typing import Any
 
 import pytest
 
-import runtime  # noqa: F401  (first: sets PTB_TIMEDELTA before python-telegram-bot loads, as for the bot)
+from chatbot.telegram_io import runtime  # noqa: F401  (first: sets PTB_TIMEDELTA before python-telegram-bot loads, as for the bot)
 from bot import AnonymousChatBot
 from config import load_config
 from database import Database
-from handlers import admin
-from handlers.gate import command_of, forget_old_channel_checks
-from ops import setup_logging
-from runtime import PerUserUpdateProcessor
+from chatbot.handlers import admin
+from chatbot.handlers.gate import command_of, forget_old_channel_checks
+from chatbot.ops.modes import setup_logging
+from chatbot.telegram_io.runtime import PerUserUpdateProcessor
 from telegram import Chat, Message, Update
 from telegram.request import BaseRequest, RequestData
-from texts import t
+from chatbot.i18n.texts import t
 
 TOKEN = "123456:TEST-token"
 

@@ -17,7 +17,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Ti
 
 from emulator import Emulator
 from emulator_methods import PNG_SIGNATURE
-from runtime import AiohttpRequest, PollingRequest
+from chatbot.telegram_io.runtime import AiohttpRequest, PollingRequest
 
 PNG = bytes.fromhex(PNG_SIGNATURE) + b"\0" * 64
 

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from database import Database
-from matching import Seeker, choose_partner, compatible
-from state import ChatState
+from chatbot.core.matching import Seeker, choose_partner, compatible
+from chatbot.core.pairing import ChatState
 
-NOW = "2026-11-25 12:00:00"
-LATER = "2027-01-01 00:00:00"
-PAST = "2026-01-01 00:00:00"
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+LATER = datetime(2027, 1, 1, tzinfo=timezone.utc)
+PAST = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
-def seeker(user_id: int, gender: str = "male", age: int = 30, vip: str | None = None, **prefs: object) -> Seeker:
+def seeker(user_id: int, gender: str = "male", age: int = 30, vip: datetime | None = None, **prefs: object) -> Seeker:
     fields = {"partner_gender": None, "age_min": 18, "age_max": 100, "last_partner": None, "language": "en", **prefs}
     return Seeker(user_id, gender, age, vip, **fields)  # type: ignore[arg-type]
 
@@ -132,8 +133,8 @@ def test_waiting_too_long_leaves_the_queue_in_arrival_order(db):
     with db.conn:
         db.conn.execute("UPDATE search_queue SET joined_at = '2026-01-01 00:00:00'")
     state.restore()
-    assert state.waited_too_long("2026-01-01 00:00:00") == []
-    assert state.waited_too_long("2026-01-01 00:00:01") == [1]
+    assert state.waited_too_long(datetime(2026, 1, 1, tzinfo=timezone.utc)) == []
+    assert state.waited_too_long(datetime(2026, 1, 1, 0, 0, 1, tzinfo=timezone.utc)) == [1]
     assert state.search_queue == {} and db.queued_users() == []
 
 

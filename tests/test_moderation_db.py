@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from database import Database
-from storage import parse_utc, utc_text
+from chatbot.storage import parse_utc, utc_text
 from utils import TextFormatter, ValidationHelper
 
 
@@ -142,7 +142,7 @@ def test_durations():
 
 
 def test_activity_is_written_to_the_day_it_was_seen_on(db):
-    from services import ActivityLog
+    from chatbot.handlers.common import ActivityLog
 
     log = ActivityLog(day="2026-01-01")
     log.seen(1)
@@ -190,7 +190,7 @@ def test_audit_entries_keep_fields_and_read_old_text_details(db):
 
 
 def test_audit_lines_name_actions_and_times_in_the_readers_language(db):
-    from handlers.moderation import AUDIT_ACTIONS, audit_line
+    from chatbot.handlers.moderation import AUDIT_ACTIONS, audit_line
 
     db.audit(7, "temp_ban", 1, reason="флуд", until="2026-12-03 08:05:22")
     db.audit(7, "refund", 3, stars=1500, charge_id="ch_1")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from database import Database
-from storage import parse_utc
+from chatbot.storage import parse_utc
 
 DAY = timedelta(days=1)
 

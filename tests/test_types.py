@@ -11,7 +11,7 @@ CONFIG = str(ROOT / "mypy.ini")
 
 def production_files() -> list[str]:
     files = [p for p in ROOT.glob("*.py") if p.name != "test.py"]
-    files += [*(ROOT / "handlers").glob("*.py"), *(ROOT / "locales").glob("*.py"), *(ROOT / "storage").glob("*.py")]
+    files += [*(ROOT / "chatbot").rglob("*.py")]
     return sorted(str(p) for p in files)
 
 

@@ -1,0 +1,40 @@
+"""Ratings after a chat: 👍 👎 ⛔ once per rater and chat; ⛔ goes on to a report (handlers/reports.py)."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from chatbot.telegram_io import callbacks
+from chatbot.handlers.reports import ask_reason, refuse_rating
+from chatbot.telegram_io.sending import answer, remove_buttons
+from chatbot.handlers.common import Context, query_of
+
+logger = logging.getLogger(__name__)
+
+
+async def rating_callback(update: Update, context: Context) -> None:
+    """Stores a 👍/👎 rating once; ⛔ asks for the report's reason (handlers/reports.py)."""
+    s = context.services
+    query = query_of(update)
+    rater_id = query.from_user.id
+    fields = callbacks.RATE.parse(query.data)
+    if fields is None:
+        return
+    chat_id, rating_type = int(fields[0]), fields[1]
+    if rating_type == "scam":
+        await ask_reason(update, context, chat_id)
+        return
+    result = s.db.add_rating(rater_id, chat_id, rating_type)
+    if result.status != "ok":
+        await refuse_rating(context, query, result.status)
+        return
+    await answer(query, context.text_for(rater_id, "rating_thanks"))
+    await remove_buttons(query)
+
+
+async def stale_button_callback(update: Update, context: Context) -> None:
+    """Answers a button whose data no handler knows (old or forged)."""
+    query = query_of(update)
+    await answer(query, context.text_for(query.from_user.id, "button_invalid"))

@@ -1,0 +1,118 @@
+"""/settings: whom a VIP meets (👨 Men / 👩 Women / 👥 Anyone, 🎂 Age range, flows.Flow.SETTINGS) and
+🔔 Announcements on or off. Preferences outlive VIP; matching.py applies them only while VIP."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+
+from chatbot.telegram_io import callbacks
+from chatbot.core.flows import Flow, Step
+from chatbot.handlers.chat import WHO, search_again
+from chatbot.telegram_io.sending import answer, edit_text, send_text
+from chatbot.handlers.common import Context, message_of, query_of, user_of
+from utils import RangeProblem, ValidationHelper
+
+RANGE_REASONS = {
+    RangeProblem.NOT_RANGE: "age_range_not_range",
+    RangeProblem.OUT_OF_BOUNDS: "age_range_out_of_bounds",
+    RangeProblem.REVERSED: "age_range_reversed",
+}
+
+
+def settings_screen(context: Context, user_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    """The preferences as they stand, and the buttons that change them."""
+    s = context.services
+    gender, low, high = s.db.preferences(user_id)
+    status = "settings_status_vip" if s.db.vip_until(user_id) else "settings_status_not_vip"
+    announcements = context.text_for(user_id, "settings_on" if s.db.announcements_on(user_id) else "settings_off")
+    text = context.text_for(
+        user_id,
+        "settings",
+        gender=context.text_for(user_id, WHO[gender]),
+        min_age=low,
+        max_age=high,
+        announcements=announcements,
+        status=context.text_for(user_id, status),
+    )
+    keyboard = context.keyboard(
+        user_id,
+        [
+            ("btn_pref_men", callbacks.PARTNER_GENDER.build("male")),
+            ("btn_pref_women", callbacks.PARTNER_GENDER.build("female")),
+            ("btn_pref_anyone", callbacks.PARTNER_GENDER.build("any")),
+        ],
+        [("btn_age_range", callbacks.AGE_RANGE.build()), ("btn_announcements", callbacks.ANNOUNCEMENTS.build())],
+    )
+    return text, keyboard
+
+
+async def settings_command(update: Update, context: Context) -> None:
+    """Shows the partner preferences with their buttons (and cancels a pending age range)."""
+    user_id = user_of(update).id
+    if not await context.registered(user_id):
+        return
+    context.services.conversations.end(user_id, Flow.SETTINGS)
+    await send_text(context.bot, user_id, *settings_screen(context, user_id))
+
+
+async def partner_gender_callback(update: Update, context: Context) -> None:
+    """👨 Men / 👩 Women / 👥 Anyone: stores the choice (VIP only) and redraws the screen."""
+    s = context.services
+    query = query_of(update)
+    user_id = query.from_user.id
+    await answer(query)
+    if not await vip_or_told(context, user_id):
+        return
+    (choice,) = callbacks.PARTNER_GENDER.parse(query.data) or ("any",)
+    s.db.set_partner_gender(user_id, None if choice == "any" else choice)
+    await edit_text(query, *settings_screen(context, user_id))
+    await search_again(context, user_id)
+
+
+async def age_range_callback(update: Update, context: Context) -> None:
+    """🎂 Age range: asks for the range (VIP only)."""
+    query = query_of(update)
+    user_id = query.from_user.id
+    await answer(query)
+    if not await vip_or_told(context, user_id):
+        return
+    context.services.conversations.move(user_id, Flow.SETTINGS, Step.AGE_RANGE)
+    await context.say(user_id, "ask_age_range")
+
+
+async def age_range_message(update: Update, context: Context) -> None:
+    """Stores a valid range and shows the screen again; anything else gets the reason and the question."""
+    s = context.services
+    user_id = user_of(update).id
+    if not await vip_or_told(context, user_id):
+        s.conversations.end(user_id, Flow.SETTINGS)
+        return
+    parsed = ValidationHelper.parse_age_range(message_of(update).text)
+    if isinstance(parsed, RangeProblem):
+        reason = context.text_for(user_id, RANGE_REASONS[parsed])
+        await context.say(user_id, "age_range_refused", reason=reason)
+        return
+    s.db.set_age_range(user_id, *parsed)
+    s.conversations.end(user_id, Flow.SETTINGS)
+    text, keyboard = settings_screen(context, user_id)
+    await send_text(context.bot, user_id, f"{context.text_for(user_id, 'age_range_saved')}\n\n{text}", keyboard)
+    await search_again(context, user_id)
+
+
+async def announcements_callback(update: Update, context: Context) -> None:
+    """🔔 Announcements: on or off, for anyone registered (not a VIP feature)."""
+    query = query_of(update)
+    user_id = query.from_user.id
+    await answer(query)
+    if not await context.registered(user_id):
+        return
+    context.services.db.toggle_announcements(user_id)
+    await edit_text(query, *settings_screen(context, user_id))
+
+
+async def vip_or_told(context: Context, user_id: int) -> bool:
+    """True for a VIP; anyone else is told preferences are a VIP feature."""
+    if context.services.db.vip_until(user_id):
+        return True
+    await context.say(user_id, "settings_vip_only")
+    return False

@@ -1,0 +1,252 @@
+"""One policy for talking to Telegram: every send, copy, edit, answer, invoice and photo goes through
+`attempt`, which decides what an error means.
+
+- `Forbidden` (403): the user blocked the bot or deleted their account: `Failure.GONE`.
+  A "chat not found" is the same for us: that user never opened the bot (an admin, say).
+- The harmless `BadRequest`s: a press answered too late ("query is too old", as after a replay), an
+  edit that changes nothing or whose message is gone or too old: `Failure.HARMLESS`, logged, nothing
+  to do. The bot's own state keeps it from making such calls on purpose (a double tap is answered and
+  makes no second edit); these are for the races it cannot see.
+- A copy Telegram will not make (any other `BadRequest` on copyMessage/copyMessages): `Failure.REFUSED`,
+  so the sender can be told.
+- Everything else (a malformed request, a 429 past its retries, the network) is raised, and reaches
+  the one error handler.
+
+Calls the bot can do without (setting its command menu, checking a channel membership, changing a
+subscription's renewal) go through `optional`: any error is logged and the bot carries on. A refund
+tells the admin what Telegram said, and "CHARGE_ALREADY_REFUNDED" means the goal is reached.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Sequence
+from datetime import timedelta
+from enum import Enum
+from typing import Any, TypeVar
+
+from telegram import (
+    Bot,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    LabeledPrice,
+    Message,
+    MessageEntity,
+    MessageId,
+    PreCheckoutQuery,
+    ReplyParameters,
+)
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ExtBot
+
+from chatbot.telegram_io.pacing import Traffic
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+HARMLESS_ERRORS = (
+    "message is not modified",
+    "query is too old",
+    "query id is invalid",
+    "message to edit not found",
+    "message can't be edited",
+)
+GONE_ERRORS = ("chat not found",)
+STARS = "XTR"  # the currency of Telegram Stars
+
+
+class Failure(Enum):
+    """Why a call delivered nothing, when that is not a bug."""
+
+    GONE = "gone"
+    HARMLESS = "harmless"
+    REFUSED = "refused"
+
+
+def classify(exc: TelegramError, refusable: bool = False) -> Failure | None:
+    """What an error from Telegram means; None: not ours to tolerate (the error handler gets it)."""
+    if isinstance(exc, Forbidden):
+        return Failure.GONE
+    if isinstance(exc, BadRequest):
+        text = exc.message.lower()
+        if any(harmless in text for harmless in HARMLESS_ERRORS):
+            return Failure.HARMLESS
+        if any(gone in text for gone in GONE_ERRORS):
+            return Failure.GONE
+        if refusable:
+            return Failure.REFUSED
+    return None
+
+
+async def attempt(call: Awaitable[T], what: str, refusable: bool = False) -> T | Failure:
+    """Await one Bot API call; a tolerated error becomes a `Failure`, any other is raised."""
+    try:
+        return await call
+    except TelegramError as exc:
+        failure = classify(exc, refusable)
+        if failure is None:
+            raise
+        level = logging.WARNING if failure is Failure.REFUSED else logging.INFO
+        logger.log(level, "%s: %s (%s)", what, failure.value, exc.message)
+        return failure
+
+
+async def optional(call: Awaitable[T], what: str, level: int = logging.WARNING) -> T | None:
+    """Await a call the bot can do without; on any Telegram error log it and return None."""
+    try:
+        return await call
+    except TelegramError as exc:
+        logger.log(level, "Could not %s: %s", what, exc.message)
+        return None
+
+
+async def send_text(
+    bot: ExtBot[Any], chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None, bulk: bool = False
+) -> bool:
+    """Send a text (`bulk`: one of many the bot sends at once, paced under BULK_RATE); False if the user is gone."""
+    return await send_message(bot, chat_id, text, markup, bulk) is not None
+
+
+async def send_message(
+    bot: ExtBot[Any], chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None, bulk: bool = False
+) -> Message | None:
+    """`send_text`, returning the message sent (None if the user is gone)."""
+    traffic = Traffic.BULK if bulk else Traffic.DIRECT
+    call = bot.send_message(chat_id, text, reply_markup=markup, rate_limit_args=traffic)
+    result = await attempt(call, f"message to {chat_id}")
+    return None if isinstance(result, Failure) else result
+
+
+async def send_announcement(
+    bot: ExtBot[Any], chat_id: int, text: str, entities: Sequence[MessageEntity], bulk: bool
+) -> Message | Failure:
+    """An announcement's text (with its formatting); `bulk` for one of many."""
+    traffic = Traffic.BULK if bulk else Traffic.DIRECT
+    call = bot.send_message(chat_id, text, entities=entities, rate_limit_args=traffic)
+    return await attempt(call, f"announcement to {chat_id}", refusable=True)
+
+
+async def copy_announcement(
+    bot: ExtBot[Any], to_id: int, from_id: int, message_id: int, caption: str | None, entities: Sequence[MessageEntity], bulk: bool
+) -> MessageId | Failure:
+    """A copy of an announcement's message, with a new caption if given; `bulk` for one of many."""
+    traffic = Traffic.BULK if bulk else Traffic.DIRECT
+    call = bot.copy_message(
+        to_id, from_id, message_id, caption=caption, caption_entities=entities or None, rate_limit_args=traffic
+    )
+    return await attempt(call, f"announcement to {to_id}", refusable=True)
+
+
+async def edit_message(bot: Bot, chat_id: int, message_id: int, text: str) -> None:
+    """Replace the text of a message the bot sent (an admin card) and drop its buttons."""
+    await attempt(bot.edit_message_text(text, chat_id=chat_id, message_id=message_id), f"edit in {chat_id}")
+
+
+async def answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
+    """Answer a button press (a press too old to answer, say replayed after a crash, is let go)."""
+    await attempt(query.answer(text, show_alert=alert), f"answer to a press of {query.from_user.id}")
+
+
+async def edit_text(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Replace the text of the message whose button was pressed (its buttons become `markup`)."""
+    await attempt(query.edit_message_text(text, reply_markup=markup), f"edit for {query.from_user.id}")
+
+
+async def remove_buttons(query: CallbackQuery) -> None:
+    """Take the buttons off the message whose button was pressed."""
+    await attempt(query.edit_message_reply_markup(None), f"buttons off for {query.from_user.id}")
+
+
+async def copy(
+    bot: Bot, to_id: int, from_id: int, message_id: int, reply_to: ReplyParameters | None
+) -> MessageId | Failure:
+    """Copy one message (never forward: a forward shows who sent it)."""
+    call = bot.copy_message(to_id, from_id, message_id, reply_parameters=reply_to)
+    return await attempt(call, f"copy from {from_id} to {to_id}", refusable=True)
+
+
+async def copy_album(bot: Bot, to_id: int, from_id: int, message_ids: Sequence[int]) -> tuple[MessageId, ...] | Failure:
+    """Copy an album as one album."""
+    call = bot.copy_messages(to_id, from_id, message_ids)
+    return await attempt(call, f"album from {from_id} to {to_id}", refusable=True)
+
+
+async def mirror_edit(
+    bot: Bot,
+    chat_id: int,
+    message_id: int,
+    text: str | None,
+    caption: str | None,
+    entities: Sequence[MessageEntity],
+) -> Failure | None:
+    """Apply an edit to the copy in the partner's chat: the new text, or else the new caption."""
+    if text is not None:
+        call: Awaitable[Message | bool] = bot.edit_message_text(
+            text, chat_id=chat_id, message_id=message_id, entities=entities
+        )
+    else:
+        call = bot.edit_message_caption(
+            chat_id=chat_id, message_id=message_id, caption=caption or "", caption_entities=entities
+        )
+    result = await attempt(call, f"mirrored edit in {chat_id}", refusable=True)
+    return result if isinstance(result, Failure) else None
+
+
+async def send_invoice(
+    bot: Bot, chat_id: int, title: str, description: str, payload: str, label: str, stars: int
+) -> None:
+    """An invoice in Telegram Stars (no provider token, one price)."""
+    call = bot.send_invoice(
+        chat_id=chat_id,
+        title=title,
+        description=description,
+        payload=payload,
+        provider_token="",
+        currency=STARS,
+        prices=[LabeledPrice(label, stars)],
+    )
+    await attempt(call, f"invoice to {chat_id}")
+
+
+async def invoice_link(
+    bot: Bot, title: str, description: str, payload: str, label: str, stars: int, period: timedelta
+) -> str:
+    """A link to an invoice in Telegram Stars, renewed every `period` (a subscription)."""
+    return await bot.create_invoice_link(
+        title, description, payload, STARS, [LabeledPrice(label, stars)], provider_token="", subscription_period=period
+    )
+
+
+async def edit_subscription(bot: Bot, user_id: int, charge_id: str, cancel: bool) -> bool:
+    """Cancel (or turn back on) the renewal of a user's Stars subscription; False if Telegram refused."""
+    call = bot.edit_user_star_subscription(user_id, charge_id, is_canceled=cancel)
+    return bool(await optional(call, f"{'cancel' if cancel else 'renew'} the subscription of {user_id}"))
+
+
+class RefundAnswer(Enum):
+    DONE = "done"
+    ALREADY = "already"  # Telegram had refunded it already (say, on the user's request)
+
+
+async def refund_stars(bot: Bot, user_id: int, charge_id: str) -> RefundAnswer | str:
+    """Refund a Stars payment: DONE, ALREADY, or Telegram's reason for refusing (for the admin to read)."""
+    try:
+        await bot.refund_star_payment(user_id, charge_id)
+    except BadRequest as exc:
+        if "charge_already_refunded" in exc.message.lower():
+            return RefundAnswer.ALREADY
+        logger.warning("Refund of %s for %s refused: %s", charge_id, user_id, exc.message)
+        return exc.message
+    return RefundAnswer.DONE
+
+
+async def answer_pre_checkout(query: PreCheckoutQuery, error: str | None) -> None:
+    """Approve a checkout, or refuse it with the reason the user will see."""
+    call = query.answer(ok=True) if error is None else query.answer(ok=False, error_message=error)
+    await attempt(call, f"pre-checkout answer to {query.from_user.id}")
+
+
+async def send_photo(bot: Bot, chat_id: int, png: bytes, caption: str) -> None:
+    """A picture with a caption."""
+    await attempt(bot.send_photo(chat_id, png, caption=caption), f"photo to {chat_id}")
