@@ -1,24 +1,22 @@
 """Anonymous chat bot for Telegram: pairs strangers at random and relays their messages.
 
 `AnonymousChatBot` builds the services and is the registrar: `register_handlers` is the one ordered
-list of every command, button and update the bot answers, each pointing at the module that handles
-it. `main()` runs long polling, or one of the operator modes of ops.py.
+list of every command, button, flow step and update kind the bot answers, each pointing at the
+function that handles it. `main()` runs long polling, or one of the operator modes (chatbot/ops/modes.py).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-# runtime first: it opts in to PTB's timedelta durations before python-telegram-bot is imported.
-from chatbot.telegram_io.runtime import AiohttpRequest, PerUserUpdateProcessor, PollingRequest, RelayStats, UpdateJournal, beat  # isort: skip
-
 from telegram import Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -33,13 +31,9 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from chatbot.telegram_io import callbacks
-from chatbot.ops import metrics
-from chatbot.ops import modes as ops
-from config import Config, ConfigError, load_config
-from database import Database
-from chatbot.core.flows import Conversations
-from chatbot.telegram_io.pacing import PerChatRateLimiter
+from chatbot.core.flows import Conversations, Flow, Step
+from chatbot.core.matching import Seeker
+from chatbot.core.pairing import ChatState, Pairing
 from chatbot.handlers import (
     account,
     admin,
@@ -56,8 +50,18 @@ from chatbot.handlers import (
     system,
 )
 from chatbot.handlers.common import CONTEXT_TYPES, BotData, Context, Services
-from chatbot.core.matching import Seeker
-from chatbot.core.pairing import ChatState, Pairing
+from chatbot.i18n.languages import Languages
+from chatbot.ops import metrics
+from chatbot.ops import modes as ops
+from chatbot.ops.activity import ActivityLog
+from chatbot.telegram_io import callbacks, profile
+from chatbot.telegram_io.filters import InChat, InFlow
+from chatbot.telegram_io.http import AiohttpRequest, PollingRequest, beat
+from chatbot.telegram_io.pacing import PerChatRateLimiter
+from chatbot.telegram_io.sending import ErrorPolicy
+from chatbot.telegram_io.updates import PerUserUpdateProcessor, RelayStats, UpdateJournal
+from config import Config, ConfigError, load_config
+from database import Database
 from utils import MessageFilter, RateLimiter
 
 __version__ = "1.0.0"
@@ -88,8 +92,10 @@ class AnonymousChatBot:
             max_in_flight=config.api_concurrency,
             retry_seconds=config.api_retry_seconds,
         )
-        self.pacing.on_error = self.telegram_error
+        # What an error means beyond its call (a 403: the user blocked the bot) is the sending policy's.
+        self.pacing.on_error = ErrorPolicy(db.mark_blocked)
         self.http_clients: tuple[BaseRequest, ...] = ()
+        self.application: App | None = None  # build_application's
         self.started = False
         self.services = Services(
             config=config,
@@ -102,6 +108,8 @@ class AnonymousChatBot:
             message_filter=MessageFilter(config.bad_words),
             action_limiter=RateLimiter(config.action_rate_limit, config.action_rate_window),
             message_limiter=RateLimiter(config.message_rate_limit, config.message_rate_window),
+            languages=Languages(db.language),
+            activity=ActivityLog(),
         )
 
     @property
@@ -114,17 +122,13 @@ class AnonymousChatBot:
         """Waiting users in arrival order (the seed's name; state.ChatState owns it)."""
         return self.state.search_queue
 
-    def telegram_error(self, chat_id: object, error: TelegramError) -> None:
-        """Every error Telegram answers: counted; a 403 for a user means they blocked the bot."""
-        metrics.TELEGRAM_ERRORS.labels(metrics.error_label(error)).inc()
-        if isinstance(error, Forbidden) and isinstance(chat_id, int) and chat_id > 0:
-            self.db.mark_blocked(chat_id)
-
     def register_handlers(self, application: App) -> None:
-        """Every command, button and update the bot answers, and the module that handles it.
+        """Every command, button, flow step and update the bot answers, and the function that handles it.
 
-        Order matters! Groups run in order (-2, -1, 0); within group 0 the first handler whose
-        filters match takes the update. Gatekeeping raises ApplicationHandlerStop to stop an update.
+        Order matters! Each update is first counted against its sender's rate limit as it arrives
+        (`gate.admit`, on the update processor: a flood is dropped there). Then groups run in order
+        (-4 to 0); gatekeeping raises ApplicationHandlerStop to stop an update. Within group 0 the
+        first handler whose filters match takes the update.
         """
         private = filters.ChatType.PRIVATE
         # Only new messages: an edited "/stop" must never run a command.
@@ -135,15 +139,32 @@ class AnonymousChatBot:
         # service message, so it skips StatusUpdate.ALL's forty checks.
         service = filters.SUCCESSFUL_PAYMENT | filters.StatusUpdate.ALL
         written = new & ~filters.COMMAND & (filters.TEXT | ~service)
+        # The flow steps that wait for a message, read from memory (chatbot/core/flows.py).
+        flows = self.services.conversations
+        announcement = InFlow(flows, Flow.BROADCAST, Step.MESSAGE) & admins
+        support_request = InFlow(flows, Flow.SUPPORT, Step.MESSAGE)
+        appeal = InFlow(flows, Flow.APPEAL, Step.MESSAGE)
+        age_range = InFlow(flows, Flow.SETTINGS, Step.AGE_RANGE)
+        age = InFlow(flows, Flow.REGISTRATION, Step.AGE)
+        owes_a_message = announcement | support_request | appeal | age_range
         handlers: list[tuple[int, BaseHandler[Update, Context, None]]] = [
-            # A waiting album is copied before anything else its sender does, to keep order.
-            (-2, TypeHandler(Update, relay.pending_album_first)),
-            # Banned users, rate limits and required channels stop an update here.
-            (-1, TypeHandler(Update, gate.gatekeeper)),
-            # What a person writes: a chat message, or what a flow waits for (an age, an age range, a
-            # support request, an appeal, an announcement), else a hint. First, because it is most of
-            # the traffic; its filter leaves everything below to the others.
-            (0, MessageHandler(written, relay.private_message)),
+            # Gatekeeping, a step each: who was active and the language of someone new; a waiting album
+            # is copied before anything else its sender does (order); banned users; required channels.
+            (-4, TypeHandler(Update, gate.seen)),
+            (-3, TypeHandler(Update, relay.pending_album_first)),
+            (-2, TypeHandler(Update, gate.ban_gate)),
+            (-1, TypeHandler(Update, gate.channel_gate)),
+            # A chat message, relayed: first, because it is most of the traffic. A user in a chat who
+            # owes a flow step its message (below) is answered by that step instead.
+            (0, MessageHandler(written & InChat(self.state) & ~owes_a_message, relay.relay_message)),
+            # Flow steps waiting for a message: an announcement, a support request, an appeal, an age
+            # range (VIP settings), the age (registration); anything else written outside a chat: a hint.
+            (0, MessageHandler(written & announcement, broadcast.broadcast_message)),
+            (0, MessageHandler(written & support_request, payments.support_message)),
+            (0, MessageHandler(written & appeal, moderation.appeal_message)),
+            (0, MessageHandler(written & age_range, settings.age_range_message)),
+            (0, MessageHandler(written & age, registration.age_message)),
+            (0, MessageHandler(written, chat.hint_message)),
             # Commands
             (0, CommandHandler("start", registration.start_command, filters=new)),
             (0, CommandHandler("search", chat.search_command, filters=new)),
@@ -231,6 +252,7 @@ class AnonymousChatBot:
             .build()
         )
         application.bot_data.services = self.services
+        self.application = application
         self.update_processor.admit = lambda update: gate.admit(application.bot, self.services, update)
         # Retries waiting when the bot stops end at once; their updates are replayed at the next start.
         self.pacing.stopping = lambda: not application.running
@@ -254,7 +276,7 @@ class AnonymousChatBot:
         if config.metrics_port:
             metrics.serve(config.metrics_port, config.metrics_host, lambda: self.state.chat_count, lambda: len(self.search_queue))
             logger.info("Metrics at http://%s:%s/metrics", config.metrics_host, config.metrics_port)
-        await system.set_bot_profile(application.bot, config.admin_ids, self.services.lang)
+        await profile.set_bot_profile(application.bot, config.admin_ids, self.services.lang)
         await self.journal.replay(application)
         beat(config.heartbeat_file)
         if application.job_queue:
@@ -284,6 +306,9 @@ class AnonymousChatBot:
 
 def main(argv: list[str] | None = None) -> int:
     """Validate the settings, open the database and run long polling until SIGTERM or SIGINT."""
+    # Opt in to PTB 23's durations (timedelta, e.g. RetryAfter.retry_after) now: pacing reads either
+    # type, and the opt-in silences a deprecation warning on every first 429. PTB reads it at use.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     args = ops.parse_args(argv)
     try:
         config = load_config(require_token=not (args.health or args.restore))

@@ -3,7 +3,7 @@
 Same framework, one copyMessage per message, and nothing else. Run by relay_benchmark.py with
 BOT_TOKEN, TELEGRAM_API_URL, CONCURRENT_UPDATES (1: one update at a time, like PTB's own echobot.py
 example; more: that many at once) and HTTP_CLIENT (httpx: PTB's default; aiohttp: the bot's own
-client, runtime.AiohttpRequest, to show what the client alone is worth).
+client, chatbot.telegram_io.http.AiohttpRequest, to show what the client alone is worth).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def main() -> None:
     builder = ApplicationBuilder()
     if os.environ.get("HTTP_CLIENT", "httpx") == "aiohttp":
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-        from chatbot.telegram_io.runtime import AiohttpRequest
+        from chatbot.telegram_io.http import AiohttpRequest
 
         builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest())
     application = (

@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 
-from chatbot.telegram_io import runtime  # noqa: F401  (first: sets PTB_TIMEDELTA before python-telegram-bot loads, as for the bot)
 from bot import AnonymousChatBot
 from config import load_config
 from database import Database
 from chatbot.handlers import admin
-from chatbot.handlers.gate import command_of, forget_old_channel_checks
+from chatbot.handlers.channels import channel_checks
+from chatbot.telegram_io.messages import command_of
 from chatbot.ops.modes import setup_logging
-from chatbot.telegram_io.runtime import PerUserUpdateProcessor
+from chatbot.telegram_io.updates import PerUserUpdateProcessor
 from telegram import Chat, Message, Update
 from telegram.request import BaseRequest, RequestData
 from chatbot.i18n.texts import t
@@ -193,9 +193,10 @@ def test_log_file_rotates(tmp_path):
 async def test_housekeeping_forgets_stale_channel_checks(harness):
     chatbot, _, _ = harness
     now = time.monotonic()
-    confirmed = chatbot.services.channels_confirmed
+    assert chatbot.application is not None
+    confirmed = channel_checks(chatbot.application.bot_data)
     confirmed.update({1: now, 2: now - chatbot.config.channel_check_cache_seconds - 1})
-    assert forget_old_channel_checks(chatbot.services) == 1
+    assert confirmed.forget_older_than(chatbot.config.channel_check_cache_seconds) == 1
     assert list(confirmed) == [1]
 
 

@@ -1,4 +1,4 @@
-"""The bot's HTTP client (runtime.AiohttpRequest, runtime.PollingRequest) against the emulator:
+"""The bot's HTTP client (telegram_io.http.AiohttpRequest, PollingRequest) against the emulator:
 forms, uploads, downloads, Telegram's errors as PTB's exceptions, timeouts, an unreachable server,
 the token kept out of error messages, and a poll parsed once for PTB and the journal."""
 
@@ -17,7 +17,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Ti
 
 from emulator import Emulator
 from emulator_methods import PNG_SIGNATURE
-from chatbot.telegram_io.runtime import AiohttpRequest, PollingRequest
+from chatbot.telegram_io.http import AiohttpRequest, PollingRequest
 
 PNG = bytes.fromhex(PNG_SIGNATURE) + b"\0" * 64
 

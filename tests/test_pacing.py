@@ -13,7 +13,7 @@ import pytest
 
 from chatbot.telegram_io import pacing
 from chatbot.telegram_io.pacing import AdaptiveCap, PerChatRateLimiter, Traffic
-from chatbot.telegram_io.runtime import RelayStats
+from chatbot.telegram_io.updates import RelayStats
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 
@@ -161,7 +161,7 @@ def test_relay_stats_give_the_rate_and_95th_percentile_over_the_window():
 
 def test_an_update_delivered_again_gets_no_second_arrival_time_and_leaves_none_behind(tmp_path):
     from database import Database
-    from chatbot.telegram_io.runtime import PerUserUpdateProcessor, UpdateJournal
+    from chatbot.telegram_io.updates import PerUserUpdateProcessor, UpdateJournal
 
     db = Database(str(tmp_path / "j.db"))
     stats = RelayStats()

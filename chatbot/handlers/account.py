@@ -11,6 +11,7 @@ from chatbot.telegram_io import callbacks
 from chatbot.core.flows import Flow, Step
 from chatbot.telegram_io.sending import answer, edit_text
 from chatbot.handlers.common import Context, query_of, user_of
+from chatbot.telegram_io.albums import Albums
 from utils import TextFormatter
 
 logger = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ async def deleteme_callback(update: Update, context: Context) -> None:
         return
     s.state.leave_queue(user_id)
     pairing = s.state.unpair(user_id)
-    s.albums.pop(user_id, None)
+    context.bot_data.owned(Albums).pop(user_id, None)
     s.db.delete_user_data(user_id)
     logger.info("User %s deleted their data", user_id)
     await edit_text(query, context.text_for(user_id, "deleteme_done"))

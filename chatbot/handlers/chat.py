@@ -1,30 +1,16 @@
-"""The chat's life: /search, /next and /stop, telling both sides, and ending a chat with a rating."""
+"""/search, /next and /stop, the search timeout, and the hint for a message outside any chat."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta, timezone
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 
-from chatbot.telegram_io import callbacks
-from chatbot.ops import metrics
-from chatbot.telegram_io.sending import send_text
+from chatbot.handlers.chatting import finish_chat, search
 from chatbot.handlers.common import Context, user_of
-from chatbot.core.pairing import Pairing
-
-from utils import TextFormatter
 
 logger = logging.getLogger(__name__)
-
-# A partner gender preference (None: anyone) -> the text key that names it.
-WHO = {None: "pref_anyone", "male": "pref_men", "female": "pref_women"}
-
-
-def rating_keyboard(context: Context, user_id: int, chat_id: int) -> InlineKeyboardMarkup:
-    """The 👍 👎 ⛔ buttons for one finished chat (handlers/ratings.py answers them)."""
-    ratings = (("btn_good", "good"), ("btn_bad", "bad"), ("btn_scam", "scam"))
-    return context.keyboard(user_id, [(key, callbacks.RATE.build(chat_id, rating)) for key, rating in ratings])
 
 
 async def search_command(update: Update, context: Context) -> None:
@@ -65,42 +51,6 @@ async def stop_command(update: Update, context: Context) -> None:
         await context.say(user_id, "nothing_to_stop")
 
 
-async def search(context: Context, user_id: int) -> None:
-    """Pair or queue the user, then tell whoever needs to know."""
-    state = context.services.state
-    context.services.activity.seen(user_id, searched=True)
-    while True:
-        pairing = state.pair_or_enqueue(user_id)
-        if pairing is None:
-            await say_searching(context, user_id)
-            return
-        # The waiting partner is told first: if they blocked the bot meanwhile, the chat is
-        # dropped before this user ever hears of it, and the search goes on.
-        if await announce_partner(context, pairing.partner_id, user_id):
-            break
-        logger.info("Queued user %s is gone; searching again for %s", pairing.partner_id, user_id)
-        state.unpair(user_id)
-    await announce_partner(context, user_id, pairing.partner_id)
-    metrics.MATCHES.inc()
-    logger.info("Chat %s started", pairing.chat_id)
-
-
-async def search_again(context: Context, user_id: int) -> None:
-    """A waiting user whose preferences or VIP changed may now fit someone else waiting: match them again."""
-    if user_id in context.services.state.search_queue:
-        await search(context, user_id)
-
-
-async def say_searching(context: Context, user_id: int) -> None:
-    """Tell a user they wait; a VIP with preferences hears whom for ("Searching for women aged 20–30...")."""
-    seeker = context.services.state.seeker(user_id)
-    if seeker is None or not seeker.is_vip(datetime.now(timezone.utc)) or not seeker.has_preferences():
-        await context.say(user_id, "searching")
-        return
-    who = context.text_for(user_id, WHO[seeker.partner_gender])
-    await context.say(user_id, "searching_for", who=who, min_age=seeker.age_min, max_age=seeker.age_max)
-
-
 async def search_timeout_job(context: Context) -> None:
     """Takes out of the queue whoever waited SEARCH_TIMEOUT_MINUTES, and tells them to search again."""
     minutes = context.services.config.search_timeout_minutes
@@ -110,34 +60,13 @@ async def search_timeout_job(context: Context) -> None:
         await context.say(user_id, "search_timed_out", minutes=f"{minutes:g}")
 
 
-async def announce_partner(context: Context, user_id: int, partner_id: int) -> bool:
-    """Tell the user a partner was found (with their gender and age for a VIP); False if the user is gone."""
+async def hint_message(update: Update, context: Context) -> None:
+    """A message outside any chat and any flow: what to do instead (wait, register, or search)."""
     s = context.services
-    text = context.text_for(user_id, "partner_found")
-    if s.db.vip_until(user_id):
-        partner = s.db.get_user(partner_id)
-        if partner:
-            gender = TextFormatter.gender(partner["gender"], s.lang(user_id))
-            text += "\n\n" + context.text_for(user_id, "partner_info_vip", gender=gender, age=partner["age"])
+    user_id = user_of(update).id
+    if user_id in s.state.search_queue:
+        await context.say(user_id, "still_searching")
+    elif not s.db.get_user(user_id):
+        await context.say(user_id, "not_registered")
     else:
-        text += "\n\n" + context.text_for(user_id, "vip_hint")
-    return await send_text(context.bot, user_id, text)
-
-
-async def finish_chat(context: Context, user_id: int, user_key: str | None, partner_key: str | None) -> Pairing | None:
-    """End the user's chat and offer both sides a rating; a None text key skips that side."""
-    pairing = context.services.state.unpair(user_id)
-    if pairing is None:
-        return None
-    logger.info("Chat %s ended", pairing.chat_id)
-    for who, key in ((user_id, user_key), (pairing.partner_id, partner_key)):
-        if key is not None:
-            text = f"{context.text_for(who, key)}\n\n{context.text_for(who, 'rate_prompt')}"
-            await send_text(context.bot, who, text, rating_keyboard(context, who, pairing.chat_id))
-    return pairing
-
-
-async def partner_gone(context: Context, gone_id: int) -> None:
-    """The user blocked the bot: end their chat, tell the partner, drop them from the queue."""
-    context.services.state.leave_queue(gone_id)
-    await finish_chat(context, gone_id, None, "partner_left")
+        await context.say(user_id, "not_in_chat_hint")

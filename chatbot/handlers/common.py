@@ -1,12 +1,12 @@
-"""What every handler works with: the services (settings, database, pairing state, flows, filters,
-limiters) and a typed context that carries them, as python-telegram-bot's contexttypesbot example
-does, so no handler reaches into untyped `bot_data` or `user_data` keys.
+"""What every handler works with: the services (settings, database, pairing state, flows, languages,
+filters, limiters) and a typed context that carries them, as python-telegram-bot's contexttypesbot
+example does, so no handler reaches into untyped `bot_data` or `user_data` keys.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
@@ -15,46 +15,15 @@ from config import Config
 from database import Database
 from chatbot.core.flows import Conversations
 from chatbot.telegram_io.pacing import PerChatRateLimiter
-from chatbot.telegram_io.runtime import PerUserUpdateProcessor, RelayStats
+from chatbot.telegram_io.updates import PerUserUpdateProcessor, RelayStats
 from chatbot.telegram_io.sending import send_text
 from chatbot.core.pairing import ChatState
-from chatbot.storage import utc_text
-from chatbot.i18n.texts import DEFAULT_LANGUAGE, t
-from utils import LruCache, MessageFilter, RateLimiter, TextFormatter
+from chatbot.i18n.languages import Languages
+from chatbot.i18n.texts import t
+from chatbot.ops.activity import ActivityLog
+from utils import MessageFilter, RateLimiter, TextFormatter
 
-
-@dataclass
-class PendingAlbum:
-    """Messages of one album, collected until they are copied together."""
-
-    media_group_id: str
-    message_ids: list[int] = field(default_factory=list)
-    blocked: str | None = None  # the text key of the reason, if any message of it failed the filter
-
-
-UNREGISTERED_LANGUAGES = 10_000
-
-
-@dataclass
-class ActivityLog:
-    """Who sent anything (and who searched) today, kept in memory and written to SQLite every minute
-    and before /stats: one write a minute instead of one per update. A crash loses at most that
-    minute of analytics."""
-
-    day: str = ""
-    active: set[int] = field(default_factory=set)
-    searched: set[int] = field(default_factory=set)
-
-    def seen(self, user_id: int, searched: bool = False) -> None:
-        self.active.add(user_id)
-        if searched:
-            self.searched.add(user_id)
-
-    def flush(self, db: Database) -> None:
-        """Write what was seen (to the day it was seen on), and start a new day when the date changes."""
-        if self.active or self.searched:
-            db.record_activity(self.day or utc_text()[:10], self.active, self.searched)
-        self.active, self.searched, self.day = set(), set(), utc_text()[:10]
+T = TypeVar("T")
 
 
 @dataclass
@@ -71,28 +40,29 @@ class Services:
     message_filter: MessageFilter
     action_limiter: RateLimiter
     message_limiter: RateLimiter
-    # user id -> monotonic time their channel membership was last confirmed.
-    channels_confirmed: dict[int, float] = field(default_factory=dict)
-    # sender id -> the album being collected from them.
-    albums: dict[int, PendingAlbum] = field(default_factory=dict)
-    # Not yet registered: user id -> the language of their Telegram app or of their /language choice
-    # (the most recent UNREGISTERED_LANGUAGES people; a registered user's language is in the database).
-    unregistered_languages: LruCache[int, str] = field(default_factory=lambda: LruCache(UNREGISTERED_LANGUAGES))
-    activity: ActivityLog = field(default_factory=ActivityLog)
+    languages: Languages
+    activity: ActivityLog
 
     def lang(self, user_id: int) -> str:
-        """The language a user reads: theirs if registered, else their app's, else English."""
-        return self.db.language(user_id) or self.unregistered_languages.get(user_id) or DEFAULT_LANGUAGE
-
-    def note_language(self, user_id: int, language: str) -> None:
-        """Remember an unregistered user's language (their app's, or what they chose)."""
-        self.unregistered_languages.put(user_id, language)
+        """The language a user reads (i18n's lookup)."""
+        return self.languages.of(user_id)
 
 
 class BotData:
-    """`application.bot_data`: PTB creates it empty; AnonymousChatBot puts the services in."""
+    """`application.bot_data`: PTB creates it empty; AnonymousChatBot puts the services in, and a
+    feature keeps its own state here (`owned`), so Services holds only what every handler needs."""
 
     services: Services
+
+    def __init__(self) -> None:
+        self._owned: dict[type[Any], Any] = {}
+
+    def owned(self, kind: type[T]) -> T:
+        """A feature's own state (its album buffer, its channel checks): one instance, made on first use."""
+        value = self._owned.get(kind)
+        if value is None:
+            value = self._owned[kind] = kind()
+        return cast(T, value)
 
 
 class Context(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):

@@ -12,7 +12,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from chatbot.telegram_io import callbacks
 from chatbot.ops import metrics
 from chatbot.core.flows import Flow, Step
-from chatbot.handlers.chat import finish_chat
+from chatbot.handlers.chatting import finish_chat
 from chatbot.telegram_io.sending import answer, copy, edit_message, send_message
 from chatbot.handlers.common import Context, message_of, query_of, user_of
 from chatbot.storage import utc_text

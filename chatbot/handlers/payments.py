@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from chatbot.telegram_io import callbacks
 from chatbot.ops import metrics
 from chatbot.core.flows import Flow, Step
-from chatbot.handlers.chat import search_again
+from chatbot.handlers.chatting import search_again
 from chatbot.telegram_io.sending import (
     STARS,
     answer,

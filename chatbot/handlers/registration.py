@@ -8,8 +8,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from chatbot.telegram_io import callbacks
 from chatbot.core.flows import Flow, Step
-from chatbot.handlers.gate import channels_missing
-from chatbot.handlers.system import set_chat_commands
+from chatbot.handlers.channels import channels_missing
+from chatbot.telegram_io.profile import set_chat_commands
 from chatbot.telegram_io.sending import answer, edit_text, remove_buttons, send_text
 from chatbot.handlers.common import Context, message_of, query_of, user_of
 from chatbot.i18n.texts import DEFAULT_LANGUAGE, LANGUAGES, t
@@ -86,6 +86,10 @@ async def age_message(update: Update, context: Context) -> None:
     if step is None or step[0] is not Step.AGE:
         await context.say(user_id, "not_registered")
         return
+    if s.db.get_user(user_id):
+        # Registered already (a flow row left behind): a message outside a chat, as for anyone.
+        await context.say(user_id, "not_in_chat_hint")
+        return
     age = ValidationHelper.parse_age(message_of(update).text)
     if isinstance(age, AgeProblem):
         await context.say(user_id, "age_refused", reason=age_problem_text(context, user_id, age))
@@ -120,7 +124,7 @@ async def language_callback(update: Update, context: Context) -> None:
     user_id = query.from_user.id
     (code,) = callbacks.LANGUAGE.parse(query.data) or (DEFAULT_LANGUAGE,)
     if not s.db.set_language(user_id, code):
-        s.note_language(user_id, code)  # not registered yet: registration will store it
+        s.languages.note(user_id, code)  # not registered yet: registration will store it
     await answer(query)
     await edit_text(query, context.text_for(user_id, "language_set"))
     await set_chat_commands(context.bot, user_id, code, user_id in s.config.admin_ids)

@@ -1,6 +1,6 @@
 """The relay: every message of a chat is copied (never forwarded: a forward shows who sent it) to the
-partner, albums as albums, replies as replies, edits mirrored. Also where a non-command message
-goes when its sender is not in a chat, and what happens when a user blocks the bot."""
+partner, albums as albums, replies as replies, edits mirrored; and what happens when a user blocks
+the bot. It only relays: which message reaches it is the registrar's routes (bot.py)."""
 
 from __future__ import annotations
 
@@ -13,16 +13,11 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import JobQueue
 
 from chatbot.ops import metrics
-from chatbot.core.flows import Flow, Step
-from chatbot.handlers.broadcast import broadcast_message
-from chatbot.handlers.chat import partner_gone
+from chatbot.handlers.chatting import partner_gone
+from chatbot.telegram_io.albums import Albums, PendingAlbum
 from chatbot.telegram_io.messages import message_kind, visible_text
-from chatbot.handlers.moderation import appeal_message
-from chatbot.handlers.payments import support_message
-from chatbot.handlers.registration import age_message
-from chatbot.handlers.settings import age_range_message
 from chatbot.telegram_io.sending import Failure, copy, copy_album, mirror_edit
-from chatbot.handlers.common import Context, PendingAlbum, message_of, user_of
+from chatbot.handlers.common import Context, message_of, user_of
 from chatbot.core.pairing import Pairing
 from chatbot.storage import parse_utc
 from utils import TextFormatter
@@ -34,37 +29,14 @@ logger = logging.getLogger(__name__)
 ALBUM_COLLECT_SECONDS = 0.8
 
 
-async def private_message(update: Update, context: Context) -> None:
-    """Routes a non-command message: an announcement, payment support, an appeal, an age range, relay,
-    registration or a hint."""
-    s = context.services
-    user_id = user_of(update).id
-    pairing = s.state.active_chats.get(user_id)
-    if s.conversations.at(user_id, Flow.BROADCAST, Step.MESSAGE) and user_id in s.config.admin_ids:
-        await broadcast_message(update, context)
-    elif s.conversations.at(user_id, Flow.SUPPORT, Step.MESSAGE):
-        await support_message(update, context)
-    elif s.conversations.at(user_id, Flow.APPEAL, Step.MESSAGE):
-        await appeal_message(update, context)
-    elif s.conversations.at(user_id, Flow.SETTINGS, Step.AGE_RANGE):
-        await age_range_message(update, context)
-    elif pairing is not None:
-        await relay_message(update, context, pairing)
-    elif s.conversations.at(user_id, Flow.REGISTRATION, Step.AGE) and not s.db.get_user(user_id):
-        await age_message(update, context)
-    elif user_id in s.state.search_queue:
-        await context.say(user_id, "still_searching")
-    elif not s.db.get_user(user_id):
-        await context.say(user_id, "not_registered")
-    else:
-        await context.say(user_id, "not_in_chat_hint")
-
-
-async def relay_message(update: Update, context: Context, pairing: Pairing) -> None:
+async def relay_message(update: Update, context: Context) -> None:
     """Copies a message to the partner (as a reply where it answers one), unless it is refused."""
     s = context.services
     message = message_of(update)
     user_id = user_of(update).id
+    pairing = s.state.active_chats.get(user_id)
+    if pairing is None:
+        return  # the chat ended between the route's filter and now (an earlier handler of this user)
     kind = message_kind(message)
     if await held_back(context, user_id, kind):
         return
@@ -136,7 +108,7 @@ async def collect_album(
     context: Context, user_id: int, message: Message, media_group_id: str, reason: str | None
 ) -> None:
     """Add a message to the user's pending album; the first one schedules the album's copy."""
-    albums = context.services.albums
+    albums = context.bot_data.owned(Albums)
     album = albums.get(user_id)
     if album is not None and album.media_group_id != media_group_id:
         await flush_album(context, user_id)  # a new album began: the last one goes first
@@ -160,7 +132,7 @@ async def album_job(context: Context) -> None:
     if job is None or job.user_id is None:
         return
     async with context.services.update_processor.serialized(job.user_id):
-        album = context.services.albums.get(job.user_id)
+        album = context.bot_data.owned(Albums).get(job.user_id)
         # Only this job's album: a later one, begun since, has its own timer.
         if album is not None and album.media_group_id == job.data:
             await flush_album(context, job.user_id)
@@ -169,7 +141,7 @@ async def album_job(context: Context) -> None:
 async def pending_album_first(update: Update, context: Context) -> None:
     """Copies a waiting album before anything else the user does (a message, /stop, ...), keeping order."""
     user = update.effective_user
-    album = context.services.albums.get(user.id) if user else None
+    album = context.bot_data.owned(Albums).get(user.id) if user else None
     if user is None or album is None:
         return
     message = update.message
@@ -180,7 +152,7 @@ async def pending_album_first(update: Update, context: Context) -> None:
 async def flush_album(context: Context, user_id: int) -> None:
     """Copy the user's pending album, if any, to their partner as one album."""
     s = context.services
-    album = s.albums.pop(user_id, None)
+    album = context.bot_data.owned(Albums).pop(user_id, None)
     if album is None:
         return
     if album.blocked:

@@ -7,7 +7,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from chatbot.telegram_io import callbacks
 from chatbot.core.flows import Flow, Step
-from chatbot.handlers.chat import WHO, search_again
+from chatbot.handlers.chatting import WHO, search_again
 from chatbot.telegram_io.sending import answer, edit_text, send_text
 from chatbot.handlers.common import Context, message_of, query_of, user_of
 from utils import RangeProblem, ValidationHelper

@@ -1,54 +1,24 @@
-"""The bot's own upkeep: the one error handler, the hourly housekeeping, and its Telegram profile
-(command menu, descriptions)."""
+"""The bot's own upkeep: the one error handler, the activity log's minute, the hourly housekeeping,
+and forgetting what went idle."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import NetworkError
 
 from chatbot.ops import metrics
-from chatbot.handlers.gate import forget_old_channel_checks
+from chatbot.handlers.channels import channel_checks
 from chatbot.telegram_io.pacing import Interrupted, Undelivered
-from chatbot.telegram_io.sending import optional
 from chatbot.handlers.common import Context, Services
-from chatbot.i18n.texts import DEFAULT_LANGUAGE, LANGUAGES, t
 
 logger = logging.getLogger(__name__)
 
 # How often entries idle past their window are forgotten: the shortest window (MESSAGE_RATE_WINDOW's
 # default) is 10 s, so an idle user's entries live at most about twice their window.
 FORGET_IDLE_SECONDS = 10
-
-# The command menu, in its order: (command, text key of its description).
-MENU_COMMANDS = (
-    ("search", "menu_search"),
-    ("next", "menu_next"),
-    ("stop", "menu_stop"),
-    ("profile", "menu_profile"),
-    ("settings", "menu_settings"),
-    ("vip", "menu_vip"),
-    ("rules", "menu_rules"),
-    ("help", "menu_help"),
-    ("privacy", "menu_privacy"),
-    ("paysupport", "menu_paysupport"),
-    ("deleteme", "menu_deleteme"),
-    ("language", "menu_language"),
-    ("start", "menu_start"),
-)
-ADMIN_MENU_COMMANDS = (
-    ("ban", "menu_ban"),
-    ("unban", "menu_unban"),
-    ("audit", "menu_audit"),
-    ("broadcast", "menu_broadcast"),
-    ("stats", "menu_stats"),
-    ("backup", "menu_backup"),
-    ("refund", "menu_refund"),
-)
 
 
 async def error_handler(update: object, context: Context) -> None:
@@ -102,41 +72,8 @@ async def forget_idle_job(context: Context) -> None:
     """Forgets what is kept per user or chat once it is idle past its window (rate-limit entries,
     per-chat pace, channel checks), so memory follows the active users, not everyone ever seen."""
     s: Services = context.services
-    dropped = s.action_limiter.cleanup() + s.message_limiter.cleanup() + forget_old_channel_checks(s)
+    dropped = s.action_limiter.cleanup() + s.message_limiter.cleanup()
+    dropped += channel_checks(context.bot_data).forget_older_than(s.config.channel_check_cache_seconds)
     dropped += s.pacing.forget_idle()
     if dropped:
         logger.debug("Forgot %s idle rate-limit, pacing and channel-check entries", dropped)
-
-
-def command_menu(lang: str, admin: bool) -> list[BotCommand]:
-    """The command menu in a language; an admin's adds the admin commands."""
-    menu = MENU_COMMANDS + (ADMIN_MENU_COMMANDS if admin else ())
-    return [BotCommand(name, t(key, lang)) for name, key in menu]
-
-
-async def set_bot_profile(bot: Bot, admin_ids: frozenset[int], lang_of: Callable[[int], str]) -> None:
-    """The command menu, description and short description in every language (English for any other
-    app language), and each admin's menu with the admin commands, in the admin's language."""
-    calls: list[tuple[str, Awaitable[Any]]] = []
-    for lang in LANGUAGES:
-        # English is also the default: what apps in any other language show.
-        for code in (None, lang) if lang == DEFAULT_LANGUAGE else (lang,):
-            calls += [
-                (f"{lang} commands", bot.set_my_commands(command_menu(lang, False), BotCommandScopeDefault(), code)),
-                (f"{lang} description", bot.set_my_description(t("bot_description", lang), code)),
-                (f"{lang} short description", bot.set_my_short_description(t("bot_short_description", lang), code)),
-            ]
-    for admin_id in sorted(admin_ids):
-        calls.append((f"admin {admin_id} commands", set_commands_call(bot, admin_id, lang_of(admin_id), True)))
-    for what, call in calls:
-        # A convenience only: an admin who never opened the bot ("chat not found") must not stop it.
-        await optional(call, f"set the {what}")
-
-
-def set_commands_call(bot: Bot, chat_id: int, lang: str, admin: bool) -> Awaitable[bool]:
-    return bot.set_my_commands(command_menu(lang, admin), scope=BotCommandScopeChat(chat_id))
-
-
-async def set_chat_commands(bot: Bot, user_id: int, lang: str, admin: bool) -> None:
-    """One user's command menu in the language they chose (their app's language may differ)."""
-    await optional(set_commands_call(bot, user_id, lang, admin), f"set the commands of {user_id}")

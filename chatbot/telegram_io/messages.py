@@ -29,3 +29,17 @@ def visible_text(message: Message) -> tuple[str, list[str]]:
     if message.document and message.document.file_name:
         parts.append(message.document.file_name)
     return "\n".join(p for p in parts if p), entity_types
+
+
+def command_of(message: Message | None) -> str | None:
+    """The command a message starts with ('search' for '/search@bot x'), lower-cased, or None.
+
+    As Telegram marks a command: a slash, then 1 to 32 letters, digits or underscores, an optional
+    @botname, then the end or white space."""
+    if message is None or not message.text or not message.text.startswith("/"):
+        return None
+    head = message.text.split(maxsplit=1)[0]
+    name = head[1:].split("@", 1)[0]
+    if not 1 <= len(name) <= 32 or not all(c.isascii() and (c.isalnum() or c == "_") for c in name):
+        return None
+    return name.lower()

@@ -11,6 +11,8 @@
   so the sender can be told.
 - Everything else (a malformed request, a 429 past its retries, the network) is raised, and reaches
   the one error handler.
+- Beyond the call that got it (`ErrorPolicy`, told of every error): a 403 for a private chat marks
+  that user as having blocked the bot.
 
 Calls the bot can do without (setting its command menu, checking a channel membership, changing a
 subscription's renewal) go through `optional`: any error is logged and the bot carries on. A refund
@@ -20,7 +22,7 @@ tells the admin what Telegram said, and "CHARGE_ALREADY_REFUNDED" means the goal
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from enum import Enum
 from typing import Any, TypeVar
@@ -39,6 +41,7 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
+from chatbot.ops import metrics
 from chatbot.telegram_io.pacing import Traffic
 
 logger = logging.getLogger(__name__)
@@ -77,6 +80,21 @@ def classify(exc: TelegramError, refusable: bool = False) -> Failure | None:
         if refusable:
             return Failure.REFUSED
     return None
+
+
+class ErrorPolicy:
+    """What an error Telegram answers means beyond the call that got it. The pacing limiter, which every
+    request passes, tells it each one: it is counted for /metrics, and a 403 for a private chat means
+    that user blocked the bot or deleted their account, so they are marked as such (announcements
+    skip them, /stats counts them) wherever the 403 came from: a relay, an answer, an announcement."""
+
+    def __init__(self, mark_blocked: Callable[[int], None]) -> None:
+        self.mark_blocked = mark_blocked
+
+    def __call__(self, chat_id: object, error: TelegramError) -> None:
+        metrics.TELEGRAM_ERRORS.labels(metrics.error_label(error)).inc()
+        if isinstance(error, Forbidden) and isinstance(chat_id, int) and chat_id > 0:
+            self.mark_blocked(chat_id)
 
 
 async def attempt(call: Awaitable[T], what: str, refusable: bool = False) -> T | Failure:
