@@ -77,7 +77,7 @@ class AnonymousChatBot:
     def __init__(self, config: Config, db: Database) -> None:
         self.config = config
         self.db = db
-        self.state = ChatState(db)
+        self.state = ChatState(db.chats, db.matching)
         self.state.restore()
         self.update_processor = PerUserUpdateProcessor(config.concurrent_updates)
         self.relay_stats = RelayStats()
@@ -93,7 +93,7 @@ class AnonymousChatBot:
             retry_seconds=config.api_retry_seconds,
         )
         # What an error means beyond its call (a 403: the user blocked the bot) is the sending policy's.
-        self.pacing.on_error = ErrorPolicy(db.mark_blocked)
+        self.pacing.on_error = ErrorPolicy(db.users.mark_blocked)
         self.http_clients: tuple[BaseRequest, ...] = ()
         self.application: App | None = None  # build_application's
         self.started = False
@@ -101,14 +101,14 @@ class AnonymousChatBot:
             config=config,
             db=db,
             state=self.state,
-            conversations=Conversations(db),
+            conversations=Conversations(db.conversations),
             update_processor=self.update_processor,
             pacing=self.pacing,
             relay_stats=self.relay_stats,
             message_filter=MessageFilter(config.bad_words),
             action_limiter=RateLimiter(config.action_rate_limit, config.action_rate_window),
             message_limiter=RateLimiter(config.message_rate_limit, config.message_rate_window),
-            languages=Languages(db.language),
+            languages=Languages(db.users.language),
             activity=ActivityLog(),
         )
 
@@ -263,14 +263,14 @@ class AnonymousChatBot:
         """Logs the start, sets the command menu and profile texts, replays a crash's updates, schedules the jobs."""
         config = self.config
         self.started = True
-        figures = self.db.stats()
+        figures = self.db.analytics.figures()
         logger.info(
             "Started @%s version %s; token %s, API %s, database %s, admins %s, channels %s, VIP %s stars/%s days,"
             " backups %s (keep %s at %s UTC); %s users, %s banned, %s VIP, %s active chats, %s searching",
             application.bot.username, __version__, config.masked_token, config.telegram_api_url,
             config.database_path, len(config.admin_ids), ",".join(config.required_channels) or "none",
             config.vip_price_stars, config.vip_days, config.backup_dir, config.backup_keep,
-            config.backup_time.strftime("%H:%M"), figures["users"], figures["banned"], figures["vip"],
+            config.backup_time.strftime("%H:%M"), figures.users, figures.banned, figures.vip,
             self.state.chat_count, len(self.search_queue),
         )  # fmt: skip
         if config.metrics_port:

@@ -1,9 +1,11 @@
-"""SQLite storage: users, ratings, chat history, payments and the durable copy of the search queue.
+"""SQLite storage: the connection, the migrations, backups and the deferred commits, and the stores of
+each feature's tables it composes (chatbot/storage/: `db.users`, `db.chats`, `db.payments`, ...).
 
 One connection per thread (the bot itself uses one: the asyncio thread), WAL mode, foreign keys
 on, every write in a `with conn:` transaction. The schema version lives in `PRAGMA user_version`;
 `MIGRATIONS[n]` upgrades version n to n+1, so an existing database is migrated in place.
-Timestamps are UTC text 'YYYY-MM-DD HH:MM:SS' (SQLite's CURRENT_TIMESTAMP), so they compare as text.
+Timestamps are stored as UTC text 'YYYY-MM-DD HH:MM:SS' (SQLite's CURRENT_TIMESTAMP); the stores
+hand them out as aware datetimes.
 """
 
 from __future__ import annotations
@@ -17,46 +19,29 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from chatbot.storage import parse_utc
+from chatbot.storage.analytics import AnalyticsStore
+from chatbot.storage.broadcasts import BroadcastStore
+from chatbot.storage.chats import ChatStore
+from chatbot.storage.conversations import ConversationStore
+from chatbot.storage.journal import JournalStore
+from chatbot.storage.matching import MatchingStore
 from chatbot.storage.migrations import MIGRATIONS
-from utils import LruCache
-from chatbot.storage.matching import MatchingQueries
 from chatbot.storage.moderation import ModerationQueries
-from chatbot.storage.operations import OperationsQueries
 from chatbot.storage.payments import PaymentQueries
+from chatbot.storage.users import UserStore
 
-# 👍 and 👎; a ⛔ ('scam' in ratings) is stored with its reason by add_report.
-RATING_TYPES = ("good", "bad")
-# After a 👎 (or a ⛔) the two never meet again.
-BLOCKING_RATINGS = ("bad",)
-
-# A journaled update is replayed after a crash at most this many times (a poison update must not
-# crash the bot forever).
-MAX_REPLAYS = 2
-# Finished updates are remembered (id only) this far behind the newest batch: Telegram sends again at
-# most the last unconfirmed batch (100 updates), and only those need recognising.
-JOURNAL_DEDUPE_WINDOW = 1000
 SCHEMA_VERSION = len(MIGRATIONS)
 BACKUP_PATTERN = "bot-*.db"
 # Relays and finished updates wait this long (seconds) to share one commit: under load a commit per
 # relay cost about a seventh of the bot's CPU per message (benchmarks/relay_benchmark.py).
 WRITE_DELAY = 0.01
-# Registered users whose language is kept in memory (the most recently active; the rest are read).
-LANGUAGE_CACHE_SIZE = 10_000
 # Pages copied per step of an online backup; between steps the bot's writes go on.
 BACKUP_PAGES_PER_STEP = 256
 
 
-@dataclass(frozen=True, slots=True)
-class RatingResult:
-    """What `add_rating` did: status is 'ok', 'duplicate' or 'invalid'."""
-
-    status: str
-    target_id: int | None = None
-
-
-class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQueries):
-    """Thread-local SQLite connections and the bot's queries (the features' own in storage/)."""
+class Database(PaymentQueries, ModerationQueries):
+    """Thread-local SQLite connections, the migrations, backups and the deferred commits; each
+    feature's tables are a store it composes (`db.users`, `db.chats`, ...; chatbot/storage/)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -64,15 +49,18 @@ class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQue
         self._migrate()
         # Read on every update, written rarely, and only by this process: kept in memory as well.
         self._load_moderation()
-        # Every text looks the reader's language up: the active users' are kept at hand.
-        self._languages: LruCache[int, str] = LruCache(LANGUAGE_CACHE_SIZE)
-        self._conversations: dict[tuple[int, str], tuple[str, str]] = {
-            (row[0], row[1]): (row[2], row[3]) for row in self.conn.execute("SELECT user_id, flow, step, data FROM conversations")
-        }
         # Reply-map rows and journal "done" marks waiting for their shared commit (flush_writes).
         self._pending_maps: list[tuple[int, int, int, int, int, bool]] = []
         self._pending_done: list[int] = []
         self._flush_scheduled = False
+        # Each feature's tables, over this connection.
+        self.users = UserStore(self)
+        self.chats = ChatStore(self)
+        self.matching = MatchingStore(self)
+        self.conversations = ConversationStore(self)
+        self.journal = JournalStore(self)
+        self.broadcasts = BroadcastStore(self)
+        self.analytics = AnalyticsStore(self)
 
     def get_connection(self) -> sqlite3.Connection:
         """This thread's connection, opened on first use."""
@@ -111,224 +99,6 @@ class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQue
         for target in range(version + 1, SCHEMA_VERSION + 1):
             # executescript commits first; BEGIN makes each migration all-or-nothing.
             conn.executescript(f"BEGIN; {MIGRATIONS[target - 1]}; PRAGMA user_version = {target}; COMMIT;")
-
-    # Users
-
-    def create_user(self, user_id: int, gender: str, age: int, language: str = "en") -> bool:
-        """Register a user and end their registration flow; False if they already exist."""
-        with self.conn:
-            cur = self.conn.execute(
-                "INSERT INTO users (user_id, gender, age, language) VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING",
-                (user_id, gender, age, language),
-            )
-            self.conn.execute("DELETE FROM conversations WHERE user_id = ? AND flow = 'registration'", (user_id,))
-        self._conversations.pop((user_id, "registration"), None)
-        if cur.rowcount == 1:
-            self._languages.put(user_id, language)
-        return cur.rowcount == 1
-
-    def language(self, user_id: int) -> str | None:
-        """The language a registered user reads; None for someone not registered."""
-        language = self._languages.get(user_id)
-        if language is None:
-            row = self.conn.execute("SELECT language FROM users WHERE user_id = ?", (user_id,)).fetchone()
-            if row is None:
-                return None
-            language = str(row[0])
-            self._languages.put(user_id, language)
-        return language
-
-    def set_language(self, user_id: int, language: str) -> bool:
-        """Store a registered user's language; False if they are not registered."""
-        with self.conn:
-            cur = self.conn.execute("UPDATE users SET language = ? WHERE user_id = ?", (language, user_id))
-        if cur.rowcount == 1:
-            self._languages.put(user_id, language)
-        return cur.rowcount == 1
-
-    def get_user(self, user_id: int) -> dict[str, Any] | None:
-        """The user's row as a dict, or None."""
-        row = self.conn.execute("SELECT * FROM users WHERE user_id = ?", (user_id,)).fetchone()
-        return dict(row) if row else None
-
-    # Chats and the queue
-
-    def start_chat(self, user1_id: int, user2_id: int) -> int:
-        """Open a chat_history row and take both users out of the queue; returns the chat id."""
-        with self.conn:
-            cur = self.conn.execute("INSERT INTO chat_history (user1_id, user2_id) VALUES (?, ?)", (user1_id, user2_id))
-            self.conn.execute("DELETE FROM search_queue WHERE user_id IN (?, ?)", (user1_id, user2_id))
-        return int(cur.lastrowid or 0)
-
-    def end_chat(self, chat_id: int) -> None:
-        """Close the chat. Its message map stays REPORT_EVIDENCE_HOURS for reports (housekeeping deletes it)."""
-        with self.conn:
-            self.conn.execute(
-                "UPDATE chat_history SET ended_at = CURRENT_TIMESTAMP WHERE id = ? AND ended_at IS NULL", (chat_id,)
-            )
-
-    def map_messages(self, chat_id: int, user_id: int, peer_id: int, pairs: list[tuple[int, int]]) -> None:
-        """Remember (message, copy) pairs of a relay, both ways, so replies and edits find their copy.
-
-        Deferred to `flush_writes`, with the journal's "done" marks (finish_update): everything
-        finished within WRITE_DELAY shares one commit.
-        """
-        # `sent` marks the sender's own message (report evidence); the other row is the partner's copy.
-        self._pending_maps += [(user_id, m, peer_id, c, chat_id, True) for m, c in pairs]
-        self._pending_maps += [(peer_id, c, user_id, m, chat_id, False) for m, c in pairs]
-        self._defer_writes()
-
-    def peer_message(self, user_id: int, message_id: int, chat_id: int) -> int | None:
-        """The id, in the partner's chat, of the counterpart of this message of the user's chat `chat_id`
-        (maps of ended chats are kept a while, and must never reach a later partner)."""
-        self.flush_writes()
-        row = self.conn.execute(
-            "SELECT peer_message_id FROM message_map WHERE user_id = ? AND message_id = ? AND chat_id = ?",
-            (user_id, message_id, chat_id),
-        ).fetchone()
-        return row[0] if row else None
-
-    def open_chats(self) -> list[tuple[int, int, int]]:
-        """(chat id, user1, user2) of every chat not ended: the durable copy of active_chats."""
-        rows = self.conn.execute(
-            "SELECT id, user1_id, user2_id FROM chat_history WHERE ended_at IS NULL ORDER BY id"
-        ).fetchall()
-        return [(r[0], r[1], r[2]) for r in rows]
-
-    def enqueue(self, user_id: int) -> datetime:
-        """Queue the user (once); returns when they started waiting."""
-        with self.conn:
-            self.conn.execute("INSERT INTO search_queue (user_id) VALUES (?) ON CONFLICT (user_id) DO NOTHING", (user_id,))
-            row = self.conn.execute("SELECT joined_at FROM search_queue WHERE user_id = ?", (user_id,)).fetchone()
-        return parse_utc(str(row[0]))
-
-    def dequeue(self, user_id: int) -> None:
-        with self.conn:
-            self.conn.execute("DELETE FROM search_queue WHERE user_id = ?", (user_id,))
-
-    def queued_users(self) -> list[int]:
-        """Waiting users, longest-waiting first."""
-        rows = self.conn.execute("SELECT user_id FROM search_queue ORDER BY joined_at, rowid").fetchall()
-        return [r[0] for r in rows]
-
-    def chats_count(self, user_id: int) -> int:
-        row = self.conn.execute(
-            "SELECT (SELECT COUNT(*) FROM chat_history WHERE user1_id = ?)"
-            " + (SELECT COUNT(*) FROM chat_history WHERE user2_id = ?)",
-            (user_id, user_id),
-        ).fetchone()
-        return int(row[0])
-
-    # Ratings
-
-    def rating_status(self, rater_id: int, chat_id: int) -> str:
-        """Whether the rater may rate this chat now: 'ok', 'duplicate' (rated already) or 'invalid'."""
-        chat = self.conn.execute(
-            "SELECT user1_id, user2_id FROM chat_history WHERE id = ? AND ended_at IS NOT NULL", (chat_id,)
-        ).fetchone()
-        if chat is None or rater_id not in (chat[0], chat[1]):
-            return "invalid"
-        rated = self.conn.execute("SELECT 1 FROM ratings WHERE rater_id = ? AND chat_id = ?", (rater_id, chat_id)).fetchone()
-        return "duplicate" if rated else "ok"
-
-    def add_rating(self, rater_id: int, chat_id: int, rating_type: str) -> RatingResult:
-        """Rate the partner of a finished chat, once per rater and chat."""
-        if rating_type not in RATING_TYPES:
-            return RatingResult("invalid")
-        with self.conn:
-            chat = self.conn.execute(
-                "SELECT user1_id, user2_id FROM chat_history WHERE id = ? AND ended_at IS NOT NULL", (chat_id,)
-            ).fetchone()
-            if chat is None or rater_id not in (chat[0], chat[1]):
-                return RatingResult("invalid")
-            target_id = chat[1] if rater_id == chat[0] else chat[0]
-            cur = self.conn.execute(
-                "INSERT INTO ratings (rater_id, target_id, rating_type, chat_id) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (rater_id, chat_id) DO NOTHING",
-                (rater_id, target_id, rating_type, chat_id),
-            )
-            if cur.rowcount == 0:
-                return RatingResult("duplicate", target_id)
-            if rating_type in BLOCKING_RATINGS:
-                self.conn.execute(
-                    "INSERT INTO blocks (user_id, blocked_id) VALUES (?, ?) ON CONFLICT DO NOTHING", (rater_id, target_id)
-                )
-        return RatingResult("ok", target_id)
-
-    def rating_counts(self, user_id: int) -> tuple[int, int]:
-        """(👍, 👎) received."""
-        row = self.conn.execute(
-            "SELECT COALESCE(SUM(rating_type = 'good'), 0), COALESCE(SUM(rating_type = 'bad'), 0)"
-            " FROM ratings WHERE target_id = ?",
-            (user_id,),
-        ).fetchone()
-        return int(row[0]), int(row[1])
-
-    # Admin figures
-
-    def stats(self) -> dict[str, int]:
-        """users, banned, vip, chats_today and reports_today (UTC day)."""
-        row = self.conn.execute(
-            "SELECT"
-            " (SELECT COUNT(*) FROM users),"
-            " (SELECT COUNT(DISTINCT user_id) FROM bans WHERE lifted_at IS NULL"
-            "   AND (until IS NULL OR until > CURRENT_TIMESTAMP)),"
-            " (SELECT COUNT(*) FROM users WHERE is_vip = 1 AND vip_until > CURRENT_TIMESTAMP),"
-            " (SELECT COUNT(*) FROM chat_history WHERE started_at >= date('now')),"
-            " (SELECT COUNT(*) FROM ratings WHERE rating_type = 'scam' AND created_at >= date('now'))"
-        ).fetchone()
-        keys = ("users", "banned", "vip", "chats_today", "reports_today")
-        return {key: int(value) for key, value in zip(keys, row, strict=True)}
-
-    def daily_activity(self, days: int = 30) -> tuple[list[str], dict[str, list[int]]]:
-        """The last `days` UTC dates and, per date, new_users, chats_started, reports, vip_purchases,
-        active_users and stars (paid that day; refunds not deducted)."""
-        since = f"-{int(days) - 1} days"
-        dates = [
-            r[0]
-            for r in self.conn.execute(
-                "WITH RECURSIVE d(day) AS (SELECT date('now', ?) UNION ALL"
-                " SELECT date(day, '+1 day') FROM d WHERE day < date('now')) SELECT day FROM d",
-                (since,),
-            )
-        ]
-        queries = {
-            "new_users": "SELECT date(created_at), COUNT(*) FROM users WHERE created_at >= date('now', ?) GROUP BY 1",
-            "chats_started": "SELECT date(started_at), COUNT(*) FROM chat_history"
-            " WHERE started_at >= date('now', ?) GROUP BY 1",
-            "reports": "SELECT date(created_at), COUNT(*) FROM ratings"
-            " WHERE rating_type = 'scam' AND created_at >= date('now', ?) GROUP BY 1",
-            "vip_purchases": "SELECT date(created_at), COUNT(*) FROM payments WHERE created_at >= date('now', ?) GROUP BY 1",
-            "active_users": "SELECT day, COUNT(*) FROM activity WHERE day >= date('now', ?) GROUP BY day",
-            "stars": "SELECT date(created_at), SUM(amount) FROM payments WHERE created_at >= date('now', ?) GROUP BY 1",
-        }
-        series = {}
-        for name, sql in queries.items():
-            counts = dict(self.conn.execute(sql, (since,)).fetchall())
-            series[name] = [int(counts.get(day, 0)) for day in dates]
-        return dates, series
-
-    # Conversations (flows.py declares the flows and their steps)
-
-    def conversation_step(self, user_id: int, flow: str) -> tuple[str, str] | None:
-        """(step, data) of the user in this flow, or None if they are not in it."""
-        return self._conversations.get((user_id, flow))
-
-    def set_conversation_step(self, user_id: int, flow: str, step: str, data: str = "") -> None:
-        with self.conn:
-            self.conn.execute(
-                "INSERT INTO conversations (user_id, flow, step, data) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (user_id, flow) DO UPDATE SET step = excluded.step, data = excluded.data",
-                (user_id, flow, step, data),
-            )
-        self._conversations[(user_id, flow)] = (step, data)
-
-    def end_conversation(self, user_id: int, flow: str) -> bool:
-        """Take the user out of the flow; True if they were in it."""
-        with self.conn:
-            cur = self.conn.execute("DELETE FROM conversations WHERE user_id = ? AND flow = ?", (user_id, flow))
-        self._conversations.pop((user_id, flow), None)
-        return cur.rowcount == 1
 
     # Backups
 
@@ -406,32 +176,13 @@ class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQue
             Path(f"{database_path}{suffix}").unlink(missing_ok=True)
         fresh.replace(target)
 
-    # The update journal
+    def defer_maps(self, rows: list[tuple[int, int, int, int, int, bool]]) -> None:
+        """Reply-map rows for the next shared commit (the chats store's map_messages)."""
+        self._pending_maps += rows
+        self._defer_writes()
 
-    def journal_updates(self, updates: list[tuple[int, str]]) -> set[int]:
-        """Record fetched updates (id, JSON); returns the ids already journaled (delivered again)."""
-        if not updates:
-            return set()
-        ids = [update_id for update_id, _ in updates]
-        with self.conn:
-            seen = {
-                row[0]
-                for row in self.conn.execute(
-                    f"SELECT update_id FROM update_journal WHERE update_id IN ({','.join('?' * len(ids))})", ids
-                )
-            }
-            self.conn.executemany(
-                "INSERT INTO update_journal (update_id, body) VALUES (?, ?) ON CONFLICT (update_id) DO NOTHING",
-                [(update_id, body) for update_id, body in updates if update_id not in seen],
-            )
-            self.conn.execute(
-                "DELETE FROM update_journal WHERE done = 1 AND update_id < ?", (min(ids) - JOURNAL_DEDUPE_WINDOW,)
-            )
-        return seen
-
-    def finish_update(self, update_id: int) -> None:
-        """The update's handlers are done: keep only its id, to recognise it if Telegram sends it again
-        (deferred to `flush_writes`)."""
+    def defer_done(self, update_id: int) -> None:
+        """A journal "done" mark for the next shared commit (the journal store's finish)."""
         self._pending_done.append(update_id)
         self._defer_writes()
 
@@ -474,24 +225,3 @@ class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQue
             self._pending_done[:0] = done
             raise
 
-    def updates_to_replay(self) -> list[str]:
-        """Bodies of updates fetched but never finished (a crash), oldest first; counts the replay."""
-        self.flush_writes()
-        with self.conn:
-            rows = self.conn.execute(
-                "SELECT update_id, body, replays FROM update_journal WHERE done = 0 ORDER BY update_id"
-            ).fetchall()
-            self.conn.execute(
-                "UPDATE update_journal SET replays = replays + 1, done = (replays + 1 >= ?) WHERE done = 0",
-                (MAX_REPLAYS,),
-            )
-        return [body for _, body, replays in rows if replays < MAX_REPLAYS]
-
-    def prune_journal(self) -> int:
-        """Forget finished updates older than a day (also those left behind when Telegram restarts its
-        update ids, which it does after a week without updates)."""
-        with self.conn:
-            cur = self.conn.execute(
-                "DELETE FROM update_journal WHERE done = 1 AND received_at < datetime('now', '-1 day')"
-            )
-        return cur.rowcount

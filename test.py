@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from config import DEFAULT_BAD_WORDS, Config, ConfigError, load_config
-import database as database_module
+from chatbot.storage import users as storage_users
+from chatbot.storage.analytics import Figures
 from database import SCHEMA_VERSION, WRITE_DELAY, Database
 from chatbot.storage.migrations import MIGRATIONS
 from utils import AgeProblem, LruCache, MessageFilter, RangeProblem, RateLimiter, TextFormatter, ValidationHelper, Verdict
@@ -207,16 +208,16 @@ def test_lru_cache_keeps_the_most_recently_used():
 
 
 def test_database_reads_languages_on_demand_with_a_bounded_cache(tmp_path, monkeypatch):
-    monkeypatch.setattr(database_module, "LANGUAGE_CACHE_SIZE", 2)
+    monkeypatch.setattr(storage_users, "LANGUAGE_CACHE_SIZE", 2)
     db = Database(str(tmp_path / "lang.db"))
     for user_id, language in ((1, "en"), (2, "ru"), (3, "es")):
-        db.create_user(user_id, "male", 30, language)
+        db.users.create(user_id, "male", 30, language)
     db.close()
     db = Database(str(tmp_path / "lang.db"))  # nothing is loaded at start
-    assert len(db._languages) == 0
-    assert [db.language(u) for u in (1, 2, 3, 4)] == ["en", "ru", "es", None]
-    assert len(db._languages) == 2
-    assert db.set_language(1, "es") and db.language(1) == "es"
+    assert len(db.users._languages) == 0
+    assert [db.users.language(u) for u in (1, 2, 3, 4)] == ["en", "ru", "es", None]
+    assert len(db.users._languages) == 2
+    assert db.users.set_language(1, "es") and db.users.language(1) == "es"
     db.close()
 
 
@@ -294,10 +295,11 @@ def test_database_pragmas_and_schema_version(db):
 def test_reopening_keeps_data_and_a_newer_schema_is_refused(tmp_path):
     path = str(tmp_path / "x.db")
     first = Database(path)
-    first.create_user(1, "male", 20)
+    first.users.create(1, "male", 20)
     first.close()
     second = Database(path)
-    assert (second.get_user(1) or {}).get("age") == 20
+    user = second.users.get(1)
+    assert user is not None and user.age == 20
     second.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     second.close()
     with pytest.raises(RuntimeError, match="newer"):
@@ -314,129 +316,131 @@ def test_an_older_database_is_migrated_in_place_without_losing_data(tmp_path):
     conn.close()
     migrated = Database(str(path))
     assert schema_version(migrated) == SCHEMA_VERSION >= 2
-    assert (migrated.get_user(2) or {}).get("age") == 31
-    assert migrated.open_chats() == [(1, 1, 2)]
-    migrated.map_messages(1, 1, 2, [(10, 20)])
-    assert migrated.peer_message(2, 20, 1) == 10
-    assert migrated.peer_message(2, 20, 2) is None  # never across chats
+    user = migrated.users.get(2)
+    assert user is not None and user.age == 31
+    assert migrated.chats.open_chats() == [(1, 1, 2)]
+    migrated.chats.map_messages(1, 1, 2, [(10, 20)])
+    assert migrated.chats.peer_message(2, 20, 1) == 10
+    assert migrated.chats.peer_message(2, 20, 2) is None  # never across chats
     migrated.close()
 
 
 def test_update_journal_remembers_only_what_it_must(db):
-    assert db.journal_updates([(1, '{"update_id": 1}'), (2, '{"update_id": 2}')]) == set()
-    assert db.journal_updates([(2, "{}"), (3, '{"update_id": 3}')]) == {2}  # sent again
-    db.finish_update(1)
+    assert db.journal.record([(1, '{"update_id": 1}'), (2, '{"update_id": 2}')]) == set()
+    assert db.journal.record([(2, "{}"), (3, '{"update_id": 3}')]) == {2}  # sent again
+    db.journal.finish(1)
     assert db.conn.execute("SELECT body FROM update_journal WHERE update_id = 1").fetchone()[0] == ""
-    assert db.updates_to_replay() == ['{"update_id": 2}', '{"update_id": 3}']
-    assert db.updates_to_replay() == ['{"update_id": 2}', '{"update_id": 3}']
-    assert db.updates_to_replay() == []  # at most two replays
+    assert db.journal.to_replay() == ['{"update_id": 2}', '{"update_id": 3}']
+    assert db.journal.to_replay() == ['{"update_id": 2}', '{"update_id": 3}']
+    assert db.journal.to_replay() == []  # at most two replays
     # A batch far ahead lets finished ids fall out of the dedupe window.
-    db.journal_updates([(5000, "{}")])
+    db.journal.record([(5000, "{}")])
     assert [r[0] for r in db.conn.execute("SELECT update_id FROM update_journal ORDER BY 1")] == [5000]
 
 
 def test_restore_never_replays_the_backups_journal(db, tmp_path):
-    db.create_user(1, "male", 30)
-    db.journal_updates([(7, '{"update_id": 7}')])  # in flight while the backup is taken
+    db.users.create(1, "male", 30)
+    db.journal.record([(7, '{"update_id": 7}')])  # in flight while the backup is taken
     backup = db.backup(str(tmp_path / "backups"), keep=1)
     target = tmp_path / "restored.db"
     Database.restore(str(backup), str(target))
     restored = Database(str(target))
-    assert restored.get_user(1) is not None
-    assert restored.updates_to_replay() == []
+    assert restored.users.get(1) is not None
+    assert restored.journal.to_replay() == []
     restored.close()
 
 
 def test_users_and_bans(db):
-    assert db.create_user(1, "male", 30)
-    assert not db.create_user(1, "female", 40)
-    assert db.get_user(1)["gender"] == "male"
-    assert db.get_user(2) is None
-    db.enqueue(1)
+    assert db.users.create(1, "male", 30)
+    assert not db.users.create(1, "female", 40)
+    assert getattr(db.users.get(1), "gender", None) == "male"
+    assert db.users.get(2) is None
+    db.chats.enqueue(1)
     assert db.ban_user(1, "spam")
-    assert db.is_banned(1) and db.get_user(1)["ban_reason"] == "spam"
-    assert db.queued_users() == []
+    assert db.is_banned(1) and db.conn.execute("SELECT ban_reason FROM users WHERE user_id = 1").fetchone()[0] == "spam"
+    assert db.chats.queued_users() == []
     assert db.unban_user(1) and not db.is_banned(1)
     assert not db.ban_user(99) and not db.unban_user(99)
 
 
 def test_schema_rejects_bad_data(db):
     with pytest.raises(sqlite3.IntegrityError):
-        db.create_user(5, "other", 30)
+        db.users.create(5, "other", 30)
     with pytest.raises(sqlite3.IntegrityError):
-        db.create_user(5, "male", 12)
+        db.users.create(5, "male", 12)
     with pytest.raises(sqlite3.IntegrityError):
-        db.enqueue(404)  # foreign key: not a user
+        db.chats.enqueue(404)  # foreign key: not a user
 
 
 def test_chats_and_queue(db):
     for uid in (1, 2, 3):
-        db.create_user(uid, "male", 25)
-    db.enqueue(1)
-    db.enqueue(3)
-    db.enqueue(1)
-    assert db.queued_users() == [1, 3]
-    chat_id = db.start_chat(1, 2)
-    assert db.queued_users() == [3]
-    assert db.open_chats() == [(chat_id, 1, 2)]
-    db.end_chat(chat_id)
-    assert db.open_chats() == []
+        db.users.create(uid, "male", 25)
+    db.chats.enqueue(1)
+    db.chats.enqueue(3)
+    db.chats.enqueue(1)
+    assert db.chats.queued_users() == [1, 3]
+    chat_id = db.chats.start(1, 2)
+    assert db.chats.queued_users() == [3]
+    assert db.chats.open_chats() == [(chat_id, 1, 2)]
+    db.chats.end(chat_id)
+    assert db.chats.open_chats() == []
     assert db.conn.execute("SELECT ended_at FROM chat_history WHERE id = ?", (chat_id,)).fetchone()[0] is not None
-    assert db.chats_count(1) == 1 and db.chats_count(3) == 0
+    assert db.chats.count_for(1) == 1 and db.chats.count_for(3) == 0
 
 
 def test_bans_and_flows_kept_in_memory_match_the_database_after_a_reopen(tmp_path):
     path = str(tmp_path / "mirror.db")
     first = Database(path)
     for uid in (1, 2):
-        first.create_user(uid, "male", 30)
+        first.users.create(uid, "male", 30)
     assert first.ban_user(1, "spam") and first.is_banned(1) and not first.is_banned(2)
-    first.set_conversation_step(7, "support", "message")
-    first.set_conversation_step(8, "registration", "age", "female")
+    first.conversations.set_step(7, "support", "message")
+    first.conversations.set_step(8, "registration", "age", "female")
     first.close()
     second = Database(path)
     assert second.is_banned(1) and not second.is_banned(2)
-    assert second.conversation_step(7, "support") == ("message", "")
-    assert second.conversation_step(8, "registration") == ("age", "female")
+    assert second.conversations.step(7, "support") == ("message", "")
+    assert second.conversations.step(8, "registration") == ("age", "female")
     assert second.unban_user(1) and not second.is_banned(1)
-    assert second.end_conversation(7, "support") and second.conversation_step(7, "support") is None
-    second.create_user(8, "female", 30)  # registering ends the registration flow
-    assert second.conversation_step(8, "registration") is None
+    assert second.conversations.end(7, "support") and second.conversations.step(7, "support") is None
+    second.users.create(8, "female", 30)
+    assert second.conversations.end(8, "registration")  # registration's handler ends its flow
+    assert second.conversations.step(8, "registration") is None
     second.close()
     third = Database(path)
-    assert not third.is_banned(1) and third.conversation_step(7, "support") is None
-    assert third.conversation_step(8, "registration") is None
+    assert not third.is_banned(1) and third.conversations.step(7, "support") is None
+    assert third.conversations.step(8, "registration") is None
     third.close()
 
 
 async def test_relays_finished_within_the_write_delay_share_one_commit(db):
     for uid in (1, 2):
-        db.create_user(uid, "male", 30)
-    chat = db.start_chat(1, 2)
-    db.journal_updates([(50, '{"update_id": 50}'), (51, '{"update_id": 51}'), (52, '{"update_id": 52}')])
+        db.users.create(uid, "male", 30)
+    chat = db.chats.start(1, 2)
+    db.journal.record([(50, '{"update_id": 50}'), (51, '{"update_id": 51}'), (52, '{"update_id": 52}')])
     statements: list[str] = []
     db.conn.set_trace_callback(statements.append)
-    db.map_messages(chat, 1, 2, [(10, 20)])
-    db.finish_update(50)
-    db.map_messages(chat, 2, 1, [(21, 11)])
-    db.finish_update(51)
+    db.chats.map_messages(chat, 1, 2, [(10, 20)])
+    db.journal.finish(50)
+    db.chats.map_messages(chat, 2, 1, [(21, 11)])
+    db.journal.finish(51)
     assert statements == []  # nothing written yet
     await asyncio.sleep(WRITE_DELAY * 3)
     assert statements.count("COMMIT") == 1
     done = dict(db.conn.execute("SELECT update_id, done FROM update_journal").fetchall())
     assert done == {50: 1, 51: 1, 52: 0}
     # A reader sees a relay at once, before the delay is over.
-    db.map_messages(chat, 1, 2, [(12, 22)])
-    assert db.peer_message(1, 12, chat) == 22 and db.peer_message(2, 20, chat) == 10
+    db.chats.map_messages(chat, 1, 2, [(12, 22)])
+    assert db.chats.peer_message(1, 12, chat) == 22 and db.chats.peer_message(2, 20, chat) == 10
     db.conn.set_trace_callback(None)
-    assert [body for body in db.updates_to_replay()] == ['{"update_id": 52}']
+    assert [body for body in db.journal.to_replay()] == ['{"update_id": 52}']
 
 
 def test_a_failed_flush_keeps_its_rows_for_the_next(db):
     for uid in (1, 2):
-        db.create_user(uid, "male", 30)
-    chat = db.start_chat(1, 2)
-    db.journal_updates([(50, '{"update_id": 50}')])
+        db.users.create(uid, "male", 30)
+    chat = db.chats.start(1, 2)
+    db.journal.record([(50, '{"update_id": 50}')])
     real = db.conn
 
     class FullDisk:
@@ -461,45 +465,45 @@ def test_a_failed_flush_keeps_its_rows_for_the_next(db):
 
     db._local.conn = FullDisk()
     with pytest.raises(sqlite3.OperationalError):
-        db.map_messages(chat, 1, 2, [(10, 20)])  # outside an event loop it is written at once: it fails
-    db.finish_update(50)  # the next write carries both
+        db.chats.map_messages(chat, 1, 2, [(10, 20)])  # outside an event loop it is written at once: it fails
+    db.journal.finish(50)  # the next write carries both
     db._local.conn = real
-    assert db.peer_message(1, 10, chat) == 20
+    assert db.chats.peer_message(1, 10, chat) == 20
     assert real.execute("SELECT done FROM update_journal WHERE update_id = 50").fetchone()[0] == 1
 
 
 def test_outside_an_event_loop_a_relay_is_written_at_once(db):
     for uid in (1, 2):
-        db.create_user(uid, "male", 30)
-    chat = db.start_chat(1, 2)
-    db.journal_updates([(50, '{"update_id": 50}')])
-    db.map_messages(chat, 1, 2, [(10, 20)])
-    db.finish_update(50)
+        db.users.create(uid, "male", 30)
+    chat = db.chats.start(1, 2)
+    db.journal.record([(50, '{"update_id": 50}')])
+    db.chats.map_messages(chat, 1, 2, [(10, 20)])
+    db.journal.finish(50)
     assert db.conn.execute("SELECT COUNT(*) FROM message_map").fetchone()[0] == 2
     assert db.conn.execute("SELECT done FROM update_journal").fetchone()[0] == 1
 
 
 def test_ratings_once_per_chat_and_reports_by_distinct_users(db):
     for uid in (1, 2, 3):
-        db.create_user(uid, "male", 25)
-    chat = db.start_chat(1, 2)
-    assert db.add_rating(1, chat, "good").status == "invalid"  # still open
-    db.end_chat(chat)
-    assert db.add_rating(1, chat, "good").status == "ok"
+        db.users.create(uid, "male", 25)
+    chat = db.chats.start(1, 2)
+    assert db.chats.add_rating(1, chat, "good").status == "invalid"  # still open
+    db.chats.end(chat)
+    assert db.chats.add_rating(1, chat, "good").status == "ok"
     assert db.add_report(1, chat, "spam") == ("duplicate", None)
-    assert db.add_rating(3, chat, "good").status == "invalid"  # not in the chat
-    assert db.add_rating(2, chat, "awesome").status == "invalid"
-    assert db.add_rating(2, chat, "scam").status == "invalid"  # a report needs its reason: add_report
-    assert db.add_rating(2, 999, "good").status == "invalid"
+    assert db.chats.add_rating(3, chat, "good").status == "invalid"  # not in the chat
+    assert db.chats.add_rating(2, chat, "awesome").status == "invalid"
+    assert db.chats.add_rating(2, chat, "scam").status == "invalid"  # a report needs its reason: add_report
+    assert db.chats.add_rating(2, 999, "good").status == "invalid"
     assert db.add_report(2, chat, "nonsense") == ("invalid", None)
     status, report_id = db.add_report(2, chat, "spam")
     assert status == "ok" and report_id is not None and db.count_reports(1) == 1
-    assert db.blocked_ids(1) == {2}
-    again = db.start_chat(2, 1)
-    db.end_chat(again)
+    assert db.matching.blocked_ids(1) == {2}
+    again = db.chats.start(2, 1)
+    db.chats.end(again)
     db.add_report(2, again, "insults")
     assert db.count_reports(1) == 1  # same reporter counts once
-    assert db.rating_counts(2) == (1, 0)
+    assert db.chats.rating_counts(2) == (1, 0)
     assert db.decide_report(report_id, "dismissed", 99) and not db.decide_report(report_id, "banned", 98)
     assert db.count_reports(1) == 1  # the other report still stands
     second = db.conn.execute("SELECT id FROM reports WHERE chat_id = ?", (again,)).fetchone()[0]
@@ -508,7 +512,7 @@ def test_ratings_once_per_chat_and_reports_by_distinct_users(db):
 
 
 def test_payments_are_recorded_once_and_renewals_extend(db):
-    db.create_user(1, "female", 30)
+    db.users.create(1, "female", 30)
     new, until = db.record_payment("charge-1", 1, 100, "XTR", "vip:1", 30)
     assert new and db.vip_until(1) == until
     again, same = db.record_payment("charge-1", 1, 100, "XTR", "vip:1", 30)
@@ -523,14 +527,14 @@ def test_payments_are_recorded_once_and_renewals_extend(db):
 
 
 def test_vip_expires(db):
-    db.create_user(1, "male", 30)
+    db.users.create(1, "male", 30)
     set_vip(db, 1, 10)
     assert db.vip_until(1)
     with db.conn:
         db.conn.execute("UPDATE users SET vip_until = '2000-01-01 00:00:00'")
     assert db.vip_until(1) is None
     assert db.expire_vips() == 1
-    assert db.get_user(1)["is_vip"] == 0
+    assert db.conn.execute("SELECT is_vip FROM users WHERE user_id = 1").fetchone()[0] == 0
     set_vip(db, 1, 5)
     set_vip(db, 1, 0)
     assert db.vip_until(1) is None
@@ -538,13 +542,13 @@ def test_vip_expires(db):
 
 def test_stats(db):
     for uid in (1, 2, 3):
-        db.create_user(uid, "male", 25)
+        db.users.create(uid, "male", 25)
     db.ban_user(3)
     set_vip(db, 2, 30)
-    chat = db.start_chat(1, 2)
-    db.end_chat(chat)
+    chat = db.chats.start(1, 2)
+    db.chats.end(chat)
     db.add_report(1, chat, "spam")
-    assert db.stats() == {"users": 3, "banned": 1, "vip": 1, "chats_today": 1, "reports_today": 1}
+    assert db.analytics.figures() == Figures(users=3, banned=1, vip=1, chats_today=1, reports_today=1)
 
 
 def test_subscription_price_defaults_to_the_one_off_price_within_telegrams_limit():

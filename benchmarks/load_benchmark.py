@@ -196,7 +196,7 @@ def state_at_scale(chats: int = 10_000, queued: int = 10_000, searches: int = 20
     db = Database(str(workdir / "bot.db"))
     tracemalloc.start()
     began = time.perf_counter()
-    state = ChatState(db)
+    state = ChatState(db.chats, db.matching)
     state.restore()
     restore_s = time.perf_counter() - began
     kept = tracemalloc.get_traced_memory()[0]

@@ -85,9 +85,9 @@ def open_chats(workdir: Path, pairs: list[tuple[Person, Person]]) -> None:
     """Register everyone and open their chats straight in the database (the bot restores them)."""
     db = Database(str(workdir / "bot.db"))
     for a, b in pairs:
-        db.create_user(a.id, "male", 30)
-        db.create_user(b.id, "female", 30)
-        db.start_chat(a.id, b.id)
+        db.users.create(a.id, "male", 30)
+        db.users.create(b.id, "female", 30)
+        db.chats.start(a.id, b.id)
     db.close()
 
 

@@ -76,11 +76,11 @@ def run(users: int = 100_000) -> StatsResult:
     db = Database(str(path))
     timings: dict[str, float] = {}
     for name, query in (
-        ("figures", db.stats),
-        ("last day", lambda: db.analytics(1)),
-        ("last 7 days", lambda: db.analytics(7)),
-        ("last 30 days", lambda: db.analytics(30)),
-        ("both charts' series", lambda: db.daily_activity(30)),
+        ("figures", db.analytics.figures),
+        ("last day", lambda: db.analytics.period(1)),
+        ("last 7 days", lambda: db.analytics.period(7)),
+        ("last 30 days", lambda: db.analytics.period(30)),
+        ("both charts' series", lambda: db.analytics.daily_activity(30)),
     ):
         began = time.perf_counter()
         query()

@@ -104,8 +104,8 @@ async def harness(tmp_path):
 
 async def test_search_pairs_and_relay_copies(harness):
     chatbot, request, send = harness
-    chatbot.db.create_user(1, "male", 20)
-    chatbot.db.create_user(2, "female", 21)
+    chatbot.db.users.create(1, "male", 20)
+    chatbot.db.users.create(2, "female", 21)
     await send(1, "/search")
     assert list(chatbot.search_queue) == [1]
     await send(2, "/search")
@@ -119,12 +119,12 @@ async def test_search_pairs_and_relay_copies(harness):
     assert not [m for m, _ in request.calls if m == "forwardMessage"]
     await send(2, "/stop")
     assert chatbot.active_chats == {}
-    assert chatbot.db.open_chats() == []
+    assert chatbot.db.chats.open_chats() == []
 
 
 async def test_gatekeeper_stops_banned_users(harness):
     chatbot, request, send = harness
-    chatbot.db.create_user(5, "male", 20)
+    chatbot.db.users.create(5, "male", 20)
     chatbot.db.ban_user(5)
     await send(5, "/search")
     assert chatbot.search_queue == {}
@@ -137,7 +137,7 @@ async def test_gatekeeper_stops_banned_users(harness):
 async def test_state_is_restored_from_the_database(harness):
     chatbot, _, send = harness
     for uid in (1, 2, 3):
-        chatbot.db.create_user(uid, "male", 20)
+        chatbot.db.users.create(uid, "male", 20)
     await send(1, "/search")
     await send(2, "/search")
     await send(3, "/search")

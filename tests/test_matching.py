@@ -77,50 +77,50 @@ def test_vip_first_then_longest_waiting():
 def db(tmp_path: Path) -> Iterator[Database]:
     database = Database(str(tmp_path / "matching.db"))
     for user_id, gender, age in ((1, "male", 30), (2, "female", 25), (3, "female", 40), (4, "male", 22)):
-        database.create_user(user_id, gender, age)
+        database.users.create(user_id, gender, age)
     yield database
     database.close()
 
 
 def test_blocks_come_from_bad_and_scam_ratings_both_ways(db):
     for a, b, rating in ((1, 2, "bad"), (3, 1, "scam"), (1, 4, "good")):
-        chat_id = db.start_chat(a, b)
-        db.end_chat(chat_id)
+        chat_id = db.chats.start(a, b)
+        db.chats.end(chat_id)
         if rating == "scam":
             db.add_report(a, chat_id, "insults")
         else:
-            db.add_rating(a, chat_id, rating)
-    assert db.blocked_ids(1) == {2, 3}
-    assert db.blocked_ids(2) == {1} and db.blocked_ids(3) == {1} and db.blocked_ids(4) == set()
+            db.chats.add_rating(a, chat_id, rating)
+    assert db.matching.blocked_ids(1) == {2, 3}
+    assert db.matching.blocked_ids(2) == {1} and db.matching.blocked_ids(3) == {1} and db.matching.blocked_ids(4) == set()
 
 
 def test_seeker_rows_carry_vip_preferences_and_the_previous_partner(db):
-    db.end_chat(db.start_chat(2, 1))
-    db.end_chat(db.start_chat(1, 4))
-    db.set_partner_gender(1, "female")
-    db.set_age_range(1, 20, 35)
-    row = db.seeker(1)
+    db.chats.end(db.chats.start(2, 1))
+    db.chats.end(db.chats.start(1, 4))
+    db.matching.set_partner_gender(1, "female")
+    db.matching.set_age_range(1, 20, 35)
+    row = db.matching.seeker(1)
     assert row is not None
     me = Seeker(*row)
     assert (me.partner_gender, me.age_min, me.age_max, me.last_partner, me.vip_until, me.joined_at) == (
         "female", 20, 35, 4, None, None
     )
-    assert Seeker(*db.seeker(2)).last_partner == 1
-    assert Seeker(*db.seeker(3)).last_partner is None
-    assert db.preferences(3) == (None, 18, 100)
+    assert Seeker(*db.matching.seeker(2)).last_partner == 1
+    assert Seeker(*db.matching.seeker(3)).last_partner is None
+    assert db.matching.preferences(3) == (None, 18, 100)
 
 
 def test_a_search_leaves_a_blocked_user_waiting_and_the_queue_survives_a_restart(db):
-    chat_id = db.start_chat(1, 2)
-    db.end_chat(chat_id)
-    db.add_rating(2, chat_id, "bad")
-    db.end_chat(db.start_chat(3, 4))  # a newer chat for everyone, so "previous partner" is not the reason
-    db.end_chat(db.start_chat(1, 4))
-    db.end_chat(db.start_chat(2, 3))
-    state = ChatState(db)
+    chat_id = db.chats.start(1, 2)
+    db.chats.end(chat_id)
+    db.chats.add_rating(2, chat_id, "bad")
+    db.chats.end(db.chats.start(3, 4))  # a newer chat for everyone, so "previous partner" is not the reason
+    db.chats.end(db.chats.start(1, 4))
+    db.chats.end(db.chats.start(2, 3))
+    state = ChatState(db.chats, db.matching)
     assert state.pair_or_enqueue(1) is None
     assert state.pair_or_enqueue(2) is None  # blocked: both wait
-    restored = ChatState(db)
+    restored = ChatState(db.chats, db.matching)
     restored.restore()
     assert restored.search_queue == state.search_queue
     pairing = restored.pair_or_enqueue(4)  # 4's last partner is 1: 2 is next in line
@@ -128,14 +128,14 @@ def test_a_search_leaves_a_blocked_user_waiting_and_the_queue_survives_a_restart
 
 
 def test_waiting_too_long_leaves_the_queue_in_arrival_order(db):
-    state = ChatState(db)
+    state = ChatState(db.chats, db.matching)
     state.pair_or_enqueue(1)
     with db.conn:
         db.conn.execute("UPDATE search_queue SET joined_at = '2026-01-01 00:00:00'")
     state.restore()
     assert state.waited_too_long(datetime(2026, 1, 1, tzinfo=timezone.utc)) == []
     assert state.waited_too_long(datetime(2026, 1, 1, 0, 0, 1, tzinfo=timezone.utc)) == [1]
-    assert state.search_queue == {} and db.queued_users() == []
+    assert state.search_queue == {} and db.chats.queued_users() == []
 
 
 def test_same_language_first_among_equals_but_never_at_the_cost_of_a_wait():

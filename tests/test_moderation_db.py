@@ -17,7 +17,7 @@ from utils import TextFormatter, ValidationHelper
 def db(tmp_path: Path) -> Iterator[Database]:
     database = Database(str(tmp_path / "moderation.db"))
     for user_id in (1, 2, 3):
-        database.create_user(user_id, "male", 30)
+        database.users.create(user_id, "male", 30)
     yield database
     database.close()
 
@@ -55,7 +55,7 @@ def test_strikes_outside_ten_minutes_and_mutes_older_than_a_week_are_forgotten(d
 
 def test_a_mute_is_known_after_a_restart(tmp_path):
     first = Database(str(tmp_path / "m.db"))
-    first.create_user(1, "male", 30)
+    first.users.create(1, "male", 30)
     for _ in range(3):
         until = first.add_strike(1)
     first.close()
@@ -87,10 +87,10 @@ def test_one_appeal_per_ban(db):
 
 
 def test_evidence_keeps_only_the_reported_users_own_messages(db):
-    chat = db.start_chat(1, 2)
-    db.map_messages(chat, 1, 2, [(10, 100), (11, 101)])
-    db.map_messages(chat, 2, 1, [(200, 12)])
-    db.end_chat(chat)
+    chat = db.chats.start(1, 2)
+    db.chats.map_messages(chat, 1, 2, [(10, 100), (11, 101)])
+    db.chats.map_messages(chat, 2, 1, [(200, 12)])
+    db.chats.end(chat)
     assert db.evidence(chat, 1) == [10, 11] and db.evidence(chat, 2) == [200]
     status, report_id = db.add_report(2, chat, "spam")
     report = db.report(report_id or 0)
@@ -98,12 +98,12 @@ def test_evidence_keeps_only_the_reported_users_own_messages(db):
 
 
 def test_retention_deletes_reply_maps_then_old_chats(db):
-    old, recent = db.start_chat(1, 2), db.start_chat(1, 3)
-    db.map_messages(old, 1, 2, [(1, 2)])
-    db.map_messages(recent, 1, 3, [(3, 4)])
-    db.end_chat(old)
-    db.end_chat(recent)
-    db.add_rating(2, old, "good")
+    old, recent = db.chats.start(1, 2), db.chats.start(1, 3)
+    db.chats.map_messages(old, 1, 2, [(1, 2)])
+    db.chats.map_messages(recent, 1, 3, [(3, 4)])
+    db.chats.end(old)
+    db.chats.end(recent)
+    db.chats.add_rating(2, old, "good")
     with db.conn:
         db.conn.execute("UPDATE chat_history SET ended_at = datetime('now', '-91 days') WHERE id = ?", (old,))
         db.conn.execute("UPDATE chat_history SET ended_at = datetime('now', '-25 hours') WHERE id = ?", (recent,))
@@ -114,20 +114,20 @@ def test_retention_deletes_reply_maps_then_old_chats(db):
 
 
 def test_deleting_a_user_keeps_payments_bans_and_blocks(db):
-    chat = db.start_chat(1, 2)
-    db.map_messages(chat, 1, 2, [(1, 2)])
-    db.end_chat(chat)
-    db.add_rating(2, chat, "bad")
+    chat = db.chats.start(1, 2)
+    db.chats.map_messages(chat, 1, 2, [(1, 2)])
+    db.chats.end(chat)
+    db.chats.add_rating(2, chat, "bad")
     db.record_payment("c1", 1, 100, "XTR", "vip:1", 30)
-    db.set_partner_gender(1, "female")
-    db.set_conversation_step(1, "support", "message")
+    db.matching.set_partner_gender(1, "female")
+    db.conversations.set_step(1, "support", "message")
     db.ban_user(1, "x", 9)
     db.delete_user_data(1)
-    assert db.get_user(1) is None and db.conversation_step(1, "support") is None
+    assert db.users.get(1) is None and db.conversations.step(1, "support") is None
     for table in ("chat_history", "message_map", "ratings", "preferences", "conversations"):
         assert db.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table  # noqa: S608
-    assert db.payments_of(1) and db.is_banned(1) and db.blocked_ids(2) == {1}
-    assert db.create_user(1, "female", 40)  # registers anew
+    assert db.payments_of(1) and db.is_banned(1) and db.matching.blocked_ids(2) == {1}
+    assert db.users.create(1, "female", 40)  # registers anew
 
 
 def test_durations():
@@ -157,10 +157,10 @@ def test_activity_is_written_to_the_day_it_was_seen_on(db):
 
 
 def test_the_second_charts_series_count_active_users_and_stars_per_day(db):
-    db.record_activity(utc_text()[:10], [1, 2], [2])
+    db.analytics.record_activity(utc_text()[:10], [1, 2], [2])
     db.record_payment("c1", 1, 100, "XTR", "vip:1", 30)
     db.record_payment("c2", 2, 50, "XTR", "vip:2", 30)
-    dates, series = db.daily_activity(30)
+    dates, series = db.analytics.daily_activity(30)
     assert len(dates) == 30 and dates[-1] == utc_text()[:10]
     assert series["active_users"][-1] == 2 and series["stars"][-1] == 150
     assert sum(series["active_users"]) == 2 and sum(series["stars"]) == 150

@@ -17,7 +17,7 @@ DAY = timedelta(days=1)
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
     database = Database(str(tmp_path / "payments.db"))
-    database.create_user(1, "male", 30)
+    database.users.create(1, "male", 30)
     yield database
     database.close()
 

@@ -20,7 +20,7 @@ from chatbot.core.pairing import ChatState, Pairing
 def db(tmp_path: Path) -> Iterator[Database]:
     database = Database(str(tmp_path / "rooms.db"))
     for user_id in range(1, 8):
-        database.create_user(user_id, "male", 30)
+        database.users.create(user_id, "male", 30)
     yield database
     database.close()
 
@@ -29,20 +29,20 @@ def db(tmp_path: Path) -> Iterator[Database]:
 
 
 def test_first_searcher_waits_and_the_second_is_paired_with_them(db):
-    state = ChatState(db)
+    state = ChatState(db.chats, db.matching)
     assert state.pair_or_enqueue(1) is None
-    assert list(state.search_queue) == [1] and db.queued_users() == [1]
+    assert list(state.search_queue) == [1] and db.chats.queued_users() == [1]
     pairing = state.pair_or_enqueue(2)
     assert pairing is not None and pairing.partner_id == 1
     assert state.active_chats == {1: Pairing(2, pairing.chat_id), 2: Pairing(1, pairing.chat_id)}
-    assert state.search_queue == {} and db.queued_users() == []
-    assert db.open_chats() == [(pairing.chat_id, 1, 2)]
+    assert state.search_queue == {} and db.chats.queued_users() == []
+    assert db.chats.open_chats() == [(pairing.chat_id, 1, 2)]
     assert state.chat_count == 1
 
 
 def test_the_longest_waiting_is_chosen_and_nobody_is_paired_with_themselves(db):
-    state = ChatState(db)
-    db.end_chat(db.start_chat(1, 2))  # 1 and 2 just met: neither meets the other on the next search
+    state = ChatState(db.chats, db.matching)
+    db.chats.end(db.chats.start(1, 2))  # 1 and 2 just met: neither meets the other on the next search
     for user_id in (1, 2):
         assert state.pair_or_enqueue(user_id) is None
     assert state.pair_or_enqueue(2) is None  # already queued: never paired with itself, keeps its place
@@ -53,45 +53,45 @@ def test_the_longest_waiting_is_chosen_and_nobody_is_paired_with_themselves(db):
 
 
 def test_unpair_ends_the_chat_for_both_and_in_the_database(db):
-    state = ChatState(db)
+    state = ChatState(db.chats, db.matching)
     state.pair_or_enqueue(1)
     chat_id = state.pair_or_enqueue(2).chat_id  # type: ignore[union-attr]
     assert state.unpair(2) == Pairing(1, chat_id)
-    assert state.active_chats == {} and db.open_chats() == []
+    assert state.active_chats == {} and db.chats.open_chats() == []
     assert state.unpair(2) is None
 
 
 def test_leave_queue(db):
-    state = ChatState(db)
+    state = ChatState(db.chats, db.matching)
     state.pair_or_enqueue(1)
-    assert state.leave_queue(1) and db.queued_users() == []
+    assert state.leave_queue(1) and db.chats.queued_users() == []
     assert not state.leave_queue(1)
 
 
 def test_restore_rebuilds_chats_and_queue(db):
-    state = ChatState(db)
+    state = ChatState(db.chats, db.matching)
     state.pair_or_enqueue(1)
     state.pair_or_enqueue(2)
     state.pair_or_enqueue(3)
-    restored = ChatState(db)
+    restored = ChatState(db.chats, db.matching)
     restored.restore()
     assert restored.active_chats == state.active_chats and restored.search_queue == state.search_queue and list(restored.search_queue) == [3]
 
 
 def test_restore_repairs_inconsistent_rows(db):
     # Rows no handler would write: user 1 in two open chats, and users 1 and 4 queued while chatting.
-    first = db.start_chat(1, 2)
-    second = db.start_chat(1, 3)
-    third = db.start_chat(4, 5)
-    db.enqueue(1)
-    db.enqueue(4)
-    db.enqueue(6)
-    state = ChatState(db)
+    first = db.chats.start(1, 2)
+    second = db.chats.start(1, 3)
+    third = db.chats.start(4, 5)
+    db.chats.enqueue(1)
+    db.chats.enqueue(4)
+    db.chats.enqueue(6)
+    state = ChatState(db.chats, db.matching)
     state.restore()
     assert state.active_chats == {1: Pairing(2, first), 2: Pairing(1, first), 4: Pairing(5, third), 5: Pairing(4, third)}
-    assert [chat_id for chat_id, _, _ in db.open_chats()] == [first, third]  # the second chat was closed
+    assert [chat_id for chat_id, _, _ in db.chats.open_chats()] == [first, third]  # the second chat was closed
     assert second not in state.active_chats.values()
-    assert list(state.search_queue) == [6] and db.queued_users() == [6]
+    assert list(state.search_queue) == [6] and db.chats.queued_users() == [6]
 
 
 def test_the_state_class_has_no_awaits_and_no_telegram():
@@ -154,7 +154,7 @@ def test_one_policy_says_what_each_error_means(error, refusable, meaning):
 
 
 def test_a_user_is_in_each_flow_at_one_step(db):
-    conversations = Conversations(db)
+    conversations = Conversations(db.conversations)
     assert conversations.step(9, Flow.REGISTRATION) is None
     conversations.move(9, Flow.REGISTRATION, Step.GENDER)
     conversations.move(9, Flow.REGISTRATION, Step.AGE, "female")
@@ -164,7 +164,8 @@ def test_a_user_is_in_each_flow_at_one_step(db):
     with pytest.raises(ValueError):
         conversations.move(9, Flow.SUPPORT, Step.AGE)
     assert conversations.end(9, Flow.SUPPORT) and not conversations.end(9, Flow.SUPPORT)
-    db.create_user(9, "female", 30)  # registering ends the registration flow in the same transaction
+    db.users.create(9, "female", 30)
+    assert conversations.end(9, Flow.REGISTRATION)  # registration's handler ends the flow (storage knows no flows)
     assert conversations.step(9, Flow.REGISTRATION) is None
 
 

@@ -58,9 +58,9 @@ _STORED_STEPS = {flow: frozenset(step.value for step in steps) for flow, steps i
 class FlowStore(Protocol):
     """Where the flows keep each user's step (the database's conversations)."""
 
-    def conversation_step(self, user_id: int, flow: str) -> tuple[str, str] | None: ...
-    def set_conversation_step(self, user_id: int, flow: str, step: str, data: str) -> None: ...
-    def end_conversation(self, user_id: int, flow: str) -> bool: ...
+    def step(self, user_id: int, flow: str) -> tuple[str, str] | None: ...
+    def set_step(self, user_id: int, flow: str, step: str, data: str) -> None: ...
+    def end(self, user_id: int, flow: str) -> bool: ...
 
 
 class Conversations:
@@ -71,7 +71,7 @@ class Conversations:
 
     def step(self, user_id: int, flow: Flow) -> tuple[Step, str] | None:
         """(step, data) of the user in the flow, or None if they are not in it."""
-        row = self.db.conversation_step(user_id, flow.value)
+        row = self.db.step(user_id, flow.value)
         if row is None or row[0] not in _STORED_STEPS[flow]:
             return None
         return Step(row[0]), row[1]
@@ -85,8 +85,8 @@ class Conversations:
         """Put the user at a step of the flow."""
         if step not in FLOWS[flow]:
             raise ValueError(f"{step} is not a step of {flow}")
-        self.db.set_conversation_step(user_id, flow.value, step.value, data)
+        self.db.set_step(user_id, flow.value, step.value, data)
 
     def end(self, user_id: int, flow: Flow) -> bool:
         """The user is done with (or left) the flow; True if they were in it."""
-        return self.db.end_conversation(user_id, flow.value)
+        return self.db.end(user_id, flow.value)

@@ -24,24 +24,30 @@ class Pairing(NamedTuple):
     chat_id: int
 
 
-class PairingStore(Protocol):
-    """What the pairing state writes through to (the database's chats and queue)."""
+class ChatStore(Protocol):
+    """Where the pairing state writes through to: open chats and the queue (the database's chats)."""
 
     def open_chats(self) -> Sequence[tuple[int, int, int]]: ...
+    def enqueue(self, user_id: int) -> datetime: ...
+    def dequeue(self, user_id: int) -> None: ...
+    def start(self, user1_id: int, user2_id: int) -> int: ...
+    def end(self, chat_id: int) -> None: ...
+
+
+class SeekerStore(Protocol):
+    """What matching reads of a searcher: their profile and preferences, and whom they must never meet."""
+
     def queued_seekers(self) -> Sequence[Sequence[Any]]: ...
     def seeker(self, user_id: int) -> Sequence[Any] | None: ...
     def blocked_ids(self, user_id: int) -> set[int]: ...
-    def enqueue(self, user_id: int) -> datetime: ...
-    def dequeue(self, user_id: int) -> None: ...
-    def start_chat(self, user1_id: int, user2_id: int) -> int: ...
-    def end_chat(self, chat_id: int) -> None: ...
 
 
 class ChatState:
     """`active_chats` and `search_queue` in memory, written through to the database."""
 
-    def __init__(self, db: PairingStore) -> None:
-        self.db = db
+    def __init__(self, chats: ChatStore, seekers: SeekerStore) -> None:
+        self.chats = chats
+        self.seekers = seekers
         # user id -> their side of the chat. Both users of a chat are always present together.
         self.active_chats: dict[int, Pairing] = {}
         # Waiting users in arrival order (a dict keeps insertion order and gives O(1) removal),
@@ -52,17 +58,17 @@ class ChatState:
         """Load open chats and the queue from the database (after a restart or a crash)."""
         self.active_chats.clear()
         self.search_queue.clear()
-        for chat_id, user1, user2 in self.db.open_chats():
+        for chat_id, user1, user2 in self.chats.open_chats():
             if user1 in self.active_chats or user2 in self.active_chats:
                 # Cannot happen through the handlers; if it did, a user would be in two chats.
                 logger.warning("Closing chat %s: a user is already in another open chat", chat_id)
-                self.db.end_chat(chat_id)
+                self.chats.end(chat_id)
                 continue
             self.active_chats[user1] = Pairing(user2, chat_id)
             self.active_chats[user2] = Pairing(user1, chat_id)
-        for row in self.db.queued_seekers():
+        for row in self.seekers.queued_seekers():
             if row[0] in self.active_chats:
-                self.db.dequeue(row[0])
+                self.chats.dequeue(row[0])
             else:
                 self.search_queue[row[0]] = Seeker(*row)
 
@@ -71,21 +77,21 @@ class ChatState:
 
         A user already queued (their preferences or VIP changed) is matched again and keeps their place.
         """
-        row = self.db.seeker(user_id)
+        row = self.seekers.seeker(user_id)
         if row is None:
             raise LookupError(f"user {user_id} is not registered")
         searcher = Seeker(*row)
         now = datetime.now(timezone.utc)
-        partner = choose_partner(searcher, self.search_queue.values(), self.db.blocked_ids(user_id), now)
+        partner = choose_partner(searcher, self.search_queue.values(), self.seekers.blocked_ids(user_id), now)
         if partner is None:
             if searcher.joined_at is None:
-                searcher.joined_at = self.db.enqueue(user_id)
+                searcher.joined_at = self.chats.enqueue(user_id)
             self.search_queue[user_id] = searcher
             return None
         partner_id = partner.user_id
         del self.search_queue[partner_id]
         self.search_queue.pop(user_id, None)
-        chat_id = self.db.start_chat(partner_id, user_id)
+        chat_id = self.chats.start(partner_id, user_id)
         self.active_chats[partner_id] = Pairing(user_id, chat_id)
         self.active_chats[user_id] = Pairing(partner_id, chat_id)
         return self.active_chats[user_id]
@@ -95,7 +101,7 @@ class ChatState:
         pairing = self.active_chats.pop(user_id, None)
         if pairing is not None:
             self.active_chats.pop(pairing.partner_id, None)
-            self.db.end_chat(pairing.chat_id)
+            self.chats.end(pairing.chat_id)
         return pairing
 
     def leave_queue(self, user_id: int) -> bool:
@@ -103,7 +109,7 @@ class ChatState:
         if user_id not in self.search_queue:
             return False
         del self.search_queue[user_id]
-        self.db.dequeue(user_id)
+        self.chats.dequeue(user_id)
         return True
 
     def seeker(self, user_id: int) -> Seeker | None:

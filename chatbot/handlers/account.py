@@ -21,19 +21,19 @@ async def profile_command(update: Update, context: Context) -> None:
     """Shows the user's gender, age, VIP status, chats and ratings received."""
     s = context.services
     user_id = user_of(update).id
-    user = s.db.get_user(user_id)
+    user = s.db.users.get(user_id)
     if user is None:
         await context.say(user_id, "not_registered")
         return
-    good, bad = s.db.rating_counts(user_id)
+    good, bad = s.db.chats.rating_counts(user_id)
     until = s.db.vip_until(user_id)
     vip = (
         context.text_for(user_id, "profile_vip_until", until=context.when(user_id, until))
         if until
         else context.text_for(user_id, "profile_no_vip")
     )
-    gender = TextFormatter.gender(user["gender"], s.lang(user_id))
-    chats = s.db.chats_count(user_id)
+    gender = TextFormatter.gender(user.gender, s.lang(user_id))
+    chats = s.db.chats.count_for(user_id)
     ban = s.db.active_ban(user_id)
     ban_line = (
         ""
@@ -43,7 +43,7 @@ async def profile_command(update: Update, context: Context) -> None:
         else context.text_for(user_id, "profile_banned_forever")
     )
     await context.say(
-        user_id, "profile", gender=gender, age=user["age"], vip=vip, chats=chats, good=good, bad=bad, ban=ban_line
+        user_id, "profile", gender=gender, age=user.age, vip=vip, chats=chats, good=good, bad=bad, ban=ban_line
     )
 
 

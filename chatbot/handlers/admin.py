@@ -34,7 +34,7 @@ async def stats_command(update: Update, context: Context) -> None:
     # Count activity up to now, not up to the last minute's flush: written here, on the event loop's
     # thread that owns the log, and committed before the queries' worker thread starts its reads.
     s.activity.flush(s.db)
-    f = s.db.stats()
+    f = s.db.analytics.figures()
     rate, p95 = s.relay_stats.summary()
     n = context.number
     lang = s.lang(admin_id)
@@ -43,18 +43,18 @@ async def stats_command(update: Update, context: Context) -> None:
         "stats",
         relay_rate=n(admin_id, rate, 1),
         relay_p95=n(admin_id, round(p95 * 1000)) if p95 is not None else "-",
-        users=n(admin_id, f["users"]),
-        banned=n(admin_id, f["banned"]),
-        vip=n(admin_id, f["vip"]),
+        users=n(admin_id, f.users),
+        banned=n(admin_id, f.banned),
+        vip=n(admin_id, f.vip),
         active_chats=n(admin_id, s.state.chat_count),
         searching=n(admin_id, len(s.state.search_queue)),
-        chats_today=n(admin_id, f["chats_today"]),
-        reports_today=n(admin_id, f["reports_today"]),
+        chats_today=n(admin_id, f.chats_today),
+        reports_today=n(admin_id, f.reports_today),
     )
-    text += context.text_for(admin_id, "blocked_line", blocked=n(admin_id, s.db.blocked_total()))
+    text += context.text_for(admin_id, "blocked_line", blocked=n(admin_id, s.db.analytics.blocked_total()))
     # Up to a second on 100,000 users (benchmarks/stats_benchmark.py): in a thread with its own
     # connection, so chats go on meanwhile.
-    periods = await asyncio.to_thread(lambda: [s.db.analytics(days) for days in (1, 7, 30)])
+    periods = await asyncio.to_thread(lambda: [s.db.analytics.period(days) for days in (1, 7, 30)])
     for a, period_key in zip(periods, ("stats_today", "stats_7_days", "stats_30_days"), strict=True):
         registered = a["registered"]
         text += "\n\n" + context.text_for(
@@ -76,7 +76,7 @@ async def stats_command(update: Update, context: Context) -> None:
             blocked=n(admin_id, a["blocked"]),
         )
     await send_text(context.bot, admin_id, text)
-    dates, series = await asyncio.to_thread(s.db.daily_activity, 30)
+    dates, series = await asyncio.to_thread(s.db.analytics.daily_activity, 30)
     lines = {context.text_for(admin_id, key): series[name] for name, key in CHART_LINES.items()}
     title = context.text_for(admin_id, "stats_chart_title")
     ylabel = context.text_for(admin_id, "stats_chart_ylabel")

@@ -66,7 +66,7 @@ async def hint_message(update: Update, context: Context) -> None:
     user_id = user_of(update).id
     if user_id in s.state.search_queue:
         await context.say(user_id, "still_searching")
-    elif not s.db.get_user(user_id):
+    elif not s.db.users.get(user_id):
         await context.say(user_id, "not_registered")
     else:
         await context.say(user_id, "not_in_chat_hint")

@@ -69,10 +69,10 @@ async def announce_partner(context: Context, user_id: int, partner_id: int) -> b
     s = context.services
     text = context.text_for(user_id, "partner_found")
     if s.db.vip_until(user_id):
-        partner = s.db.get_user(partner_id)
+        partner = s.db.users.get(partner_id)
         if partner:
-            gender = TextFormatter.gender(partner["gender"], s.lang(user_id))
-            text += "\n\n" + context.text_for(user_id, "partner_info_vip", gender=gender, age=partner["age"])
+            gender = TextFormatter.gender(partner.gender, s.lang(user_id))
+            text += "\n\n" + context.text_for(user_id, "partner_info_vip", gender=gender, age=partner.age)
     else:
         text += "\n\n" + context.text_for(user_id, "vip_hint")
     return await send_text(context.bot, user_id, text)

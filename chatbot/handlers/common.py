@@ -98,7 +98,7 @@ class Context(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotDa
 
     async def registered(self, user_id: int) -> bool:
         """Whether the user has registered; if not, they are told to send /start."""
-        if self.services.db.get_user(user_id) is not None:
+        if self.services.db.users.get(user_id) is not None:
             return True
         await self.say(user_id, "not_registered")
         return False

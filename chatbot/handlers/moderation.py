@@ -145,7 +145,6 @@ async def appeal_message(update: Update, context: Context) -> None:
         s.conversations.end(user_id, Flow.APPEAL)
         await context.say(user_id, "appeal_not_banned" if ban_record is None else "appeal_already")
         return
-    user = s.db.get_user(user_id) or {}
     message_id = message_of(update).message_id
     for admin_id in sorted(s.config.admin_ids):
         ban_text = (
@@ -158,7 +157,7 @@ async def appeal_message(update: Update, context: Context) -> None:
             "admin_appeal_card",
             user_id=user_id,
             ban=ban_text,
-            banned_at=context.when(admin_id, user.get("banned_at") or ""),
+            banned_at=context.when(admin_id, s.db.banned_at(user_id)),
             reason=ban_record.reason or context.text_for(admin_id, "admin_no_reason"),
         )
         keyboard = context.keyboard(

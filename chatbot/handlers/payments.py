@@ -167,7 +167,7 @@ async def precheckout_callback(update: Update, context: Context) -> None:
     valid = (
         prices.get(query.invoice_payload) == query.total_amount
         and query.currency == STARS
-        and s.db.get_user(buyer_id) is not None
+        and s.db.users.get(buyer_id) is not None
     )
     if not valid:
         logger.warning("Rejected pre-checkout %s from user %s", query.id, buyer_id)
@@ -270,7 +270,7 @@ async def refund_command(update: Update, context: Context) -> None:
     if user_id is None:
         await context.say(admin_id, "admin_refund_usage")
         return
-    if s.db.get_user(user_id) is None:
+    if s.db.users.get(user_id) is None:
         await context.say(admin_id, "admin_no_such_user", user_id=user_id)
         return
     if len(args) == 2:

@@ -26,7 +26,7 @@ async def rating_callback(update: Update, context: Context) -> None:
     if rating_type == "scam":
         await ask_reason(update, context, chat_id)
         return
-    result = s.db.add_rating(rater_id, chat_id, rating_type)
+    result = s.db.chats.add_rating(rater_id, chat_id, rating_type)
     if result.status != "ok":
         await refuse_rating(context, query, result.status)
         return

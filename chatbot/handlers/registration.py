@@ -26,7 +26,7 @@ async def start_command(update: Update, context: Context) -> None:
 async def continue_registration(context: Context, user_id: int) -> None:
     """Welcome a registered user, ask a new one their gender."""
     s = context.services
-    if s.db.get_user(user_id):
+    if s.db.users.get(user_id):
         text = context.text_for(user_id, "welcome")
         if user_id in s.config.admin_ids:
             text += "\n\n" + context.text_for(user_id, "admin_commands")
@@ -65,7 +65,7 @@ async def gender_callback(update: Update, context: Context) -> None:
     user_id = query.from_user.id
     await answer(query)
     step = s.conversations.step(user_id, Flow.REGISTRATION)
-    if s.db.get_user(user_id) or (step is not None and step[0] is Step.AGE):
+    if s.db.users.get(user_id) or (step is not None and step[0] is Step.AGE):
         # Registered, or a second press (a double tap): the gender is chosen, nothing to edit.
         return
     fields = callbacks.GENDER.parse(query.data)
@@ -86,15 +86,17 @@ async def age_message(update: Update, context: Context) -> None:
     if step is None or step[0] is not Step.AGE:
         await context.say(user_id, "not_registered")
         return
-    if s.db.get_user(user_id):
-        # Registered already (a flow row left behind): a message outside a chat, as for anyone.
+    if s.db.users.get(user_id):
+        # Registered already (a crash between registering and ending the flow): end it now.
+        s.conversations.end(user_id, Flow.REGISTRATION)
         await context.say(user_id, "not_in_chat_hint")
         return
     age = ValidationHelper.parse_age(message_of(update).text)
     if isinstance(age, AgeProblem):
         await context.say(user_id, "age_refused", reason=age_problem_text(context, user_id, age))
         return
-    s.db.create_user(user_id, step[1], age, s.lang(user_id))
+    s.db.users.create(user_id, step[1], age, s.lang(user_id))
+    s.conversations.end(user_id, Flow.REGISTRATION)
     logger.info("User %s registered", user_id)
     await context.say(user_id, "registered")
 
@@ -123,7 +125,7 @@ async def language_callback(update: Update, context: Context) -> None:
     query = query_of(update)
     user_id = query.from_user.id
     (code,) = callbacks.LANGUAGE.parse(query.data) or (DEFAULT_LANGUAGE,)
-    if not s.db.set_language(user_id, code):
+    if not s.db.users.set_language(user_id, code):
         s.languages.note(user_id, code)  # not registered yet: registration will store it
     await answer(query)
     await edit_text(query, context.text_for(user_id, "language_set"))

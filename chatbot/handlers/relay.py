@@ -52,7 +52,7 @@ async def relay_message(update: Update, context: Context) -> None:
         return
     reply_to = None
     if message.reply_to_message:
-        peer_id = s.db.peer_message(user_id, message.reply_to_message.message_id, pairing.chat_id)
+        peer_id = s.db.chats.peer_message(user_id, message.reply_to_message.message_id, pairing.chat_id)
         if peer_id is not None:
             reply_to = ReplyParameters(peer_id, allow_sending_without_reply=True)
     result = await copy(context.bot, pairing.partner_id, user_id, message.message_id, reply_to)
@@ -62,7 +62,7 @@ async def relay_message(update: Update, context: Context) -> None:
     s.relay_stats.relayed(update.update_id)
     metrics.RELAYED.labels(kind).inc()
     pairs = [(message.message_id, result.message_id)]
-    s.db.map_messages(pairing.chat_id, user_id, pairing.partner_id, pairs)
+    s.db.chats.map_messages(pairing.chat_id, user_id, pairing.partner_id, pairs)
 
 
 async def held_back(context: Context, user_id: int, kind: str) -> bool:
@@ -75,9 +75,9 @@ async def held_back(context: Context, user_id: int, kind: str) -> bool:
         return True
     if kind == "text" or not s.config.new_user_media_hold_minutes:
         return False
-    user = s.db.get_user(user_id)
+    user = s.db.users.get(user_id)
     hold = timedelta(minutes=s.config.new_user_media_hold_minutes)
-    left = parse_utc(user["created_at"]) + hold - datetime.now(timezone.utc) if user else timedelta(0)
+    left = user.created_at + hold - datetime.now(timezone.utc) if user else timedelta(0)
     if left <= timedelta(0):
         return False
     await context.say(user_id, "media_hold", duration=TextFormatter.duration(left, s.lang(user_id)))
@@ -168,7 +168,7 @@ async def flush_album(context: Context, user_id: int) -> None:
         return
     metrics.RELAYED.labels("album").inc(len(copies))
     pairs = list(zip(message_ids, (c.message_id for c in copies), strict=True))
-    s.db.map_messages(pairing.chat_id, user_id, pairing.partner_id, pairs)
+    s.db.chats.map_messages(pairing.chat_id, user_id, pairing.partner_id, pairs)
 
 
 async def edited_message(update: Update, context: Context) -> None:
@@ -177,7 +177,7 @@ async def edited_message(update: Update, context: Context) -> None:
     message = update.edited_message
     user_id = user_of(update).id
     pairing = s.state.active_chats.get(user_id)
-    peer_message_id = s.db.peer_message(user_id, message.message_id, pairing.chat_id) if pairing and message else None
+    peer_message_id = s.db.chats.peer_message(user_id, message.message_id, pairing.chat_id) if pairing and message else None
     if message is None or pairing is None or peer_message_id is None:
         return  # not a message of the current chat
     if s.db.muted_until(user_id):
@@ -204,7 +204,7 @@ async def my_chat_member_update(update: Update, context: Context) -> None:
         return
     if change.new_chat_member.status == ChatMemberStatus.BANNED:
         logger.info("User %s blocked the bot", change.from_user.id)
-        context.services.db.mark_blocked(change.from_user.id)
+        context.services.db.users.mark_blocked(change.from_user.id)
         await partner_gone(context, change.from_user.id)
     elif change.new_chat_member.status == ChatMemberStatus.MEMBER:
-        context.services.db.mark_blocked(change.from_user.id, blocked=False)
+        context.services.db.users.mark_blocked(change.from_user.id, blocked=False)

@@ -44,7 +44,7 @@ async def ask_reason(update: Update, context: Context, chat_id: int) -> None:
     """⛔ pressed: the rating buttons become the reasons; the report counts once one is chosen."""
     query = query_of(update)
     user_id = query.from_user.id
-    status = context.services.db.rating_status(user_id, chat_id)
+    status = context.services.db.chats.rating_status(user_id, chat_id)
     if status != "ok":
         await refuse_rating(context, query, status)
         return

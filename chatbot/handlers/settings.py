@@ -22,9 +22,9 @@ RANGE_REASONS = {
 def settings_screen(context: Context, user_id: int) -> tuple[str, InlineKeyboardMarkup]:
     """The preferences as they stand, and the buttons that change them."""
     s = context.services
-    gender, low, high = s.db.preferences(user_id)
+    gender, low, high = s.db.matching.preferences(user_id)
     status = "settings_status_vip" if s.db.vip_until(user_id) else "settings_status_not_vip"
-    announcements = context.text_for(user_id, "settings_on" if s.db.announcements_on(user_id) else "settings_off")
+    announcements = context.text_for(user_id, "settings_on" if s.db.users.announcements_on(user_id) else "settings_off")
     text = context.text_for(
         user_id,
         "settings",
@@ -64,7 +64,7 @@ async def partner_gender_callback(update: Update, context: Context) -> None:
     if not await vip_or_told(context, user_id):
         return
     (choice,) = callbacks.PARTNER_GENDER.parse(query.data) or ("any",)
-    s.db.set_partner_gender(user_id, None if choice == "any" else choice)
+    s.db.matching.set_partner_gender(user_id, None if choice == "any" else choice)
     await edit_text(query, *settings_screen(context, user_id))
     await search_again(context, user_id)
 
@@ -92,7 +92,7 @@ async def age_range_message(update: Update, context: Context) -> None:
         reason = context.text_for(user_id, RANGE_REASONS[parsed])
         await context.say(user_id, "age_range_refused", reason=reason)
         return
-    s.db.set_age_range(user_id, *parsed)
+    s.db.matching.set_age_range(user_id, *parsed)
     s.conversations.end(user_id, Flow.SETTINGS)
     text, keyboard = settings_screen(context, user_id)
     await send_text(context.bot, user_id, f"{context.text_for(user_id, 'age_range_saved')}\n\n{text}", keyboard)
@@ -106,7 +106,7 @@ async def announcements_callback(update: Update, context: Context) -> None:
     await answer(query)
     if not await context.registered(user_id):
         return
-    context.services.db.toggle_announcements(user_id)
+    context.services.db.users.toggle_announcements(user_id)
     await edit_text(query, *settings_screen(context, user_id))
 
 

@@ -64,7 +64,7 @@ async def housekeeping_job(context: Context) -> None:
     expired = s.db.expire_vips()
     maps, chats = s.db.prune_old_chats(s.config.chat_retention_days, s.config.report_evidence_hours)
     logger.info("Housekeeping: %s reply maps past REPORT_EVIDENCE_HOURS and %s old chats deleted", maps, chats)
-    pruned = s.db.prune_journal()
+    pruned = s.db.journal.prune()
     logger.debug("Housekeeping: %s VIPs expired, %s journaled updates dropped", expired, pruned)
 
 

@@ -26,5 +26,5 @@ class ActivityLog:
     def flush(self, db: Database) -> None:
         """Write what was seen (to the day it was seen on), and start a new day when the date changes."""
         if self.active or self.searched:
-            db.record_activity(self.day or utc_text()[:10], self.active, self.searched)
+            db.analytics.record_activity(self.day or utc_text()[:10], self.active, self.searched)
         self.active, self.searched, self.day = set(), set(), utc_text()[:10]

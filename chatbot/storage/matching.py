@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from chatbot.storage import Queries, parse_utc
+from chatbot.storage import Store, parse_utc
 
 # One row per user, in the field order of matching.Seeker. The previous partner comes from the
 # newest chat_history row on either side (each side has its own index).
@@ -43,7 +43,9 @@ def _seeker_row(row: tuple[object, ...]) -> SeekerRow:
     return SeekerRow(*values)  # type: ignore[arg-type]
 
 
-class MatchingQueries(Queries):
+class MatchingStore(Store):
+    """Preferences and blocks, and each searcher as matching reads them."""
+
     def seeker(self, user_id: int) -> SeekerRow | None:
         """The user as matching sees them (joined_at None unless queued)."""
         row = self.conn.execute(_SEEKER + " WHERE u.user_id = ?", (user_id,)).fetchone()

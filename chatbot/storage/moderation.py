@@ -16,7 +16,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from chatbot.storage import Queries, parse_utc, utc_text
-from utils import LruCache
+from chatbot.storage.conversations import ConversationStore
+from chatbot.storage.users import UserStore
 
 REPORT_REASONS = ("sexual", "insults", "spam", "underage", "other")
 # Filter strikes within this window that mute; strikes and mutes are forgotten after a week.
@@ -95,8 +96,8 @@ def _whole(value: object) -> int | None:
 class ModerationQueries(Queries):
     _banned: dict[int, Ban]
     _muted: dict[int, str]
-    _conversations: dict[tuple[int, str], tuple[str, str]]
-    _languages: LruCache[int, str]
+    users: UserStore
+    conversations: ConversationStore
 
     def _load_moderation(self) -> None:
         self._banned = {
@@ -111,6 +112,11 @@ class ModerationQueries(Queries):
         }
 
     # Bans
+
+    def banned_at(self, user_id: int) -> str:
+        """When the user's current ban began (UTC text), or empty."""
+        row = self.conn.execute("SELECT banned_at FROM users WHERE user_id = ?", (user_id,)).fetchone()
+        return str(row[0]) if row and row[0] else ""
 
     def is_banned(self, user_id: int) -> bool:
         """Banned now (a temporary ban past its end no longer counts, even before it is lifted)."""
@@ -367,9 +373,8 @@ class ModerationQueries(Queries):
             )
             self.conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
         self._muted.pop(user_id, None)
-        self._languages.pop(user_id)
-        for key in [key for key in self._conversations if key[0] == user_id]:
-            del self._conversations[key]
+        self.users.forget_language(user_id)
+        self.conversations.forget(user_id)
 
     def prune_old_chats(self, retention_days: int, evidence_hours: float) -> tuple[int, int]:
         """Forget reply maps of chats ended `evidence_hours` ago, and chats (with their ratings) ended

@@ -163,7 +163,7 @@ class UpdateJournal:
 
     def record(self, updates: list[dict[str, Any]]) -> None:
         """Journal a fetched batch; updates Telegram delivered again are not handled twice."""
-        seen = self.db.journal_updates([(u["update_id"], json.dumps(u)) for u in updates])
+        seen = self.db.journal.record([(u["update_id"], json.dumps(u)) for u in updates])
         for u in updates:
             metrics.UPDATES.labels(next((key for key in u if key != "update_id"), "unknown")).inc()
         # An update delivered again is skipped and never finishes: only new ones get an arrival time.
@@ -174,12 +174,12 @@ class UpdateJournal:
 
     def finish(self, update_id: int) -> None:
         """The update's handlers are done."""
-        self.db.finish_update(update_id)
+        self.db.journal.finish(update_id)
         self.stats.finished(update_id)
 
     async def replay(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Queue the updates a crash left unhandled, before polling brings new ones."""
-        bodies = self.db.updates_to_replay()
+        bodies = self.db.journal.to_replay()
         for body in bodies:
             await application.update_queue.put(Update.de_json(json.loads(body), application.bot))
         if bodies:

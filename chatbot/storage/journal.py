@@ -1,0 +1,69 @@
+"""The update journal: every fetched update is written down before it is handled and marked done
+after, so a `kill -9` loses none (telegram_io/updates.py replays what a crash left unfinished)."""
+
+from __future__ import annotations
+
+from chatbot.storage import Deferring, Store
+
+# A journaled update is replayed after a crash at most this many times (a poison update must not
+# crash the bot forever).
+MAX_REPLAYS = 2
+# Finished updates are remembered (id only) this far behind the newest batch: Telegram sends again at
+# most the last unconfirmed batch (100 updates), and only those need recognising.
+JOURNAL_DEDUPE_WINDOW = 1000
+
+
+class JournalStore(Store):
+    """The update_journal table."""
+
+    def __init__(self, db: Deferring) -> None:
+        super().__init__(db)
+        self._writer = db
+
+    def record(self, updates: list[tuple[int, str]]) -> set[int]:
+        """Record fetched updates (id, JSON); returns the ids already journaled (delivered again)."""
+        if not updates:
+            return set()
+        ids = [update_id for update_id, _ in updates]
+        with self.conn:
+            seen = {
+                row[0]
+                for row in self.conn.execute(
+                    f"SELECT update_id FROM update_journal WHERE update_id IN ({','.join('?' * len(ids))})", ids
+                )
+            }
+            self.conn.executemany(
+                "INSERT INTO update_journal (update_id, body) VALUES (?, ?) ON CONFLICT (update_id) DO NOTHING",
+                [(update_id, body) for update_id, body in updates if update_id not in seen],
+            )
+            self.conn.execute(
+                "DELETE FROM update_journal WHERE done = 1 AND update_id < ?", (min(ids) - JOURNAL_DEDUPE_WINDOW,)
+            )
+        return seen
+
+    def finish(self, update_id: int) -> None:
+        """The update's handlers are done: keep only its id, to recognise it if Telegram sends it again
+        (deferred to `flush_writes`)."""
+        self._writer.defer_done(update_id)
+
+    def to_replay(self) -> list[str]:
+        """Bodies of updates fetched but never finished (a crash), oldest first; counts the replay."""
+        self._db.flush_writes()
+        with self.conn:
+            rows = self.conn.execute(
+                "SELECT update_id, body, replays FROM update_journal WHERE done = 0 ORDER BY update_id"
+            ).fetchall()
+            self.conn.execute(
+                "UPDATE update_journal SET replays = replays + 1, done = (replays + 1 >= ?) WHERE done = 0",
+                (MAX_REPLAYS,),
+            )
+        return [body for _, body, replays in rows if replays < MAX_REPLAYS]
+
+    def prune(self) -> int:
+        """Forget finished updates older than a day (also those left behind when Telegram restarts its
+        update ids, which it does after a week without updates)."""
+        with self.conn:
+            cur = self.conn.execute(
+                "DELETE FROM update_journal WHERE done = 1 AND received_at < datetime('now', '-1 day')"
+            )
+        return cur.rowcount
