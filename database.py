@@ -21,9 +21,10 @@ from chatbot.storage import parse_utc
 from chatbot.storage.migrations import MIGRATIONS
 from utils import LruCache
 from chatbot.storage.matching import MatchingQueries
-from chatbot.storage.moderation import ModerationQueries
+from chatbot.storage.moderation import ModerationStore
 from chatbot.storage.operations import OperationsQueries
 from chatbot.storage.payments import PaymentQueries
+from chatbot.storage.privacy import PrivacyStore
 
 # 👍 and 👎; a ⛔ ('scam' in ratings) is stored with its reason by add_report.
 RATING_TYPES = ("good", "bad")
@@ -55,15 +56,16 @@ class RatingResult:
     target_id: int | None = None
 
 
-class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQueries):
+class Database(PaymentQueries, MatchingQueries, OperationsQueries):
     """Thread-local SQLite connections and the bot's queries (the features' own in storage/)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._local = threading.local()
         self._migrate()
-        # Read on every update, written rarely, and only by this process: kept in memory as well.
-        self._load_moderation()
+        # Bans and mutes are read on every update: the store mirrors them in memory.
+        self.moderation = ModerationStore(self)
+        self.privacy = PrivacyStore(self)
         # Every text looks the reader's language up: the active users' are kept at hand.
         self._languages: LruCache[int, str] = LruCache(LANGUAGE_CACHE_SIZE)
         self._conversations: dict[tuple[int, str], tuple[str, str]] = {
@@ -329,6 +331,14 @@ class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQue
             cur = self.conn.execute("DELETE FROM conversations WHERE user_id = ? AND flow = ?", (user_id, flow))
         self._conversations.pop((user_id, flow), None)
         return cur.rowcount == 1
+
+    def delete_user_data(self, user_id: int) -> None:
+        """/deleteme: the user's rows (PrivacyStore says which), then what this process keeps of them."""
+        self.privacy.delete_user_data(user_id)
+        self.moderation.forget_mute(user_id)
+        self._languages.pop(user_id)
+        for key in [key for key in self._conversations if key[0] == user_id]:
+            del self._conversations[key]
 
     # Backups
 

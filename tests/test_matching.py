@@ -87,7 +87,7 @@ def test_blocks_come_from_bad_and_scam_ratings_both_ways(db):
         chat_id = db.start_chat(a, b)
         db.end_chat(chat_id)
         if rating == "scam":
-            db.add_report(a, chat_id, "insults")
+            db.moderation.add_report(a, chat_id, "insults")
         else:
             db.add_rating(a, chat_id, rating)
     assert db.blocked_ids(1) == {2, 3}

@@ -15,7 +15,7 @@ from telegram.ext import ApplicationHandlerStop, ExtBot
 
 from chatbot.telegram_io import callbacks
 from chatbot.core.flows import Flow, Step
-from chatbot.handlers.moderation import ban_notice
+from chatbot.handlers.moderating import ban_notice
 from chatbot.telegram_io.sending import answer, optional, send_text
 from chatbot.handlers.common import Context, Services
 from chatbot.i18n.texts import language_of, t
@@ -60,7 +60,7 @@ async def gatekeeper(update: Update, context: Context) -> None:
     if update.my_chat_member or (update.effective_chat and update.effective_chat.type != ChatType.PRIVATE):
         return
     command = command_of(message)
-    if (update.callback_query or message) and command not in BANNED_ALLOWED_COMMANDS and s.db.is_banned(user.id):
+    if (update.callback_query or message) and command not in BANNED_ALLOWED_COMMANDS and s.db.moderation.is_banned(user.id):
         # A banned user may still send the support request or appeal they asked for, confirm /deleteme
         # and choose a language.
         owed = message and command is None and any(s.conversations.at(user.id, f, st) for f, st in BANNED_ALLOWED_FLOWS)

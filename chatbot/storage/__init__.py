@@ -1,4 +1,5 @@
-"""The queries of each feature, as mixins of `database.Database` (which owns the connection).
+"""The queries of each feature, as mixins of `database.Database` (which owns the connection) or as
+stores it composes (a `Store` each: `db.moderation`, `db.privacy`).
 
 `database.py` keeps the connection, the migrations, backups and the core tables; a feature whose
 queries would crowd it gets a module here. They know nobody but sqlite3.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime, timezone
+from typing import Protocol
 
 # SQLite's CURRENT_TIMESTAMP format: UTC text that sorts as time.
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -33,3 +35,25 @@ class Queries:
     def flush_writes(self) -> None:
         """Commit the deferred reply maps and journal marks (before reading those tables)."""
         raise NotImplementedError
+
+
+class Connected(Protocol):
+    """What a feature's store needs from the Database that composes it: this thread's connection, and
+    the deferred writes flushed before reading the tables they go to."""
+
+    @property
+    def conn(self) -> sqlite3.Connection: ...
+
+    def flush_writes(self) -> None: ...
+
+
+class Store:
+    """A feature's queries, composed by the Database (`db.moderation`, ...) over its connection."""
+
+    def __init__(self, db: Connected) -> None:
+        self._db = db
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (the Database's)."""
+        return self._db.conn
