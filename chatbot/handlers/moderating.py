@@ -46,7 +46,7 @@ async def ban(context: Context, user_id: int, reason: str | None, admin_id: int 
         return False
     s.state.forget(user_id)
     metrics.BANS.inc()
-    logger.info("User %s banned%s", user_id, f" until {order.until:%Y-%m-%d %H:%M:%S}" if order.until else "")
+    logger.info("User %s banned%s", user_id, f" until {order.until}" if order.until else "")
     s.db.moderation.audit(admin_id, order.action.value, user_id, reason=reason or "", until=order.until)
     await finish_chat(context, user_id, None, "partner_removed")
     await send_message(context.bot, user_id, ban_notice(context, user_id))

@@ -120,7 +120,7 @@ async def refuse(context: Context, user_id: int, reason: str) -> None:
     if muted is None:
         await context.say(user_id, reason)
         return
-    logger.info("User %s muted until %s", user_id, f"{muted:%Y-%m-%d %H:%M:%S}")
+    logger.info("User %s muted until %s", user_id, muted)
     left = muted - datetime.now(timezone.utc)
     await context.say(user_id, "muted_now", duration=TextFormatter.duration(left, s.lang(user_id)))
 
