@@ -14,10 +14,8 @@ import asyncio
 import contextlib
 import sqlite3
 import threading
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from chatbot.storage.analytics import AnalyticsStore
 from chatbot.storage.broadcasts import BroadcastStore
@@ -26,8 +24,9 @@ from chatbot.storage.conversations import ConversationStore
 from chatbot.storage.journal import JournalStore
 from chatbot.storage.matching import MatchingStore
 from chatbot.storage.migrations import MIGRATIONS
-from chatbot.storage.moderation import ModerationQueries
+from chatbot.storage.moderation import ModerationStore
 from chatbot.storage.payments import PaymentQueries
+from chatbot.storage.privacy import PrivacyStore
 from chatbot.storage.users import UserStore
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -39,7 +38,7 @@ WRITE_DELAY = 0.01
 BACKUP_PAGES_PER_STEP = 256
 
 
-class Database(PaymentQueries, ModerationQueries):
+class Database(PaymentQueries):
     """Thread-local SQLite connections, the migrations, backups and the deferred commits; each
     feature's tables are a store it composes (`db.users`, `db.chats`, ...; chatbot/storage/)."""
 
@@ -47,8 +46,6 @@ class Database(PaymentQueries, ModerationQueries):
         self.path = path
         self._local = threading.local()
         self._migrate()
-        # Read on every update, written rarely, and only by this process: kept in memory as well.
-        self._load_moderation()
         # Reply-map rows and journal "done" marks waiting for their shared commit (flush_writes).
         self._pending_maps: list[tuple[int, int, int, int, int, bool]] = []
         self._pending_done: list[int] = []
@@ -61,6 +58,9 @@ class Database(PaymentQueries, ModerationQueries):
         self.journal = JournalStore(self)
         self.broadcasts = BroadcastStore(self)
         self.analytics = AnalyticsStore(self)
+        # Bans and mutes are read on every update: the store mirrors them in memory.
+        self.moderation = ModerationStore(self)
+        self.privacy = PrivacyStore(self)
 
     def get_connection(self) -> sqlite3.Connection:
         """This thread's connection, opened on first use."""
@@ -99,6 +99,13 @@ class Database(PaymentQueries, ModerationQueries):
         for target in range(version + 1, SCHEMA_VERSION + 1):
             # executescript commits first; BEGIN makes each migration all-or-nothing.
             conn.executescript(f"BEGIN; {MIGRATIONS[target - 1]}; PRAGMA user_version = {target}; COMMIT;")
+
+    def delete_user_data(self, user_id: int) -> None:
+        """/deleteme: the user's rows (PrivacyStore says which), then what the stores keep of them in memory."""
+        self.privacy.delete_user_data(user_id)
+        self.moderation.forget_mute(user_id)
+        self.users.forget_language(user_id)
+        self.conversations.forget(user_id)
 
     # Backups
 

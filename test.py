@@ -356,11 +356,11 @@ def test_users_and_bans(db):
     assert getattr(db.users.get(1), "gender", None) == "male"
     assert db.users.get(2) is None
     db.chats.enqueue(1)
-    assert db.ban_user(1, "spam")
-    assert db.is_banned(1) and db.conn.execute("SELECT ban_reason FROM users WHERE user_id = 1").fetchone()[0] == "spam"
+    assert db.moderation.ban_user(1, "spam")
+    assert db.moderation.is_banned(1) and db.conn.execute("SELECT ban_reason FROM users WHERE user_id = 1").fetchone()[0] == "spam"
     assert db.chats.queued_users() == []
-    assert db.unban_user(1) and not db.is_banned(1)
-    assert not db.ban_user(99) and not db.unban_user(99)
+    assert db.moderation.unban_user(1) and not db.moderation.is_banned(1)
+    assert not db.moderation.ban_user(99) and not db.moderation.unban_user(99)
 
 
 def test_schema_rejects_bad_data(db):
@@ -393,22 +393,22 @@ def test_bans_and_flows_kept_in_memory_match_the_database_after_a_reopen(tmp_pat
     first = Database(path)
     for uid in (1, 2):
         first.users.create(uid, "male", 30)
-    assert first.ban_user(1, "spam") and first.is_banned(1) and not first.is_banned(2)
+    assert first.moderation.ban_user(1, "spam") and first.moderation.is_banned(1) and not first.moderation.is_banned(2)
     first.conversations.set_step(7, "support", "message")
     first.conversations.set_step(8, "registration", "age", "female")
     first.close()
     second = Database(path)
-    assert second.is_banned(1) and not second.is_banned(2)
+    assert second.moderation.is_banned(1) and not second.moderation.is_banned(2)
     assert second.conversations.step(7, "support") == ("message", "")
     assert second.conversations.step(8, "registration") == ("age", "female")
-    assert second.unban_user(1) and not second.is_banned(1)
+    assert second.moderation.unban_user(1) and not second.moderation.is_banned(1)
     assert second.conversations.end(7, "support") and second.conversations.step(7, "support") is None
     second.users.create(8, "female", 30)
     assert second.conversations.end(8, "registration")  # registration's handler ends its flow
     assert second.conversations.step(8, "registration") is None
     second.close()
     third = Database(path)
-    assert not third.is_banned(1) and third.conversations.step(7, "support") is None
+    assert not third.moderation.is_banned(1) and third.conversations.step(7, "support") is None
     assert third.conversations.step(8, "registration") is None
     third.close()
 
@@ -490,25 +490,25 @@ def test_ratings_once_per_chat_and_reports_by_distinct_users(db):
     assert db.chats.add_rating(1, chat, "good").status == "invalid"  # still open
     db.chats.end(chat)
     assert db.chats.add_rating(1, chat, "good").status == "ok"
-    assert db.add_report(1, chat, "spam") == ("duplicate", None)
+    assert db.moderation.add_report(1, chat, "spam") == ("duplicate", None)
     assert db.chats.add_rating(3, chat, "good").status == "invalid"  # not in the chat
     assert db.chats.add_rating(2, chat, "awesome").status == "invalid"
     assert db.chats.add_rating(2, chat, "scam").status == "invalid"  # a report needs its reason: add_report
     assert db.chats.add_rating(2, 999, "good").status == "invalid"
-    assert db.add_report(2, chat, "nonsense") == ("invalid", None)
-    status, report_id = db.add_report(2, chat, "spam")
-    assert status == "ok" and report_id is not None and db.count_reports(1) == 1
+    assert db.moderation.add_report(2, chat, "nonsense") == ("invalid", None)
+    status, report_id = db.moderation.add_report(2, chat, "spam")
+    assert status == "ok" and report_id is not None and db.moderation.count_reports(1) == 1
     assert db.matching.blocked_ids(1) == {2}
     again = db.chats.start(2, 1)
     db.chats.end(again)
-    db.add_report(2, again, "insults")
-    assert db.count_reports(1) == 1  # same reporter counts once
+    db.moderation.add_report(2, again, "insults")
+    assert db.moderation.count_reports(1) == 1  # same reporter counts once
     assert db.chats.rating_counts(2) == (1, 0)
-    assert db.decide_report(report_id, "dismissed", 99) and not db.decide_report(report_id, "banned", 98)
-    assert db.count_reports(1) == 1  # the other report still stands
+    assert db.moderation.decide_report(report_id, "dismissed", 99) and not db.moderation.decide_report(report_id, "banned", 98)
+    assert db.moderation.count_reports(1) == 1  # the other report still stands
     second = db.conn.execute("SELECT id FROM reports WHERE chat_id = ?", (again,)).fetchone()[0]
-    db.decide_report(second, "dismissed", 99)
-    assert db.count_reports(1) == 0
+    db.moderation.decide_report(second, "dismissed", 99)
+    assert db.moderation.count_reports(1) == 0
 
 
 def test_payments_are_recorded_once_and_renewals_extend(db):
@@ -543,11 +543,11 @@ def test_vip_expires(db):
 def test_stats(db):
     for uid in (1, 2, 3):
         db.users.create(uid, "male", 25)
-    db.ban_user(3)
+    db.moderation.ban_user(3)
     set_vip(db, 2, 30)
     chat = db.chats.start(1, 2)
     db.chats.end(chat)
-    db.add_report(1, chat, "spam")
+    db.moderation.add_report(1, chat, "spam")
     assert db.analytics.figures() == Figures(users=3, banned=1, vip=1, chats_today=1, reports_today=1)
 
 

@@ -162,9 +162,12 @@ class TextFormatter:
         return t(key, lang) if key else value
 
     @staticmethod
-    def timestamp(value: str, lang: str) -> str:
-        """A stored UTC time ('YYYY-MM-DD HH:MM:SS') as the reader's language writes it, to the minute."""
-        moment = datetime.strptime(value[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+    def timestamp(value: str | datetime, lang: str) -> str:
+        """A UTC time (aware, or stored text 'YYYY-MM-DD HH:MM:SS') as the reader's language writes it, to the minute."""
+        if isinstance(value, datetime):
+            moment = value.astimezone(timezone.utc)
+        else:
+            moment = datetime.strptime(value[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
         locale = _locale(lang)
         return f"{format_date(moment, 'medium', locale=locale)}, {format_time(moment, 'short', tzinfo=timezone.utc, locale=locale)}"
 

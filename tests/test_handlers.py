@@ -125,7 +125,7 @@ async def test_search_pairs_and_relay_copies(harness):
 async def test_gatekeeper_stops_banned_users(harness):
     chatbot, request, send = harness
     chatbot.db.users.create(5, "male", 20)
-    chatbot.db.ban_user(5)
+    chatbot.db.moderation.ban_user(5)
     await send(5, "/search")
     assert chatbot.search_queue == {}
     appeal = t("ban_appeal_line", "en")

@@ -87,7 +87,7 @@ def test_blocks_come_from_bad_and_scam_ratings_both_ways(db):
         chat_id = db.chats.start(a, b)
         db.chats.end(chat_id)
         if rating == "scam":
-            db.add_report(a, chat_id, "insults")
+            db.moderation.add_report(a, chat_id, "insults")
         else:
             db.chats.add_rating(a, chat_id, rating)
     assert db.matching.blocked_ids(1) == {2, 3}

@@ -10,6 +10,7 @@ import pytest
 
 from database import Database
 from chatbot.storage import parse_utc, utc_text
+from chatbot.handlers.moderating import strike
 from utils import TextFormatter, ValidationHelper
 
 
@@ -24,13 +25,13 @@ def db(tmp_path: Path) -> Iterator[Database]:
 
 def mute_minutes(db: Database) -> int:
     for _ in range(2):
-        assert db.add_strike(1) is None
-    until = db.add_strike(1)
+        assert strike(db, 1) is None
+    until = strike(db, 1)
     assert until is not None
     # End the mute now, as time would, so the next strikes count.
     with db.conn:
-        db.conn.execute("UPDATE mutes SET until = ? WHERE until = ?", (utc_text(), until))
-    return round((parse_utc(until) - datetime.now(timezone.utc)).total_seconds() / 60)
+        db.conn.execute("UPDATE mutes SET until = ? WHERE until = ?", (utc_text(), utc_text(until)))
+    return round((until - datetime.now(timezone.utc)).total_seconds() / 60)
 
 
 def test_three_strikes_mute_and_each_mute_within_a_week_lasts_longer(db):
@@ -38,17 +39,17 @@ def test_three_strikes_mute_and_each_mute_within_a_week_lasts_longer(db):
 
 
 def test_strikes_outside_ten_minutes_and_mutes_older_than_a_week_are_forgotten(db):
-    db.add_strike(1)
-    db.add_strike(1)
+    strike(db, 1)
+    strike(db, 1)
     with db.conn:
         db.conn.execute("UPDATE strikes SET created_at = datetime('now', '-11 minutes')")
-    assert db.add_strike(1) is None  # only one strike in the last 10 minutes
-    assert db.add_strike(1) is None
-    first = db.add_strike(1)
+    assert strike(db, 1) is None  # only one strike in the last 10 minutes
+    assert strike(db, 1) is None
+    first = strike(db, 1)
     assert first is not None
     with db.conn:
         db.conn.execute("UPDATE mutes SET started_at = datetime('now', '-8 days'), until = datetime('now', '-8 days')")
-    db.prune_old_chats(90, 24)
+    db.privacy.prune_old_chats(90, 24)
     assert db.conn.execute("SELECT COUNT(*) FROM mutes").fetchone()[0] == 0
     assert mute_minutes(db) == 1  # the ladder starts again
 
@@ -57,33 +58,33 @@ def test_a_mute_is_known_after_a_restart(tmp_path):
     first = Database(str(tmp_path / "m.db"))
     first.users.create(1, "male", 30)
     for _ in range(3):
-        until = first.add_strike(1)
+        until = strike(first, 1)
     first.close()
     second = Database(str(tmp_path / "m.db"))
-    assert second.muted_until(1) == until and second.muted_until(2) is None
+    assert second.moderation.muted_until(1) == until and second.moderation.muted_until(2) is None
     second.close()
 
 
 def test_temporary_bans_end_and_a_new_ban_replaces_the_old(db):
-    past = utc_text(datetime.now(timezone.utc) - timedelta(seconds=1))
-    assert db.ban_user(1, "spam", 9, until=past)
-    assert not db.is_banned(1)  # over, even before it is lifted
-    assert db.lift_ended_bans() == [1] and db.lift_ended_bans() == []
-    assert db.ban_user(2, "a", 9) and db.ban_user(2, "b", 9, until=utc_text(datetime.now(timezone.utc) + timedelta(days=1)))
-    ban = db.active_ban(2)
+    past = datetime.now(timezone.utc) - timedelta(seconds=1)
+    assert db.moderation.ban_user(1, "spam", 9, until=past)
+    assert not db.moderation.is_banned(1)  # over, even before it is lifted
+    assert db.moderation.lift_ended_bans() == [1] and db.moderation.lift_ended_bans() == []
+    assert db.moderation.ban_user(2, "a", 9) and db.moderation.ban_user(2, "b", 9, until=datetime.now(timezone.utc) + timedelta(days=1))
+    ban = db.moderation.active_ban(2)
     assert ban is not None and ban.reason == "b" and ban.until is not None
     assert db.conn.execute("SELECT COUNT(*) FROM bans WHERE user_id = 2 AND lifted_at IS NULL").fetchone()[0] == 1
-    assert not db.ban_user(404)
+    assert not db.moderation.ban_user(404)
 
 
 def test_one_appeal_per_ban(db):
-    assert db.open_appeal(1) is None  # not banned
-    db.ban_user(1, "x", 9)
-    appeal = db.open_appeal(1)
-    assert appeal is not None and db.appealed(1) and db.open_appeal(1) is None
-    assert db.decide_appeal(appeal, "rejected", 9) == 1 and db.decide_appeal(appeal, "accepted", 8) is None
-    db.ban_user(1, "again", 9)  # a new ban may be appealed again
-    assert not db.appealed(1) and db.open_appeal(1) is not None
+    assert db.moderation.open_appeal(1) is None  # not banned
+    db.moderation.ban_user(1, "x", 9)
+    appeal = db.moderation.open_appeal(1)
+    assert appeal is not None and db.moderation.appealed(1) and db.moderation.open_appeal(1) is None
+    assert db.moderation.decide_appeal(appeal, "rejected", 9) == 1 and db.moderation.decide_appeal(appeal, "accepted", 8) is None
+    db.moderation.ban_user(1, "again", 9)  # a new ban may be appealed again
+    assert not db.moderation.appealed(1) and db.moderation.open_appeal(1) is not None
 
 
 def test_evidence_keeps_only_the_reported_users_own_messages(db):
@@ -91,10 +92,10 @@ def test_evidence_keeps_only_the_reported_users_own_messages(db):
     db.chats.map_messages(chat, 1, 2, [(10, 100), (11, 101)])
     db.chats.map_messages(chat, 2, 1, [(200, 12)])
     db.chats.end(chat)
-    assert db.evidence(chat, 1) == [10, 11] and db.evidence(chat, 2) == [200]
-    status, report_id = db.add_report(2, chat, "spam")
-    report = db.report(report_id or 0)
-    assert report is not None and (report["target_messages"], report["reporter_messages"]) == (2, 1)
+    assert db.moderation.evidence(chat, 1) == [10, 11] and db.moderation.evidence(chat, 2) == [200]
+    status, report_id = db.moderation.add_report(2, chat, "spam")
+    report = db.moderation.report(report_id or 0)
+    assert report is not None and (report.target_messages, report.reporter_messages) == (2, 1)
 
 
 def test_retention_deletes_reply_maps_then_old_chats(db):
@@ -107,7 +108,7 @@ def test_retention_deletes_reply_maps_then_old_chats(db):
     with db.conn:
         db.conn.execute("UPDATE chat_history SET ended_at = datetime('now', '-91 days') WHERE id = ?", (old,))
         db.conn.execute("UPDATE chat_history SET ended_at = datetime('now', '-25 hours') WHERE id = ?", (recent,))
-    maps, chats = db.prune_old_chats(90, 24)
+    maps, chats = db.privacy.prune_old_chats(90, 24)
     assert (maps, chats) == (4, 1)
     assert db.conn.execute("SELECT id FROM chat_history").fetchall()[0][0] == recent
     assert db.conn.execute("SELECT COUNT(*) FROM ratings").fetchone()[0] == 0
@@ -121,12 +122,12 @@ def test_deleting_a_user_keeps_payments_bans_and_blocks(db):
     db.record_payment("c1", 1, 100, "XTR", "vip:1", 30)
     db.matching.set_partner_gender(1, "female")
     db.conversations.set_step(1, "support", "message")
-    db.ban_user(1, "x", 9)
+    db.moderation.ban_user(1, "x", 9)
     db.delete_user_data(1)
     assert db.users.get(1) is None and db.conversations.step(1, "support") is None
     for table in ("chat_history", "message_map", "ratings", "preferences", "conversations"):
         assert db.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table  # noqa: S608
-    assert db.payments_of(1) and db.is_banned(1) and db.matching.blocked_ids(2) == {1}
+    assert db.payments_of(1) and db.moderation.is_banned(1) and db.matching.blocked_ids(2) == {1}
     assert db.users.create(1, "female", 40)  # registers anew
 
 
@@ -167,11 +168,11 @@ def test_the_second_charts_series_count_active_users_and_stars_per_day(db):
 
 
 def test_audit_entries_keep_fields_and_read_old_text_details(db):
-    db.audit(7, "temp_ban", 1, reason="flooding", until="2026-12-03 08:05:22")
-    db.audit(7, "dismiss", 2, report_id=12)
-    db.audit(7, "refund", 3, stars=100, charge_id="ch_1")
-    db.audit(None, "auto_ban", 1, reason="reported by 3 users")
-    db.audit(7, "unban", 1)
+    db.moderation.audit(7, "temp_ban", 1, reason="flooding", until=parse_utc("2026-12-03 08:05:22"))
+    db.moderation.audit(7, "dismiss", 2, report_id=12)
+    db.moderation.audit(7, "refund", 3, stars=100, charge_id="ch_1")
+    db.moderation.audit(None, "auto_ban", 1, reason="reported by 3 users")
+    db.moderation.audit(7, "unban", 1)
     # Rows written before the detail was JSON: English text, read back into the same fields.
     with db.conn:
         db.conn.executemany(
@@ -179,24 +180,24 @@ def test_audit_entries_keep_fields_and_read_old_text_details(db):
             [("temp_ban", "⏳ 2026-12-03 08:05:22 UTC flooding"), ("dismiss", "report #12"), ("refund", "100 XTR ch_1"),
              ("ban", '{"not": "ours"}'), ("temp_ban", "⏳ soon UTC")],
         )  # fmt: skip
-    old_garbled, old_ban_json, old_refund, old_dismiss, old_temp, unban, auto, refund, dismiss, temp = db.audit_entries(20)
-    assert (temp.until, temp.reason) == (old_temp.until, old_temp.reason) == ("2026-12-03 08:05:22", "flooding")
+    old_garbled, old_ban_json, old_refund, old_dismiss, old_temp, unban, auto, refund, dismiss, temp = db.moderation.audit_entries(20)
+    assert (temp.until, temp.reason) == (old_temp.until, old_temp.reason) == (parse_utc("2026-12-03 08:05:22"), "flooding")
     assert dismiss.report_id == old_dismiss.report_id == 12
     assert (refund.stars, refund.charge_id) == (old_refund.stars, old_refund.charge_id) == (100, "ch_1")
     assert (auto.admin_id, auto.reason) == (None, "reported by 3 users")
-    assert (unban.reason, unban.until, unban.report_id) == ("", "", None)
+    assert (unban.reason, unban.until, unban.report_id) == ("", None, None)
     # Text no pattern reads is shown as written.
-    assert (old_ban_json.reason, old_garbled.reason, old_garbled.until) == ('{"not": "ours"}', "⏳ soon UTC", "")
+    assert (old_ban_json.reason, old_garbled.reason, old_garbled.until) == ('{"not": "ours"}', "⏳ soon UTC", None)
 
 
 def test_audit_lines_name_actions_and_times_in_the_readers_language(db):
     from chatbot.handlers.moderation import AUDIT_ACTIONS, audit_line
 
-    db.audit(7, "temp_ban", 1, reason="флуд", until="2026-12-03 08:05:22")
-    db.audit(7, "refund", 3, stars=1500, charge_id="ch_1")
-    db.audit(None, "auto_ban", 2)
-    db.audit(7, "dismiss", 2, report_id=12)
-    dismiss, auto, refund, temp = db.audit_entries(4)
+    db.moderation.audit(7, "temp_ban", 1, reason="флуд", until=parse_utc("2026-12-03 08:05:22"))
+    db.moderation.audit(7, "refund", 3, stars=1500, charge_id="ch_1")
+    db.moderation.audit(None, "auto_ban", 2)
+    db.moderation.audit(7, "dismiss", 2, report_id=12)
+    dismiss, auto, refund, temp = db.moderation.audit_entries(4)
     until = TextFormatter.timestamp("2026-12-03 08:05:22", "ru")
     assert audit_line(temp, "ru").endswith(f" · 7 · временный бан · 1 до {until} UTC · флуд")
     assert audit_line(refund, "ru").endswith(" · 7 · возврат · 3 1\xa0500 ⭐ · ch_1")

@@ -34,7 +34,7 @@ async def profile_command(update: Update, context: Context) -> None:
     )
     gender = TextFormatter.gender(user.gender, s.lang(user_id))
     chats = s.db.chats.count_for(user_id)
-    ban = s.db.active_ban(user_id)
+    ban = s.db.moderation.active_ban(user_id)
     ban_line = (
         ""
         if ban is None

@@ -11,7 +11,7 @@ import json
 import logging
 import time
 from datetime import timedelta
-from typing import Any, cast
+from typing import cast
 
 from aiolimiter import AsyncLimiter
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update

@@ -6,6 +6,7 @@ example does, so no handler reaches into untyped `bot_data` or `user_data` keys.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
@@ -76,8 +77,8 @@ class Context(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotDa
         """A text in the language of the user who will read it."""
         return t(key, self.services.lang(user_id), **values)
 
-    def when(self, user_id: int, value: str) -> str:
-        """A stored UTC time as the user's language writes it (empty stays empty)."""
+    def when(self, user_id: int, value: str | datetime) -> str:
+        """A UTC time (aware, or as stored) as the user's language writes it (empty stays empty)."""
         return TextFormatter.timestamp(value, self.services.lang(user_id)) if value else ""
 
     def number(self, user_id: int, value: float, digits: int = 0) -> str:

@@ -21,7 +21,7 @@ from telegram.ext import ApplicationHandlerStop, ExtBot
 from chatbot.core.flows import Flow, Step
 from chatbot.handlers.channels import ask_to_join, channels_missing
 from chatbot.handlers.common import Context, Services
-from chatbot.handlers.moderation import ban_notice
+from chatbot.handlers.moderating import ban_notice
 from chatbot.i18n.texts import t
 from chatbot.telegram_io import callbacks
 from chatbot.telegram_io.messages import command_of
@@ -106,7 +106,7 @@ async def ban_gate(update: Update, context: Context) -> None:
         return
     s = context.services
     command = command_of(message)
-    if command in BANNED_ALLOWED_COMMANDS or not s.db.is_banned(user.id):
+    if command in BANNED_ALLOWED_COMMANDS or not s.db.moderation.is_banned(user.id):
         return
     owed = message and command is None and any(s.conversations.at(user.id, f, st) for f, st in BANNED_ALLOWED_FLOWS)
     data = update.callback_query.data if update.callback_query else None

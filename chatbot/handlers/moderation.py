@@ -4,18 +4,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime, timezone
 
 from telegram import InlineKeyboardMarkup, Message, Update
 
 from chatbot.telegram_io import callbacks
-from chatbot.ops import metrics
+from chatbot.core import moderation
 from chatbot.core.flows import Flow, Step
-from chatbot.handlers.chatting import finish_chat
-from chatbot.telegram_io.sending import answer, copy, edit_message, send_message
+from chatbot.handlers.moderating import admin_press, ban, close_cards, send_cards
+from chatbot.telegram_io.sending import answer, copy
 from chatbot.handlers.common import Context, message_of, query_of, user_of
-from chatbot.storage import utc_text
 from chatbot.storage.moderation import AuditEntry
 from chatbot.i18n.texts import t
 from utils import TextFormatter, ValidationHelper
@@ -34,36 +32,12 @@ AUDIT_ACTIONS = {
     "appeal_rejected": "admin_audit_appeal_rejected",
     "refund": "admin_audit_refund",
 }
-
-
-def ban_notice(context: Context, user_id: int) -> str:
-    """What a banned user reads: until when, why, and how to appeal (until they have)."""
-    s = context.services
-    ban = s.db.active_ban(user_id)
-    until = reason = appeal = ""
-    if ban is not None:
-        if ban.until:
-            until = context.text_for(user_id, "ban_until_line", until=context.when(user_id, ban.until))
-        if ban.reason:
-            reason = context.text_for(user_id, "ban_reason_line", reason=ban.reason)
-        if not s.db.appealed(user_id):
-            appeal = context.text_for(user_id, "ban_appeal_line")
-    return context.text_for(user_id, "banned", until=until, reason=reason, appeal=appeal)
-
-
-async def ban(context: Context, user_id: int, reason: str | None, admin_id: int | None, until: str | None = None) -> bool:
-    """Ban the user, remove them from any chat or queue, and tell them and their partner."""
-    s = context.services
-    if not s.db.ban_user(user_id, reason, admin_id, until):
-        return False
-    s.state.forget(user_id)
-    metrics.BANS.inc()
-    logger.info("User %s banned%s", user_id, f" until {until}" if until else "")
-    action = "temp_ban" if until else "ban" if admin_id else "auto_ban"
-    s.db.audit(admin_id, action, user_id, reason=reason or "", until=until or "")
-    await finish_chat(context, user_id, None, "partner_removed")
-    await send_message(context.bot, user_id, ban_notice(context, user_id))
-    return True
+# What /appeal answers.
+APPEAL_STARTS = {
+    moderation.AppealStart.ASK: "appeal_ask",
+    moderation.AppealStart.NOT_BANNED: "appeal_not_banned",
+    moderation.AppealStart.ALREADY: "appeal_already",
+}
 
 
 async def target_of(context: Context, admin_id: int, usage_key: str) -> int | None:
@@ -81,20 +55,20 @@ async def ban_command(update: Update, context: Context) -> None:
     if target is None:
         return
     rest = (context.args or [])[1:]
-    until = None
+    length = None
     # A second word starting with a digit is a duration, and must be a valid one.
     if rest and rest[0][:1].isdigit():
         length = ValidationHelper.parse_duration(rest[0])
         if length is None:
             await context.say(admin_id, "admin_ban_bad_duration", value=rest[0])
             return
-        until = utc_text(datetime.now(timezone.utc) + length)
         rest = rest[1:]
     reason = " ".join(rest).strip()[:200] or None
-    if not await ban(context, target, reason, admin_id, until):
+    order = moderation.ban(admin_id, datetime.now(timezone.utc), length)
+    if not await ban(context, target, reason, admin_id, order):
         await context.say(admin_id, "admin_no_such_user", user_id=target)
-    elif until:
-        await context.say(admin_id, "admin_banned_until", user_id=target, until=context.when(admin_id, until))
+    elif order.until:
+        await context.say(admin_id, "admin_banned_until", user_id=target, until=context.when(admin_id, order.until))
     else:
         await context.say(admin_id, "admin_banned", user_id=target)
 
@@ -106,10 +80,10 @@ async def unban_command(update: Update, context: Context) -> None:
     target = await target_of(context, admin_id, "admin_unban_usage")
     if target is None:
         return
-    if not s.db.unban_user(target, admin_id):
+    if not s.db.moderation.unban_user(target, admin_id):
         await context.say(admin_id, "admin_no_such_user", user_id=target)
         return
-    s.db.audit(admin_id, "unban", target)
+    s.db.moderation.audit(admin_id, moderation.AuditAction.UNBAN.value, target)
     logger.info("User %s unbanned", target)
     await context.say(admin_id, "admin_unbanned", user_id=target)
     await context.say(target, "unbanned")
@@ -117,7 +91,7 @@ async def unban_command(update: Update, context: Context) -> None:
 
 async def ban_expiry_job(context: Context) -> None:
     """Lifts temporary bans whose time is up, and tells each user."""
-    for user_id in context.services.db.lift_ended_bans():
+    for user_id in context.services.db.moderation.lift_ended_bans():
         logger.info("Ban of user %s ended", user_id)
         await context.say(user_id, "ban_ended")
 
@@ -126,27 +100,25 @@ async def appeal_command(update: Update, context: Context) -> None:
     """A banned user's /appeal: their next message goes to the admins (once per ban)."""
     s = context.services
     user_id = user_of(update).id
-    if not s.db.is_banned(user_id):
-        await context.say(user_id, "appeal_not_banned")
-    elif s.db.appealed(user_id):
-        await context.say(user_id, "appeal_already")
-    else:
+    start = moderation.start_appeal(s.db.moderation.is_banned(user_id), s.db.moderation.appealed(user_id))
+    if start is moderation.AppealStart.ASK:
         s.conversations.move(user_id, Flow.APPEAL, Step.MESSAGE)
-        await context.say(user_id, "appeal_ask")
+    await context.say(user_id, APPEAL_STARTS[start])
 
 
 async def appeal_message(update: Update, context: Context) -> None:
     """Sends the appeal to every admin as a card with ✅ Unban / ❌ Reject, the message under it."""
     s = context.services
     user_id = user_of(update).id
-    ban_record = s.db.active_ban(user_id)
-    appeal_id = s.db.open_appeal(user_id)
+    ban_record = s.db.moderation.active_ban(user_id)
+    appeal_id = s.db.moderation.open_appeal(user_id)
     if ban_record is None or appeal_id is None:
         s.conversations.end(user_id, Flow.APPEAL)
         await context.say(user_id, "appeal_not_banned" if ban_record is None else "appeal_already")
         return
     message_id = message_of(update).message_id
-    for admin_id in sorted(s.config.admin_ids):
+
+    def card(admin_id: int) -> tuple[str, InlineKeyboardMarkup]:
         ban_text = (
             context.text_for(admin_id, "admin_ban_until", until=context.when(admin_id, ban_record.until))
             if ban_record.until
@@ -157,32 +129,24 @@ async def appeal_message(update: Update, context: Context) -> None:
             "admin_appeal_card",
             user_id=user_id,
             ban=ban_text,
-            banned_at=context.when(admin_id, s.db.banned_at(user_id)),
+            banned_at=context.when(admin_id, ban_record.banned_at),
             reason=ban_record.reason or context.text_for(admin_id, "admin_no_reason"),
         )
         keyboard = context.keyboard(
             admin_id,
             [
-                ("btn_appeal_unban", callbacks.APPEAL_ACTION.build(appeal_id, "unban")),
-                ("btn_appeal_reject", callbacks.APPEAL_ACTION.build(appeal_id, "reject")),
+                ("btn_appeal_unban", callbacks.APPEAL_ACTION.build(appeal_id, moderation.AppealAction.UNBAN.value)),
+                ("btn_appeal_reject", callbacks.APPEAL_ACTION.build(appeal_id, moderation.AppealAction.REJECT.value)),
             ],
         )
-        sent = await send_message(context.bot, admin_id, text, keyboard, bulk=True)
-        if sent is not None:
-            s.db.add_card("appeal", appeal_id, admin_id, sent.message_id)
-            await copy(context.bot, admin_id, user_id, message_id, None)
+        return text, keyboard
+
+    async def appeal_under(admin_id: int) -> None:
+        await copy(context.bot, admin_id, user_id, message_id, None)
+
+    await send_cards(context, "appeal", appeal_id, card, appeal_under)
     s.conversations.end(user_id, Flow.APPEAL)
     await context.say(user_id, "appeal_sent")
-
-
-async def admin_press(update: Update, context: Context, kind: callbacks.Callback) -> tuple[str, ...] | None:
-    """The fields of a press on an admin's card button; anyone else's press is answered as invalid."""
-    query = query_of(update)
-    fields = kind.parse(query.data)
-    if query.from_user.id not in context.services.config.admin_ids or fields is None:
-        await answer(query, context.text_for(query.from_user.id, "button_invalid"))
-        return None
-    return fields
 
 
 async def appeal_action_callback(update: Update, context: Context) -> None:
@@ -193,15 +157,15 @@ async def appeal_action_callback(update: Update, context: Context) -> None:
     fields = await admin_press(update, context, callbacks.APPEAL_ACTION)
     if fields is None:
         return
-    appeal_id, action = int(fields[0]), fields[1]
-    user_id = s.db.decide_appeal(appeal_id, "accepted" if action == "unban" else "rejected", admin_id)
+    appeal_id, decision = int(fields[0]), moderation.decide_appeal(moderation.AppealAction(fields[1]))
+    user_id = s.db.moderation.decide_appeal(appeal_id, decision.status, admin_id)
     if user_id is None:
         await answer(query, context.text_for(admin_id, "admin_card_already"))
         return
     await answer(query)
-    s.db.audit(admin_id, "appeal_accepted" if action == "unban" else "appeal_rejected", user_id)
-    if action == "unban":
-        s.db.unban_user(user_id, admin_id)
+    s.db.moderation.audit(admin_id, decision.action.value, user_id)
+    if decision.unban:
+        s.db.moderation.unban_user(user_id, admin_id)
         await context.say(user_id, "appeal_accepted")
     else:
         await context.say(user_id, "appeal_rejected")
@@ -209,15 +173,9 @@ async def appeal_action_callback(update: Update, context: Context) -> None:
     shown = query.message.text if isinstance(query.message, Message) and query.message.text else ""
 
     def closed(reader: int) -> str:
-        return f"{shown}\n\n{context.text_for(reader, 'admin_card_unbanned' if action == 'unban' else 'admin_card_rejected', admin_id=admin_id)}"
+        return f"{shown}\n\n{context.text_for(reader, 'admin_card_unbanned' if decision.unban else 'admin_card_rejected', admin_id=admin_id)}"
 
     await close_cards(context, "appeal", appeal_id, closed)
-
-
-async def close_cards(context: Context, kind: str, item_id: int, text: Callable[[int], str]) -> None:
-    """Edit every admin's copy of a card to `text(that admin)` (saying what was done), without buttons."""
-    for reader_id, message_id in context.services.db.cards(kind, item_id):
-        await edit_message(context.bot, reader_id, message_id, text(reader_id))
 
 
 async def audit_command(update: Update, context: Context) -> None:
@@ -229,7 +187,7 @@ async def audit_command(update: Update, context: Context) -> None:
     if len(args) > 1 or (args and (n is None or not 1 <= n <= AUDIT_MAX)):
         await context.say(admin_id, "admin_audit_usage")
         return
-    entries = s.db.audit_entries(n or AUDIT_DEFAULT)
+    entries = s.db.moderation.audit_entries(n or AUDIT_DEFAULT)
     if not entries:
         await context.say(admin_id, "admin_audit_empty")
         return
@@ -260,14 +218,3 @@ def audit_line(entry: AuditEntry, lang: str) -> str:
         detail=" · ".join(d for d in details if d),
     ).rstrip()
 
-
-def card_keyboard(context: Context, admin_id: int, report_id: int) -> InlineKeyboardMarkup:
-    """⛔ Ban / ⏳ Ban 24 h / ✅ Dismiss under a report card."""
-    return context.keyboard(
-        admin_id,
-        [
-            ("btn_card_ban", callbacks.REPORT_ACTION.build(report_id, "ban")),
-            ("btn_card_suspend", callbacks.REPORT_ACTION.build(report_id, "suspend")),
-            ("btn_card_dismiss", callbacks.REPORT_ACTION.build(report_id, "dismiss")),
-        ],
-    )

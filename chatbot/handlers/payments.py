@@ -27,7 +27,7 @@ from chatbot.telegram_io.sending import (
 )
 from chatbot.handlers.common import Context, message_of, query_of, user_of
 from chatbot.storage.payments import SUBSCRIPTION, Refund
-from utils import TextFormatter, ValidationHelper
+from utils import ValidationHelper
 
 logger = logging.getLogger(__name__)
 
@@ -318,7 +318,7 @@ async def refund(context: Context, admin_id: int, payment: dict[str, Any]) -> No
         await context.say(admin_id, "admin_refund_already", user_id=user_id, charge_id=charge_id)
         return
     logger.info("Admin %s refunded payment %s of user %s", admin_id, payment["id"], user_id)
-    s.db.audit(admin_id, "refund", user_id, stars=revoked.amount, charge_id=charge_id)
+    s.db.moderation.audit(admin_id, "refund", user_id, stars=revoked.amount, charge_id=charge_id)
     if payment["kind"] == SUBSCRIPTION:
         # A refunded subscriber is not charged again next month.
         await edit_subscription(context.bot, user_id, charge_id, cancel=True)

@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 
 from chatbot.telegram_io import callbacks
-from chatbot.handlers.reports import ask_reason, refuse_rating
+from chatbot.handlers.moderating import ask_reason, refuse_rating
 from chatbot.telegram_io.sending import answer, remove_buttons
 from chatbot.handlers.common import Context, query_of
 

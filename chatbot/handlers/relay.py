@@ -14,12 +14,12 @@ from telegram.ext import JobQueue
 
 from chatbot.ops import metrics
 from chatbot.handlers.chatting import partner_gone
+from chatbot.handlers.moderating import strike
 from chatbot.telegram_io.albums import Albums, PendingAlbum
 from chatbot.telegram_io.messages import message_kind, visible_text
 from chatbot.telegram_io.sending import Failure, copy, copy_album, mirror_edit
 from chatbot.handlers.common import Context, message_of, user_of
 from chatbot.core.pairing import Pairing
-from chatbot.storage import parse_utc
 from utils import TextFormatter
 
 logger = logging.getLogger(__name__)
@@ -68,9 +68,9 @@ async def relay_message(update: Update, context: Context) -> None:
 async def held_back(context: Context, user_id: int, kind: str) -> bool:
     """A muted user's messages, and a new account's media, are not relayed; the user is told for how long."""
     s = context.services
-    muted = s.db.muted_until(user_id)
+    muted = s.db.moderation.muted_until(user_id)
     if muted is not None:
-        left = parse_utc(muted) - datetime.now(timezone.utc)
+        left = muted - datetime.now(timezone.utc)
         await context.say(user_id, "muted", duration=TextFormatter.duration(left, s.lang(user_id)))
         return True
     if kind == "text" or not s.config.new_user_media_hold_minutes:
@@ -87,12 +87,12 @@ async def held_back(context: Context, user_id: int, kind: str) -> bool:
 async def refuse(context: Context, user_id: int, reason: str) -> None:
     """The filter refused a message: a strike. Three in 10 minutes mute the user; else they hear why."""
     s = context.services
-    muted = s.db.add_strike(user_id)
+    muted = strike(s.db, user_id)
     if muted is None:
         await context.say(user_id, reason)
         return
     logger.info("User %s muted until %s", user_id, muted)
-    left = parse_utc(muted) - datetime.now(timezone.utc)
+    left = muted - datetime.now(timezone.utc)
     await context.say(user_id, "muted_now", duration=TextFormatter.duration(left, s.lang(user_id)))
 
 
@@ -180,7 +180,7 @@ async def edited_message(update: Update, context: Context) -> None:
     peer_message_id = s.db.chats.peer_message(user_id, message.message_id, pairing.chat_id) if pairing and message else None
     if message is None or pairing is None or peer_message_id is None:
         return  # not a message of the current chat
-    if s.db.muted_until(user_id):
+    if s.db.moderation.muted_until(user_id):
         return  # a muted user's edits are not mirrored either (they were told of the mute)
     reason = s.message_filter.check(*visible_text(message))
     if reason:

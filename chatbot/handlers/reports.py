@@ -5,53 +5,22 @@ the first admin's press acts, and every copy of the card says what was done and 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
-from telegram import CallbackQuery, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from chatbot.telegram_io import callbacks
 from chatbot.ops import metrics
-from chatbot.handlers.moderation import admin_press, ban, card_keyboard, close_cards
-from chatbot.telegram_io.sending import Failure, answer, copy_album, edit_text, remove_buttons, send_message
+from chatbot.core import moderation
+from chatbot.handlers.moderating import REASON_KEYS, admin_press, ban, close_cards, refuse_rating, send_cards
+from chatbot.telegram_io.sending import Failure, answer, copy_album, remove_buttons
 from chatbot.handlers.common import Context, query_of
-from chatbot.storage import parse_utc, utc_text
-from chatbot.storage.moderation import REPORT_REASONS
+from chatbot.storage.moderation import Report
 from utils import TextFormatter
 
 logger = logging.getLogger(__name__)
 
-# A report's reason -> the text key of its button (and of its name on the card).
-REASON_KEYS = {
-    "sexual": "btn_reason_sexual",
-    "insults": "btn_reason_insults",
-    "spam": "btn_reason_spam",
-    "underage": "btn_reason_underage",
-    "other": "btn_reason_other",
-}
 EVIDENCE_MESSAGES = 5
-SUSPENSION = timedelta(hours=24)
-# A card action -> the report's new status.
-ACTIONS = {"ban": "banned", "suspend": "suspended", "dismiss": "dismissed"}
-
-
-async def refuse_rating(context: Context, query: CallbackQuery, status: str) -> None:
-    """Answer a rating or report that cannot count: 'duplicate' (rated already) or 'invalid'."""
-    key = "rating_duplicate" if status == "duplicate" else "rating_invalid"
-    await answer(query, context.text_for(query.from_user.id, key))
-
-
-async def ask_reason(update: Update, context: Context, chat_id: int) -> None:
-    """⛔ pressed: the rating buttons become the reasons; the report counts once one is chosen."""
-    query = query_of(update)
-    user_id = query.from_user.id
-    status = context.services.db.chats.rating_status(user_id, chat_id)
-    if status != "ok":
-        await refuse_rating(context, query, status)
-        return
-    await answer(query)
-    rows = [[(REASON_KEYS[r], callbacks.REPORT.build(chat_id, r))] for r in REPORT_REASONS]
-    text = context.text_for(user_id, "report_ask_reason")
-    await edit_text(query, text, context.keyboard(user_id, *rows))
 
 
 async def report_reason_callback(update: Update, context: Context) -> None:
@@ -62,7 +31,7 @@ async def report_reason_callback(update: Update, context: Context) -> None:
     fields = callbacks.REPORT.parse(query.data)
     if fields is None:
         return
-    status, report_id = s.db.add_report(reporter_id, int(fields[0]), fields[1])
+    status, report_id = s.db.moderation.add_report(reporter_id, int(fields[0]), fields[1])
     if report_id is None:
         await refuse_rating(context, query, status)
         return
@@ -70,55 +39,67 @@ async def report_reason_callback(update: Update, context: Context) -> None:
     await answer(query, context.text_for(reporter_id, "report_thanks"))
     await remove_buttons(query)
     await send_report_cards(context, report_id)
-    report = s.db.report(report_id)
+    report = s.db.moderation.report(report_id)
     if report is None:
         return
-    target_id, count = report["target_id"], s.db.count_reports(report["target_id"])
-    logger.info("User %s reported in chat %s", target_id, report["chat_id"])
-    if count >= s.config.report_ban_threshold and not s.db.is_banned(target_id):
-        await ban(context, target_id, context.text_for(target_id, "auto_ban_reason", count=count), None)
+    target_id, count = report.target_id, s.db.moderation.count_reports(report.target_id)
+    logger.info("User %s reported in chat %s", target_id, report.chat_id)
+    if moderation.auto_ban_due(count, s.config.report_ban_threshold, s.db.moderation.is_banned(target_id)):
+        order = moderation.ban(None, datetime.now(timezone.utc))
+        await ban(context, target_id, context.text_for(target_id, "auto_ban_reason", count=count), None, order)
         await context.tell_admins("admin_auto_ban", user_id=target_id, count=count)
 
 
-def card_text(context: Context, reader_id: int, report_id: int) -> str:
+def card_text(context: Context, reader_id: int, report: Report) -> str:
     """The report card: who, why, the chat's length and messages, and how many reported the user."""
     s = context.services
-    report = s.db.report(report_id) or {}
-    ended = report.get("ended_at") or utc_text()
-    lasted = parse_utc(ended) - parse_utc(report.get("started_at") or ended)
+    lasted = (report.ended_at or datetime.now(timezone.utc)) - report.started_at
     return context.text_for(
         reader_id,
         "admin_report_card",
-        report_id=report_id,
-        target_id=report.get("target_id"),
-        reporter_id=report.get("reporter_id"),
-        reason=context.text_for(reader_id, REASON_KEYS.get(report.get("reason", ""), "btn_reason_other")),
-        chat_id=report.get("chat_id"),
+        report_id=report.id,
+        target_id=report.target_id,
+        reporter_id=report.reporter_id,
+        reason=context.text_for(reader_id, REASON_KEYS.get(report.reason, "btn_reason_other")),
+        chat_id=report.chat_id,
         duration=TextFormatter.duration(lasted, s.lang(reader_id)),
-        target_messages=report.get("target_messages", 0),
-        reporter_messages=report.get("reporter_messages", 0),
-        count=s.db.count_reports(report.get("target_id", 0)),
+        target_messages=report.target_messages,
+        reporter_messages=report.reporter_messages,
+        count=s.db.moderation.count_reports(report.target_id),
+    )
+
+
+def card_keyboard(context: Context, admin_id: int, report_id: int) -> InlineKeyboardMarkup:
+    """⛔ Ban / ⏳ Ban 24 h / ✅ Dismiss under a report card."""
+    return context.keyboard(
+        admin_id,
+        [
+            ("btn_card_ban", callbacks.REPORT_ACTION.build(report_id, moderation.ReportAction.BAN.value)),
+            ("btn_card_suspend", callbacks.REPORT_ACTION.build(report_id, moderation.ReportAction.SUSPEND.value)),
+            ("btn_card_dismiss", callbacks.REPORT_ACTION.build(report_id, moderation.ReportAction.DISMISS.value)),
+        ],
     )
 
 
 async def send_report_cards(context: Context, report_id: int) -> None:
     """One card per admin, the reported user's last messages of the chat copied under it."""
     s = context.services
-    report = s.db.report(report_id)
+    report = s.db.moderation.report(report_id)
     if report is None:
         return
-    evidence = s.db.evidence(report["chat_id"], report["target_id"], EVIDENCE_MESSAGES)
-    for admin_id in sorted(s.config.admin_ids):
+    evidence = s.db.moderation.evidence(report.chat_id, report.target_id, EVIDENCE_MESSAGES)
+
+    def card(admin_id: int) -> tuple[str, InlineKeyboardMarkup]:
         note = context.text_for(admin_id, "admin_report_evidence" if evidence else "admin_report_no_evidence")
-        text = f"{card_text(context, admin_id, report_id)}\n\n{note}"
-        sent = await send_message(context.bot, admin_id, text, card_keyboard(context, admin_id, report_id), bulk=True)
-        if sent is None:
-            continue
-        s.db.add_card("report", report_id, admin_id, sent.message_id)
+        return f"{card_text(context, admin_id, report)}\n\n{note}", card_keyboard(context, admin_id, report_id)
+
+    async def evidence_under(admin_id: int) -> None:
         if evidence:
-            copied = await copy_album(context.bot, admin_id, report["target_id"], evidence)
+            copied = await copy_album(context.bot, admin_id, report.target_id, evidence)
             if isinstance(copied, Failure):
                 logger.info("Evidence of report %s could not be copied (%s)", report_id, copied.value)
+
+    await send_cards(context, "report", report_id, card, evidence_under)
 
 
 async def report_action_callback(update: Update, context: Context) -> None:
@@ -129,29 +110,29 @@ async def report_action_callback(update: Update, context: Context) -> None:
     fields = await admin_press(update, context, callbacks.REPORT_ACTION)
     if fields is None:
         return
-    report_id, action = int(fields[0]), fields[1]
-    status = ACTIONS[action]
-    report = s.db.report(report_id)
-    if report is None or not s.db.decide_report(report_id, status, admin_id):
+    report_id, action = int(fields[0]), moderation.ReportAction(fields[1])
+    decision = moderation.decide_report(action, admin_id, datetime.now(timezone.utc))
+    report = s.db.moderation.report(report_id)
+    if report is None or not s.db.moderation.decide_report(report_id, decision.status, admin_id):
         await answer(query, context.text_for(admin_id, "admin_card_already"))
         return
     await answer(query)
-    target_id = report["target_id"]
+    target_id = report.target_id
     reason = context.text_for(
-        target_id, "report_ban_reason", report_id=report_id, reason=context.text_for(target_id, REASON_KEYS[report["reason"]])
+        target_id, "report_ban_reason", report_id=report_id, reason=context.text_for(target_id, REASON_KEYS[report.reason])
     )
-    if action == "dismiss":
-        s.db.audit(admin_id, "dismiss", target_id, report_id=report_id)
+    if decision.ban is None:
+        s.db.moderation.audit(admin_id, moderation.AuditAction.DISMISS.value, target_id, report_id=report_id)
     else:
-        until = utc_text(datetime.now(timezone.utc) + SUSPENSION) if action == "suspend" else None
-        await ban(context, target_id, reason, admin_id, until)
+        await ban(context, target_id, reason, admin_id, decision.ban)
+
     def closed(reader: int) -> str:
-        if action == "ban":
+        if action is moderation.ReportAction.BAN:
             done = context.text_for(reader, "admin_card_banned", admin_id=admin_id)
-        elif action == "suspend":
+        elif action is moderation.ReportAction.SUSPEND:
             done = context.text_for(reader, "admin_card_suspended", admin_id=admin_id)
         else:
             done = context.text_for(reader, "admin_card_dismissed", admin_id=admin_id)
-        return f"{card_text(context, reader, report_id)}\n\n{done}"
+        return f"{card_text(context, reader, report)}\n\n{done}"
 
     await close_cards(context, "report", report_id, closed)

@@ -1,9 +1,9 @@
-"""Moderation and privacy: bans (with an end), reports and their cards, appeals, the audit log,
-filter strikes and mutes, a user's data deletion, and retention.
+"""Moderation's tables: bans (with an end), reports and their cards, appeals, the audit log, filter
+strikes and mutes (core/moderation.py decides; this stores).
 
 Bans live in `bans` (the source of truth, kept after /deleteme); `users.is_banned` mirrors the
-active ban for the profile. The bot mirrors active bans and mutes in memory (`Database.__init__`),
-as it is the only process that writes them.
+active ban for the profile. Active bans and mutes are read on every update and written only by this
+process, so the store mirrors them in memory (loaded when it is built).
 """
 
 from __future__ import annotations
@@ -12,21 +12,12 @@ import json
 import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
-from chatbot.storage import Queries, parse_utc, utc_text
-from chatbot.storage.conversations import ConversationStore
-from chatbot.storage.users import UserStore
+from chatbot.storage import Connected, Store, parse_utc, utc_text
 
 REPORT_REASONS = ("sexual", "insults", "spam", "underage", "other")
-# Filter strikes within this window that mute; strikes and mutes are forgotten after a week.
-STRIKES_TO_MUTE = 3
-STRIKE_WINDOW = timedelta(minutes=10)
-STRIKE_MEMORY = timedelta(days=7)
-# Mute lengths in minutes, the n-th mute within a week taking the n-th: 1 min, 5 min, 25 min, 2 h,
-# 12 h, then five times longer, never over 3 days.
-MUTE_LADDER = (1, 5, 25, 120, 720, 3600, 4320)
 
 # The fields of an audit entry's detail, stored as JSON so that /audit renders them in each reader's
 # language. Rows written before were English text; these patterns read their fields back, per action.
@@ -39,23 +30,60 @@ _OLD_AUDIT_DETAIL = {
 _UTC_TEXT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 
 
+def _utc(text: str | None) -> datetime | None:
+    """A stored time, or None for NULL."""
+    return parse_utc(text) if text is not None else None
+
+
+def _kept(moment: datetime) -> datetime:
+    """A moment as the database keeps it (to the second), so the mirror equals what a restart reads."""
+    return moment.astimezone(timezone.utc).replace(microsecond=0)
+
+
 @dataclass(frozen=True, slots=True)
 class Ban:
+    """A ban not lifted (a temporary one may be past its end until it is lifted)."""
+
     id: int
     reason: str | None
-    until: str | None  # None: permanent
+    until: datetime | None  # None: permanent
+    banned_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A report with its chat's figures."""
+
+    id: int
+    reporter_id: int
+    target_id: int
+    chat_id: int
+    reason: str
+    status: str  # open, banned, suspended or dismissed
+    started_at: datetime
+    ended_at: datetime | None
+    target_messages: int  # messages the reported user sent in that chat
+    reporter_messages: int
+
+
+@dataclass(frozen=True, slots=True)
+class StrikeHistory:
+    """What the mute ladder counts: when the user's unspent strikes came and their mutes started."""
+
+    strikes: tuple[datetime, ...]
+    mutes: tuple[datetime, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     """One admin action, its detail read back into fields."""
 
-    created_at: str
+    created_at: datetime
     admin_id: int | None  # None: the bot itself (an automatic ban)
     action: str  # ban, temp_ban, auto_ban, unban, dismiss, appeal_accepted, appeal_rejected, refund
     target_id: int | None
     reason: str = ""  # free text, shown as written (so is an old detail no pattern reads)
-    until: str = ""  # a temporary ban's end
+    until: datetime | None = None  # a temporary ban's end
     report_id: int | None = None  # the report dismissed
     stars: int | None = None  # a refund's amount
     charge_id: str = ""  # the payment refunded
@@ -76,12 +104,12 @@ def audit_entry(row: sqlite3.Row) -> AuditEntry:
         fields = match.groupdict()
     until = str(fields.get("until") or "")
     return AuditEntry(
-        row["created_at"],
+        parse_utc(row["created_at"]),
         row["admin_id"],
         row["action"],
         row["target_id"],
         reason=str(fields.get("reason") or ""),
-        until=until if _UTC_TEXT.fullmatch(until) else "",
+        until=parse_utc(until) if _UTC_TEXT.fullmatch(until) else None,
         report_id=_whole(fields.get("report_id")),
         stars=_whole(fields.get("stars")),
         charge_id=str(fields.get("charge_id") or ""),
@@ -93,19 +121,17 @@ def _whole(value: object) -> int | None:
     return int(str(value)) if str(value).isdecimal() else None
 
 
-class ModerationQueries(Queries):
-    _banned: dict[int, Ban]
-    _muted: dict[int, str]
-    users: UserStore
-    conversations: ConversationStore
+class ModerationStore(Store):
+    """Bans, reports, cards, appeals, the audit log, strikes and mutes (`db.moderation`)."""
 
-    def _load_moderation(self) -> None:
+    def __init__(self, db: Connected) -> None:
+        super().__init__(db)
         self._banned = {
-            row[1]: Ban(row[0], row[2], row[3])
-            for row in self.conn.execute("SELECT id, user_id, reason, until FROM bans WHERE lifted_at IS NULL")
+            row[1]: Ban(row[0], row[2], _utc(row[3]), parse_utc(row[4]))
+            for row in self.conn.execute("SELECT id, user_id, reason, until, created_at FROM bans WHERE lifted_at IS NULL")
         }
         self._muted = {
-            row[0]: row[1]
+            row[0]: parse_utc(row[1])
             for row in self.conn.execute(
                 "SELECT user_id, MAX(until) FROM mutes WHERE until > CURRENT_TIMESTAMP GROUP BY user_id"
             )
@@ -113,20 +139,18 @@ class ModerationQueries(Queries):
 
     # Bans
 
-    def banned_at(self, user_id: int) -> str:
-        """When the user's current ban began (UTC text), or empty."""
-        row = self.conn.execute("SELECT banned_at FROM users WHERE user_id = ?", (user_id,)).fetchone()
-        return str(row[0]) if row and row[0] else ""
-
     def is_banned(self, user_id: int) -> bool:
         """Banned now (a temporary ban past its end no longer counts, even before it is lifted)."""
         ban = self._banned.get(user_id)
-        return ban is not None and (ban.until is None or ban.until > utc_text())
+        return ban is not None and (ban.until is None or ban.until > datetime.now(timezone.utc))
 
     def active_ban(self, user_id: int) -> Ban | None:
+        """The ban in force on the user, if any."""
         return self._banned.get(user_id) if self.is_banned(user_id) else None
 
-    def ban_user(self, user_id: int, reason: str | None = None, admin_id: int | None = None, until: str | None = None) -> bool:
+    def ban_user(
+        self, user_id: int, reason: str | None = None, admin_id: int | None = None, until: datetime | None = None
+    ) -> bool:
         """Ban a registered user (replacing a ban they have) and take them out of the queue; False if unknown."""
         with self.conn:
             cur = self.conn.execute(
@@ -139,12 +163,12 @@ class ModerationQueries(Queries):
                 "UPDATE bans SET lifted_at = CURRENT_TIMESTAMP, lifted_by = ? WHERE user_id = ? AND lifted_at IS NULL",
                 (admin_id, user_id),
             )
-            ban_id = self.conn.execute(
-                "INSERT INTO bans (user_id, reason, admin_id, until) VALUES (?, ?, ?, ?) RETURNING id",
-                (user_id, reason, admin_id, until),
-            ).fetchone()[0]
+            ban_id, banned_at = self.conn.execute(
+                "INSERT INTO bans (user_id, reason, admin_id, until) VALUES (?, ?, ?, ?) RETURNING id, created_at",
+                (user_id, reason, admin_id, utc_text(until) if until is not None else None),
+            ).fetchone()
             self.conn.execute("DELETE FROM search_queue WHERE user_id = ?", (user_id,))
-        self._banned[user_id] = Ban(ban_id, reason, until)
+        self._banned[user_id] = Ban(ban_id, reason, _kept(until) if until is not None else None, parse_utc(banned_at))
         return True
 
     def unban_user(self, user_id: int, admin_id: int | None = None) -> bool:
@@ -162,7 +186,7 @@ class ModerationQueries(Queries):
 
     def lift_ended_bans(self) -> list[int]:
         """Lift temporary bans whose end has come; returns whose."""
-        now = utc_text()
+        now = datetime.now(timezone.utc)
         ended = [user_id for user_id, ban in self._banned.items() if ban.until is not None and ban.until <= now]
         for user_id in ended:
             self.unban_user(user_id)
@@ -207,23 +231,24 @@ class ModerationQueries(Queries):
         ).fetchone()
         return int(row[0])
 
-    def report(self, report_id: int) -> dict[str, Any] | None:
-        """A report with its chat's figures: started_at, ended_at, and messages sent by each side."""
-        self.flush_writes()
+    def report(self, report_id: int) -> Report | None:
+        """A report with its chat's figures: when it started and ended, and messages sent by each side."""
+        self._db.flush_writes()
         row = self.conn.execute(
-            "SELECT r.*, h.started_at, h.ended_at,"
-            " (SELECT COUNT(*) FROM message_map m WHERE m.chat_id = r.chat_id AND m.user_id = r.target_id AND m.sent = 1)"
-            "   AS target_messages,"
-            " (SELECT COUNT(*) FROM message_map m WHERE m.chat_id = r.chat_id AND m.user_id = r.reporter_id"
-            "   AND m.sent = 1) AS reporter_messages"
+            "SELECT r.id, r.reporter_id, r.target_id, r.chat_id, r.reason, r.status, h.started_at, h.ended_at,"
+            " (SELECT COUNT(*) FROM message_map m WHERE m.chat_id = r.chat_id AND m.user_id = r.target_id AND m.sent = 1),"
+            " (SELECT COUNT(*) FROM message_map m WHERE m.chat_id = r.chat_id AND m.user_id = r.reporter_id AND m.sent = 1)"
             " FROM reports r JOIN chat_history h ON h.id = r.chat_id WHERE r.id = ?",
             (report_id,),
         ).fetchone()
-        return dict(row) if row else None
+        if row is None:
+            return None
+        started_at, ended_at = parse_utc(row[6]), _utc(row[7])
+        return Report(row[0], row[1], row[2], row[3], row[4], row[5], started_at, ended_at, int(row[8]), int(row[9]))
 
     def evidence(self, chat_id: int, user_id: int, limit: int = 5) -> list[int]:
         """Ids (in the user's own chat) of the last messages the user sent in that chat, oldest first."""
-        self.flush_writes()
+        self._db.flush_writes()
         rows = self.conn.execute(
             "SELECT message_id FROM message_map WHERE chat_id = ? AND user_id = ? AND sent = 1"
             " ORDER BY message_id DESC LIMIT ?",
@@ -243,6 +268,7 @@ class ModerationQueries(Queries):
     # Admin cards (report and appeal messages, one per admin)
 
     def add_card(self, kind: str, item_id: int, admin_id: int, message_id: int) -> None:
+        """Remember one admin's copy of a card, to edit it once the card is decided."""
         with self.conn:
             self.conn.execute(
                 "INSERT OR REPLACE INTO cards (kind, item_id, admin_id, message_id) VALUES (?, ?, ?, ?)",
@@ -294,13 +320,19 @@ class ModerationQueries(Queries):
         target_id: int | None,
         *,
         reason: str = "",
-        until: str = "",
+        until: datetime | None = None,
         report_id: int | None = None,
         stars: int | None = None,
         charge_id: str = "",
     ) -> None:
         """Record an admin action; what it named is kept as fields (JSON), not as text in one language."""
-        fields = {"reason": reason, "until": until, "report_id": report_id, "stars": stars, "charge_id": charge_id}
+        fields = {
+            "reason": reason,
+            "until": utc_text(until) if until is not None else "",
+            "report_id": report_id,
+            "stars": stars,
+            "charge_id": charge_id,
+        }
         kept = {name: value for name, value in fields.items() if value not in (None, "")}
         with self.conn:
             self.conn.execute(
@@ -313,92 +345,37 @@ class ModerationQueries(Queries):
         rows = self.conn.execute("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [audit_entry(row) for row in rows]
 
-    # Filter strikes and mutes
+    # Filter strikes and mutes (core.moderation's ladder decides when and how long)
 
-    def muted_until(self, user_id: int) -> str | None:
+    def muted_until(self, user_id: int) -> datetime | None:
         """When the user's mute ends, if they are muted now."""
         until = self._muted.get(user_id)
-        return until if until is not None and until > utc_text() else None
+        return until if until is not None and until > datetime.now(timezone.utc) else None
 
-    def add_strike(self, user_id: int) -> str | None:
-        """Count a message the filter refused; returns the end of the mute it starts, if it starts one."""
-        now = datetime.now(timezone.utc)
+    def add_strike(self, user_id: int, now: datetime, strikes_since: datetime, mutes_since: datetime) -> StrikeHistory:
+        """Count a message the filter refused at `now`; returns the unspent strikes since `strikes_since`
+        (this one included) and the mutes started since `mutes_since`."""
         with self.conn:
             self.conn.execute("INSERT INTO strikes (user_id, created_at) VALUES (?, ?)", (user_id, utc_text(now)))
             strikes = self.conn.execute(
-                "SELECT COUNT(*) FROM strikes WHERE user_id = ? AND created_at >= ?", (user_id, utc_text(now - STRIKE_WINDOW))
-            ).fetchone()[0]
-            if strikes < STRIKES_TO_MUTE:
-                return None
-            earlier = self.conn.execute(
-                "SELECT COUNT(*) FROM mutes WHERE user_id = ? AND started_at > ?", (user_id, utc_text(now - STRIKE_MEMORY))
-            ).fetchone()[0]
-            minutes = MUTE_LADDER[min(earlier, len(MUTE_LADDER) - 1)]
-            until = utc_text(now + timedelta(minutes=minutes))
+                "SELECT created_at FROM strikes WHERE user_id = ? AND created_at >= ?", (user_id, utc_text(strikes_since))
+            ).fetchall()
+            mutes = self.conn.execute(
+                "SELECT started_at FROM mutes WHERE user_id = ? AND started_at > ?", (user_id, utc_text(mutes_since))
+            ).fetchall()
+        return StrikeHistory(tuple(parse_utc(r[0]) for r in strikes), tuple(parse_utc(r[0]) for r in mutes))
+
+    def mute(self, user_id: int, now: datetime, until: datetime) -> datetime:
+        """Mute the user from `now` until `until`, spending their strikes; returns the end as stored."""
+        with self.conn:
             self.conn.execute(
-                "INSERT INTO mutes (user_id, started_at, until) VALUES (?, ?, ?)", (user_id, utc_text(now), until)
+                "INSERT INTO mutes (user_id, started_at, until) VALUES (?, ?, ?)", (user_id, utc_text(now), utc_text(until))
             )
             # The strikes that led to a mute are spent: the next mute needs three new ones.
             self.conn.execute("DELETE FROM strikes WHERE user_id = ?", (user_id,))
-        self._muted[user_id] = until
-        return until
+        self._muted[user_id] = _kept(until)
+        return self._muted[user_id]
 
-    # Privacy
-
-    def delete_user_data(self, user_id: int) -> None:
-        """/deleteme: the profile, preferences, ratings given and received, chats and their reply maps,
-        flows, strikes and the user's unfinished journaled updates. Kept: payments and subscriptions
-        (refunds and disputes), bans (deleting must not undo one), blocks (whom they must never meet),
-        reports and the audit log (moderation records)."""
-        self.flush_writes()
-        with self.conn:
-            chats = [
-                row[0]
-                for row in self.conn.execute(
-                    "SELECT id FROM chat_history WHERE user1_id = ? UNION SELECT id FROM chat_history WHERE user2_id = ?",
-                    (user_id, user_id),
-                )
-            ]
-            for chat_id in chats:
-                self.conn.execute("DELETE FROM message_map WHERE chat_id = ?", (chat_id,))
-                self.conn.execute("DELETE FROM ratings WHERE chat_id = ?", (chat_id,))
-                self.conn.execute("DELETE FROM chat_history WHERE id = ?", (chat_id,))
-            for table in ("search_queue", "preferences", "conversations", "strikes", "mutes"):
-                self.conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))  # noqa: S608 (fixed names)
-            self.conn.execute(
-                "UPDATE update_journal SET done = 1, body = '' WHERE done = 0 AND ? IN ("
-                " json_extract(body, '$.message.from.id'), json_extract(body, '$.edited_message.from.id'),"
-                " json_extract(body, '$.callback_query.from.id'), json_extract(body, '$.my_chat_member.from.id'))",
-                (user_id,),
-            )
-            self.conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+    def forget_mute(self, user_id: int) -> None:
+        """Drop the mirrored mute of a user whose rows were deleted (/deleteme)."""
         self._muted.pop(user_id, None)
-        self.users.forget_language(user_id)
-        self.conversations.forget(user_id)
-
-    def prune_old_chats(self, retention_days: int, evidence_hours: float) -> tuple[int, int]:
-        """Forget reply maps of chats ended `evidence_hours` ago, and chats (with their ratings) ended
-        `retention_days` ago; also strikes and mutes past a week. Returns (maps, chats) removed."""
-        self.flush_writes()
-        now = datetime.now(timezone.utc)
-        evidence_cutoff = utc_text(now - timedelta(hours=evidence_hours))
-        chat_cutoff = utc_text(now - timedelta(days=retention_days))
-        memory_cutoff = utc_text(now - STRIKE_MEMORY)
-        with self.conn:
-            maps = self.conn.execute(
-                "DELETE FROM message_map WHERE chat_id IN (SELECT id FROM chat_history WHERE ended_at < ?)",
-                (evidence_cutoff,),
-            ).rowcount
-            old = "SELECT id FROM chat_history WHERE ended_at < ?"
-            self.conn.execute(f"DELETE FROM message_map WHERE chat_id IN ({old})", (chat_cutoff,))  # noqa: S608
-            self.conn.execute(f"DELETE FROM ratings WHERE chat_id IN ({old})", (chat_cutoff,))  # noqa: S608
-            chats = self.conn.execute("DELETE FROM chat_history WHERE ended_at < ?", (chat_cutoff,)).rowcount
-            self.conn.execute("DELETE FROM strikes WHERE created_at < ?", (memory_cutoff,))
-            self.conn.execute("DELETE FROM mutes WHERE until < ?", (memory_cutoff,))
-        return maps, chats
-
-
-def minutes_left(until: str) -> int:
-    """Whole minutes (at least 1) from now until a database time."""
-    seconds = (parse_utc(until) - datetime.now(timezone.utc)).total_seconds()
-    return max(1, -int(-seconds // 60))
