@@ -23,7 +23,7 @@ from utils import LruCache
 from chatbot.storage.matching import MatchingQueries
 from chatbot.storage.moderation import ModerationQueries
 from chatbot.storage.operations import OperationsQueries
-from chatbot.storage.payments import PaymentQueries
+from chatbot.storage.payments import PaymentStore
 
 # 👍 and 👎; a ⛔ ('scam' in ratings) is stored with its reason by add_report.
 RATING_TYPES = ("good", "bad")
@@ -55,13 +55,14 @@ class RatingResult:
     target_id: int | None = None
 
 
-class Database(PaymentQueries, MatchingQueries, ModerationQueries, OperationsQueries):
+class Database(MatchingQueries, ModerationQueries, OperationsQueries):
     """Thread-local SQLite connections and the bot's queries (the features' own in storage/)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._local = threading.local()
         self._migrate()
+        self.payments = PaymentStore(self.get_connection)
         # Read on every update, written rarely, and only by this process: kept in memory as well.
         self._load_moderation()
         # Every text looks the reader's language up: the active users' are kept at hand.

@@ -6,6 +6,7 @@ does, so no handler reaches into untyped `bot_data` or `user_data` keys.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
@@ -106,9 +107,10 @@ class Context(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotDa
         """A text in the language of the user who will read it."""
         return t(key, self.services.lang(user_id), **values)
 
-    def when(self, user_id: int, value: str) -> str:
-        """A stored UTC time as the user's language writes it (empty stays empty)."""
-        return TextFormatter.timestamp(value, self.services.lang(user_id)) if value else ""
+    def when(self, user_id: int, value: str | datetime) -> str:
+        """A UTC time (stored text or an aware datetime) as the user's language writes it (empty stays empty)."""
+        text = utc_text(value) if isinstance(value, datetime) else value
+        return TextFormatter.timestamp(text, self.services.lang(user_id)) if text else ""
 
     def number(self, user_id: int, value: float, digits: int = 0) -> str:
         """A number with `digits` decimals, as the user's language writes it."""
