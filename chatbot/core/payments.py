@@ -93,7 +93,9 @@ def one_off_grant(vip_until: datetime | None, days: int, now: datetime) -> Grant
     return Grant(start, start + timedelta(days=days))
 
 
-def subscription_grant(vip_until: datetime | None, expires_at: datetime, renews_at: datetime | None, now: datetime) -> Grant:
+def subscription_grant(
+    vip_until: datetime | None, expires_at: datetime, renews_at: datetime | None, now: datetime
+) -> Grant:
     """A subscription payment runs VIP to its expiration, plus the VIP paid beyond the subscription's
     previous period (`renews_at`; one-off time), so no paid time is lost or counted twice."""
     start = _extended_end(vip_until, now)
@@ -179,7 +181,9 @@ class CancelAction(Enum):
 
 def cancel_action(state: Renewal) -> CancelAction:
     """Only a renewing subscription is cancelled; a cancelled one just hears when VIP ends."""
-    return {Renewal.NONE: CancelAction.INVALID, Renewal.ON: CancelAction.CANCEL}.get(state, CancelAction.ALREADY_CANCELED)
+    return {Renewal.NONE: CancelAction.INVALID, Renewal.ON: CancelAction.CANCEL}.get(
+        state, CancelAction.ALREADY_CANCELED
+    )
 
 
 def paid_until(vip_until: datetime | None, renews_at: datetime) -> datetime:

@@ -55,7 +55,9 @@ def grant_vip(
     else:
         subscription = store.subscription(user_id)
         grant = rules.subscription_grant(current, expires_at, subscription.renews_at if subscription else None, now)
-    return store.record_payment(charge_id, user_id, amount, currency, payload, grant.vip_from, grant.vip_until, expires_at)
+    return store.record_payment(
+        charge_id, user_id, amount, currency, payload, grant.vip_from, grant.vip_until, expires_at
+    )
 
 
 def revoke_payment(store: PaymentStore, payment_id: int, admin_id: int | None) -> Refund | None:

@@ -50,7 +50,8 @@ class Subscription:
 
 
 def _payment(row: sqlite3.Row) -> Payment:
-    (id_, charge_id, user_id, amount, currency, payload, kind, vip_from, vip_until, created_at, refunded_at, refunded_by) = row
+    """A row of `_PAYMENT` as a Payment."""
+    (id_, charge_id, user_id, amount, currency, payload, kind, vip_from, vip_until, created_at, refunded_at, by) = row
     return Payment(
         id_,
         charge_id,
@@ -63,7 +64,7 @@ def _payment(row: sqlite3.Row) -> Payment:
         parse_utc(vip_until),
         parse_utc(created_at),
         parse_utc(refunded_at) if refunded_at else None,
-        refunded_by,
+        by,
     )
 
 
