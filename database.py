@@ -25,7 +25,7 @@ from chatbot.storage.journal import JournalStore
 from chatbot.storage.matching import MatchingStore
 from chatbot.storage.migrations import MIGRATIONS
 from chatbot.storage.moderation import ModerationStore
-from chatbot.storage.payments import PaymentQueries
+from chatbot.storage.payments import PaymentStore
 from chatbot.storage.privacy import PrivacyStore
 from chatbot.storage.users import UserStore
 
@@ -38,7 +38,7 @@ WRITE_DELAY = 0.01
 BACKUP_PAGES_PER_STEP = 256
 
 
-class Database(PaymentQueries):
+class Database:
     """Thread-local SQLite connections, the migrations, backups and the deferred commits; each
     feature's tables are a store it composes (`db.users`, `db.chats`, ...; chatbot/storage/)."""
 
@@ -58,6 +58,7 @@ class Database(PaymentQueries):
         self.journal = JournalStore(self)
         self.broadcasts = BroadcastStore(self)
         self.analytics = AnalyticsStore(self)
+        self.payments = PaymentStore(self)
         # Bans and mutes are read on every update: the store mirrors them in memory.
         self.moderation = ModerationStore(self)
         self.privacy = PrivacyStore(self)

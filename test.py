@@ -512,32 +512,34 @@ def test_ratings_once_per_chat_and_reports_by_distinct_users(db):
 
 
 def test_payments_are_recorded_once_and_renewals_extend(db):
+    from chatbot.handlers.payments import grant_vip
+
     db.users.create(1, "female", 30)
-    new, until = db.record_payment("charge-1", 1, 100, "XTR", "vip:1", 30)
-    assert new and db.vip_until(1) == until
-    again, same = db.record_payment("charge-1", 1, 100, "XTR", "vip:1", 30)
+    new, until = grant_vip(db.payments, "charge-1", 1, 100, "XTR", "vip:1", 30)
+    assert new and db.payments.vip_until(1) == until
+    again, same = grant_vip(db.payments, "charge-1", 1, 100, "XTR", "vip:1", 30)
     assert not again and same == until
-    _, later = db.record_payment("charge-2", 1, 100, "XTR", "vip:1", 30)
-    day = db.conn.execute("SELECT julianday(?) - julianday(?)", (later, until)).fetchone()[0]
+    _, later = grant_vip(db.payments, "charge-2", 1, 100, "XTR", "vip:1", 30)
+    day = (later - until).days
     assert round(day) == 30
     assert db.conn.execute("SELECT COUNT(*) FROM payments WHERE user_id = 1").fetchone()[0] == 2
     with pytest.raises(LookupError):
-        db.record_payment("charge-3", 404, 100, "XTR", "vip:404", 30)
+        grant_vip(db.payments, "charge-3", 404, 100, "XTR", "vip:404", 30)
     assert db.conn.execute("SELECT COUNT(*) FROM payments").fetchone()[0] == 2
 
 
 def test_vip_expires(db):
     db.users.create(1, "male", 30)
     set_vip(db, 1, 10)
-    assert db.vip_until(1)
+    assert db.payments.vip_until(1)
     with db.conn:
         db.conn.execute("UPDATE users SET vip_until = '2000-01-01 00:00:00'")
-    assert db.vip_until(1) is None
-    assert db.expire_vips() == 1
+    assert db.payments.vip_until(1) is None
+    assert db.payments.expire_vips() == 1
     assert db.conn.execute("SELECT is_vip FROM users WHERE user_id = 1").fetchone()[0] == 0
     set_vip(db, 1, 5)
     set_vip(db, 1, 0)
-    assert db.vip_until(1) is None
+    assert db.payments.vip_until(1) is None
 
 
 def test_stats(db):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from database import Database
+from chatbot.handlers.payments import grant_vip
 from chatbot.storage import parse_utc, utc_text
 from chatbot.handlers.moderating import strike
 from utils import TextFormatter, ValidationHelper
@@ -119,7 +120,7 @@ def test_deleting_a_user_keeps_payments_bans_and_blocks(db):
     db.chats.map_messages(chat, 1, 2, [(1, 2)])
     db.chats.end(chat)
     db.chats.add_rating(2, chat, "bad")
-    db.record_payment("c1", 1, 100, "XTR", "vip:1", 30)
+    grant_vip(db.payments, "c1", 1, 100, "XTR", "vip:1", 30)
     db.matching.set_partner_gender(1, "female")
     db.conversations.set_step(1, "support", "message")
     db.moderation.ban_user(1, "x", 9)
@@ -127,7 +128,7 @@ def test_deleting_a_user_keeps_payments_bans_and_blocks(db):
     assert db.users.get(1) is None and db.conversations.step(1, "support") is None
     for table in ("chat_history", "message_map", "ratings", "preferences", "conversations"):
         assert db.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table  # noqa: S608
-    assert db.payments_of(1) and db.moderation.is_banned(1) and db.matching.blocked_ids(2) == {1}
+    assert db.payments.payments_of(1) and db.moderation.is_banned(1) and db.matching.blocked_ids(2) == {1}
     assert db.users.create(1, "female", 40)  # registers anew
 
 
@@ -159,8 +160,8 @@ def test_activity_is_written_to_the_day_it_was_seen_on(db):
 
 def test_the_second_charts_series_count_active_users_and_stars_per_day(db):
     db.analytics.record_activity(utc_text()[:10], [1, 2], [2])
-    db.record_payment("c1", 1, 100, "XTR", "vip:1", 30)
-    db.record_payment("c2", 2, 50, "XTR", "vip:2", 30)
+    grant_vip(db.payments, "c1", 1, 100, "XTR", "vip:1", 30)
+    grant_vip(db.payments, "c2", 2, 50, "XTR", "vip:2", 30)
     dates, series = db.analytics.daily_activity(30)
     assert len(dates) == 30 and dates[-1] == utc_text()[:10]
     assert series["active_users"][-1] == 2 and series["stars"][-1] == 150

@@ -26,7 +26,7 @@ async def profile_command(update: Update, context: Context) -> None:
         await context.say(user_id, "not_registered")
         return
     good, bad = s.db.chats.rating_counts(user_id)
-    until = s.db.vip_until(user_id)
+    until = s.db.payments.vip_until(user_id)
     vip = (
         context.text_for(user_id, "profile_vip_until", until=context.when(user_id, until))
         if until

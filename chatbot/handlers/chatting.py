@@ -68,7 +68,7 @@ async def announce_partner(context: Context, user_id: int, partner_id: int) -> b
     """Tell the user a partner was found (with their gender and age for a VIP); False if the user is gone."""
     s = context.services
     text = context.text_for(user_id, "partner_found")
-    if s.db.vip_until(user_id):
+    if s.db.payments.vip_until(user_id):
         partner = s.db.users.get(partner_id)
         if partner:
             gender = TextFormatter.gender(partner.gender, s.lang(user_id))

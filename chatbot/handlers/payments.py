@@ -1,21 +1,23 @@
 """VIP for Telegram Stars: /vip, the one-off invoice and the subscription, pre-checkout, payments,
 cancelling renewal, refunds (by an admin or by Telegram), and /paysupport (flows.Flow.SUPPORT: the
-next message goes to the admins, with the user's payments and a "↩️ Refund" button for each)."""
+next message goes to the admins, with the user's payments and a "↩️ Refund" button for each).
+The rules (what a payment grants, what a refund takes back, what a checkout must match) are
+core/payments.py's; this module loads, asks it, stores and tells."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import datetime, timezone
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from chatbot.telegram_io import callbacks
 from chatbot.ops import metrics
+from chatbot.core import payments as rules
 from chatbot.core.flows import Flow, Step
+from chatbot.core.payments import STARS, CancelAction, Checkout, Refund, Renewal, SubscribeAction
 from chatbot.handlers.chatting import search_again
 from chatbot.telegram_io.sending import (
-    STARS,
     answer,
     answer_pre_checkout,
     copy,
@@ -26,25 +28,51 @@ from chatbot.telegram_io.sending import (
     send_text,
 )
 from chatbot.handlers.common import Context, message_of, query_of, user_of
-from chatbot.storage.payments import SUBSCRIPTION, Refund
+from chatbot.storage.payments import Payment, PaymentStore, Subscription
 from utils import ValidationHelper
 
 logger = logging.getLogger(__name__)
 
-# Telegram renews a Stars subscription every 30 days; it accepts no other period.
-SUBSCRIPTION_PERIOD = timedelta(days=30)
 # Payments listed on a /paysupport card.
 CARD_PAYMENTS = 5
 
 
-def vip_payload(user_id: int) -> str:
-    """The invoice payload that binds a one-off VIP purchase to its buyer."""
-    return f"vip:{user_id}"
+def renewal_of(subscription: Subscription | None) -> Renewal:
+    """Where the stored subscription (None: none in its paid period) stands."""
+    return rules.renewal(None if subscription is None else subscription.canceled)
 
 
-def subscription_payload(user_id: int) -> str:
-    """The invoice payload that binds a VIP subscription to its subscriber."""
-    return f"vipsub:{user_id}"
+def grant_vip(
+    store: PaymentStore, charge_id: str, user_id: int, amount: int, currency: str, payload: str, days: int,
+    expires_at: datetime | None = None,
+) -> tuple[bool, datetime]:
+    """Store a payment and the VIP it grants (a subscription's: to `expires_at`), once per charge id:
+    (newly recorded, VIP end). Synchronous: nothing else runs between reading the VIP end and storing."""
+    now = datetime.now(timezone.utc)
+    current = store.vip_until(user_id)
+    if expires_at is None:
+        grant = rules.one_off_grant(current, days, now)
+    else:
+        subscription = store.subscription(user_id)
+        grant = rules.subscription_grant(current, expires_at, subscription.renews_at if subscription else None, now)
+    return store.record_payment(
+        charge_id, user_id, amount, currency, payload, grant.vip_from, grant.vip_until, expires_at
+    )
+
+
+def revoke_payment(store: PaymentStore, payment_id: int, admin_id: int | None) -> Refund | None:
+    """Mark a payment refunded (by an admin, or None: by Telegram) and take back the VIP it bought,
+    once (`done` False if it was refunded already). None if there is no such payment."""
+    now = datetime.now(timezone.utc)
+    payment = store.payment(payment_id)
+    if payment is None:
+        return None
+    current = store.vip_until(payment.user_id)
+    if payment.refunded_at is None:
+        revoked = rules.revoke(payment, current, now)
+        if store.refund_payment(payment.id, admin_id, revoked.vip_until, revoked.ends_subscription, now):
+            return Refund(True, payment.user_id, payment.amount, revoked.vip_until, revoked.ends_subscription)
+    return Refund(False, payment.user_id, payment.amount, current)
 
 
 async def vip_command(update: Update, context: Context) -> None:
@@ -61,18 +89,19 @@ async def vip_command(update: Update, context: Context) -> None:
         days=config.vip_days,
         subscription_price=config.vip_subscription_stars,
     )
-    until = s.db.vip_until(user_id)
+    until = s.db.payments.vip_until(user_id)
     if until:
         text += "\n\n" + context.text_for(user_id, "vip_status_active", until=context.when(user_id, until))
     buy = ("btn_buy_vip", callbacks.BUY_VIP.build())
-    subscription = s.db.subscription(user_id)
-    if subscription is not None and not subscription["canceled"]:
-        renews = context.when(user_id, subscription["renews_at"])
+    subscription = s.db.payments.subscription(user_id)
+    state = renewal_of(subscription)
+    if subscription is not None and state is Renewal.ON:
+        renews = context.when(user_id, subscription.renews_at)
         text += "\n" + context.text_for(user_id, "vip_subscription_renews", date=renews, price=config.vip_subscription_stars)
         keyboard = context.keyboard(user_id, [buy], [("btn_cancel_subscription", callbacks.CANCEL_SUBSCRIPTION.build())])
     else:
         if subscription is not None:
-            ends = context.when(user_id, until or subscription["renews_at"])
+            ends = context.when(user_id, rules.paid_until(until, subscription.renews_at))
             text += "\n" + context.text_for(user_id, "vip_subscription_canceled", until=ends)
         keyboard = context.keyboard(user_id, [buy, ("btn_subscribe", callbacks.SUBSCRIBE.build())])
     await send_text(context.bot, user_id, text, keyboard)
@@ -96,7 +125,7 @@ async def buy_vip_callback(update: Update, context: Context) -> None:
         user_id,
         title=context.text_for(user_id, "invoice_title"),
         description=context.text_for(user_id, "invoice_description", days=s.config.vip_days),
-        payload=vip_payload(user_id),
+        payload=rules.vip_payload(user_id),
         label=context.text_for(user_id, "invoice_label"),
         stars=s.config.vip_price_stars,
     )
@@ -108,14 +137,15 @@ async def subscribe_callback(update: Update, context: Context) -> None:
     user_id = await registered_presser(update, context)
     if user_id is None:
         return
-    subscription = s.db.subscription(user_id)
-    if subscription is not None:
-        renews = context.when(user_id, subscription["renews_at"])
-        if subscription["canceled"]:
-            if not await edit_subscription(context.bot, user_id, subscription["charge_id"], cancel=False):
+    subscription = s.db.payments.subscription(user_id)
+    action = rules.subscribe_action(renewal_of(subscription))
+    if subscription is not None and action is not SubscribeAction.OFFER:
+        renews = context.when(user_id, subscription.renews_at)
+        if action is SubscribeAction.RESUME:
+            if not await edit_subscription(context.bot, user_id, subscription.charge_id, cancel=False):
                 await context.say(user_id, "subscription_failed")
                 return
-            s.db.set_subscription_canceled(user_id, False)
+            s.db.payments.set_subscription_canceled(user_id, False)
         # Already subscribed (a second press): say when it renews rather than sell it twice.
         await context.say(user_id, "subscription_resumed", date=renews)
         return
@@ -124,10 +154,10 @@ async def subscribe_callback(update: Update, context: Context) -> None:
         context.bot,
         title=context.text_for(user_id, "subscription_title"),
         description=context.text_for(user_id, "subscription_description"),
-        payload=subscription_payload(user_id),
+        payload=rules.subscription_payload(user_id),
         label=context.text_for(user_id, "invoice_label"),
         stars=price,
-        period=SUBSCRIPTION_PERIOD,
+        period=rules.SUBSCRIPTION_PERIOD,
     )
     button = InlineKeyboardButton(context.text_for(user_id, "btn_subscribe_pay", price=price), url=link)
     await context.say(user_id, "subscription_offer", InlineKeyboardMarkup([[button]]), price=price)
@@ -139,17 +169,18 @@ async def cancel_subscription_callback(update: Update, context: Context) -> None
     query = query_of(update)
     await answer(query)
     user_id = query.from_user.id
-    subscription = s.db.subscription(user_id)
-    if subscription is None:
+    subscription = s.db.payments.subscription(user_id)
+    action = rules.cancel_action(renewal_of(subscription))
+    if subscription is None or action is CancelAction.INVALID:
         await context.say(user_id, "button_invalid")
         return
-    if not subscription["canceled"]:
-        if not await edit_subscription(context.bot, user_id, subscription["charge_id"], cancel=True):
+    if action is CancelAction.CANCEL:
+        if not await edit_subscription(context.bot, user_id, subscription.charge_id, cancel=True):
             await context.say(user_id, "subscription_failed")
             return
-        s.db.set_subscription_canceled(user_id, True)
+        s.db.payments.set_subscription_canceled(user_id, True)
         logger.info("User %s cancelled their subscription", user_id)
-    until = s.db.vip_until(user_id) or subscription["renews_at"]
+    until = rules.paid_until(s.db.payments.vip_until(user_id), subscription.renews_at)
     await context.say(user_id, "subscription_canceled", until=context.when(user_id, until))
 
 
@@ -160,17 +191,13 @@ async def precheckout_callback(update: Update, context: Context) -> None:
     if query is None:
         return
     buyer_id = query.from_user.id
-    prices = {
-        vip_payload(buyer_id): s.config.vip_price_stars,
-        subscription_payload(buyer_id): s.config.vip_subscription_stars,
-    }
-    valid = (
-        prices.get(query.invoice_payload) == query.total_amount
-        and query.currency == STARS
-        and s.db.users.get(buyer_id) is not None
+    verdict = rules.check_checkout(
+        buyer_id, query.invoice_payload, query.currency, query.total_amount, s.config.vip_price_stars,
+        s.config.vip_subscription_stars, registered=s.db.users.get(buyer_id) is not None,
     )
+    valid = verdict is Checkout.APPROVED
     if not valid:
-        logger.warning("Rejected pre-checkout %s from user %s", query.id, buyer_id)
+        logger.warning("Rejected pre-checkout %s from user %s: %s", query.id, buyer_id, verdict.value)
     await answer_pre_checkout(query, None if valid else context.text_for(buyer_id, "precheckout_bad"))
 
 
@@ -181,25 +208,20 @@ async def successful_payment_callback(update: Update, context: Context) -> None:
     user_id = user_of(update).id
     if payment is None:
         return
-    expires: datetime | None = None
-    if payment.is_recurring or payment.invoice_payload == subscription_payload(user_id):
-        expires = payment.subscription_expiration_date or datetime.now(timezone.utc) + SUBSCRIPTION_PERIOD
-    new, until = s.db.record_payment(
-        payment.telegram_payment_charge_id,
-        user_id,
-        payment.total_amount,
-        payment.currency,
-        payment.invoice_payload,
-        s.config.vip_days,
-        expires_at=expires,
+    terms = rules.payment_terms(
+        user_id, payment.invoice_payload, bool(payment.is_recurring), bool(payment.is_first_recurring),
+        payment.subscription_expiration_date, datetime.now(timezone.utc),
     )
-    shown = context.when(user_id, until or "")
+    new, until = grant_vip(
+        s.db.payments, payment.telegram_payment_charge_id, user_id, payment.total_amount, payment.currency,
+        payment.invoice_payload, s.config.vip_days, terms.expires_at,
+    )
+    shown = context.when(user_id, until)
     if new:
         logger.info("User %s paid %s %s; VIP until %s", user_id, payment.total_amount, payment.currency, until)
         metrics.PAYMENTS.inc()
         metrics.STARS.inc(payment.total_amount if payment.currency == STARS else 0)
-        renewal = payment.is_recurring and not payment.is_first_recurring
-        await context.say(user_id, "vip_renewed" if renewal else "vip_activated", until=shown)
+        await context.say(user_id, "vip_renewed" if terms.renewal else "vip_activated", until=shown)
         await search_again(context, user_id)
     else:
         logger.warning("Payment %s delivered again; not granted twice", payment.telegram_payment_charge_id)
@@ -218,7 +240,7 @@ async def support_message(update: Update, context: Context) -> None:
     s = context.services
     user_id = user_of(update).id
     message_id = message_of(update).message_id
-    payments = s.db.payments_of(user_id, CARD_PAYMENTS)
+    payments = s.db.payments.payments_of(user_id, CARD_PAYMENTS)
     for admin_id in sorted(s.config.admin_ids):
         card = payment_lines(context, admin_id, payments)
         if await context.say(admin_id, "admin_paysupport", refund_buttons(context, admin_id, payments), user_id=user_id, payments=card):
@@ -230,33 +252,33 @@ async def support_message(update: Update, context: Context) -> None:
     await context.say(user_id, "paysupport_sent")
 
 
-def payment_lines(context: Context, reader_id: int, payments: list[dict[str, Any]]) -> str:
+def payment_lines(context: Context, reader_id: int, payments: list[Payment]) -> str:
     """One line per payment: date, Stars, charge id, and whether it was refunded."""
     if not payments:
         return context.text_for(reader_id, "admin_payments_none")
     return "\n".join(
         context.text_for(
             reader_id,
-            "admin_payment_line_refunded" if p["refunded_at"] else "admin_payment_line",
-            date=context.when(reader_id, p["created_at"]),
-            amount=p["amount"],
-            charge_id=p["telegram_payment_charge_id"],
+            "admin_payment_line_refunded" if p.refunded_at else "admin_payment_line",
+            date=context.when(reader_id, p.created_at),
+            amount=p.amount,
+            charge_id=p.charge_id,
         )
         for p in payments
     )
 
 
-def refund_buttons(context: Context, reader_id: int, payments: list[dict[str, Any]]) -> InlineKeyboardMarkup | None:
+def refund_buttons(context: Context, reader_id: int, payments: list[Payment]) -> InlineKeyboardMarkup | None:
     """A "↩️ Refund" button for each payment not refunded yet."""
     rows = [
         [
             InlineKeyboardButton(
-                context.text_for(reader_id, "btn_refund", amount=p["amount"], date=p["created_at"][:10]),
-                callback_data=callbacks.REFUND.build(p["id"]),
+                context.text_for(reader_id, "btn_refund", amount=p.amount, date=p.created_at.strftime("%Y-%m-%d")),
+                callback_data=callbacks.REFUND.build(p.id),
             )
         ]
         for p in payments
-        if not p["refunded_at"]
+        if not p.refunded_at
     ]
     return InlineKeyboardMarkup(rows) if rows else None
 
@@ -274,12 +296,12 @@ async def refund_command(update: Update, context: Context) -> None:
         await context.say(admin_id, "admin_no_such_user", user_id=user_id)
         return
     if len(args) == 2:
-        payment = s.db.payment_by_charge(args[1])
-        if payment is None or payment["user_id"] != user_id:
+        payment = s.db.payments.payment_by_charge(args[1])
+        if payment is None or payment.user_id != user_id:
             await context.say(admin_id, "admin_refund_unknown_charge", user_id=user_id, charge_id=args[1])
             return
     else:
-        latest = s.db.payments_of(user_id, 1)
+        latest = s.db.payments.payments_of(user_id, 1)
         if not latest:
             await context.say(admin_id, "admin_refund_no_payments", user_id=user_id)
             return
@@ -293,7 +315,7 @@ async def refund_callback(update: Update, context: Context) -> None:
     query = query_of(update)
     admin_id = query.from_user.id
     (payment_id,) = callbacks.REFUND.parse(query.data) or ("0",)
-    payment = s.db.payment(int(payment_id))
+    payment = s.db.payments.payment(int(payment_id))
     if admin_id not in s.config.admin_ids or payment is None:
         await answer(query, context.text_for(admin_id, "button_invalid"))
         return
@@ -301,25 +323,25 @@ async def refund_callback(update: Update, context: Context) -> None:
     await refund(context, admin_id, payment)
 
 
-async def refund(context: Context, admin_id: int, payment: dict[str, Any]) -> None:
+async def refund(context: Context, admin_id: int, payment: Payment) -> None:
     """Refund a payment in Telegram, take back the VIP it bought, tell the user and the admin."""
     s = context.services
-    user_id, charge_id = payment["user_id"], payment["telegram_payment_charge_id"]
-    if payment["refunded_at"]:
+    user_id, charge_id = payment.user_id, payment.charge_id
+    if payment.refunded_at:
         await context.say(admin_id, "admin_refund_already", user_id=user_id, charge_id=charge_id)
         return
     outcome = await refund_stars(context.bot, user_id, charge_id)
     if isinstance(outcome, str):
         await context.say(admin_id, "admin_refund_failed", user_id=user_id, charge_id=charge_id, error=outcome)
         return
-    revoked = s.db.refund_payment(payment["id"], admin_id)
+    revoked = revoke_payment(s.db.payments, payment.id, admin_id)
     if revoked is None or not revoked.done:
         # Telegram's own refund notice was handled meanwhile.
         await context.say(admin_id, "admin_refund_already", user_id=user_id, charge_id=charge_id)
         return
-    logger.info("Admin %s refunded payment %s of user %s", admin_id, payment["id"], user_id)
+    logger.info("Admin %s refunded payment %s of user %s", admin_id, payment.id, user_id)
     s.db.moderation.audit(admin_id, "refund", user_id, stars=revoked.amount, charge_id=charge_id)
-    if payment["kind"] == SUBSCRIPTION:
+    if revoked.ended_subscription:
         # A refunded subscriber is not charged again next month.
         await edit_subscription(context.bot, user_id, charge_id, cancel=True)
     await tell_refunded(context, revoked)
@@ -337,13 +359,13 @@ async def refunded_payment_callback(update: Update, context: Context) -> None:
     refunded = message_of(update).refunded_payment
     if refunded is None:
         return
-    payment = s.db.payment_by_charge(refunded.telegram_payment_charge_id)
+    payment = s.db.payments.payment_by_charge(refunded.telegram_payment_charge_id)
     if payment is None:
         logger.warning("Telegram refunded an unknown payment %s", refunded.telegram_payment_charge_id)
         return
-    revoked = s.db.refund_payment(payment["id"], None)
+    revoked = revoke_payment(s.db.payments, payment.id, None)
     if revoked is not None and revoked.done:
-        logger.info("Telegram refunded payment %s of user %s", payment["id"], payment["user_id"])
+        logger.info("Telegram refunded payment %s of user %s", payment.id, payment.user_id)
         await tell_refunded(context, revoked)
 
 

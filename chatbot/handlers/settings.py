@@ -23,7 +23,7 @@ def settings_screen(context: Context, user_id: int) -> tuple[str, InlineKeyboard
     """The preferences as they stand, and the buttons that change them."""
     s = context.services
     gender, low, high = s.db.matching.preferences(user_id)
-    status = "settings_status_vip" if s.db.vip_until(user_id) else "settings_status_not_vip"
+    status = "settings_status_vip" if s.db.payments.vip_until(user_id) else "settings_status_not_vip"
     announcements = context.text_for(user_id, "settings_on" if s.db.users.announcements_on(user_id) else "settings_off")
     text = context.text_for(
         user_id,
@@ -112,7 +112,7 @@ async def announcements_callback(update: Update, context: Context) -> None:
 
 async def vip_or_told(context: Context, user_id: int) -> bool:
     """True for a VIP; anyone else is told preferences are a VIP feature."""
-    if context.services.db.vip_until(user_id):
+    if context.services.db.payments.vip_until(user_id):
         return True
     await context.say(user_id, "settings_vip_only")
     return False

@@ -61,7 +61,7 @@ async def activity_job(context: Context) -> None:
 async def housekeeping_job(context: Context) -> None:
     """Expires ended VIPs; deletes what the retention periods say; forgets old journaled updates."""
     s: Services = context.services
-    expired = s.db.expire_vips()
+    expired = s.db.payments.expire_vips()
     maps, chats = s.db.privacy.prune_old_chats(s.config.chat_retention_days, s.config.report_evidence_hours)
     logger.info("Housekeeping: %s reply maps past REPORT_EVIDENCE_HOURS and %s old chats deleted", maps, chats)
     pruned = s.db.journal.prune()

@@ -53,15 +53,3 @@ class Store:
     def conn(self) -> sqlite3.Connection:
         """This thread's connection (the Database's)."""
         return self._db.conn
-
-
-class Queries:
-    """What a mixin needs from the Database: this thread's connection, and the deferred writes flushed."""
-
-    @property
-    def conn(self) -> sqlite3.Connection:
-        raise NotImplementedError
-
-    def flush_writes(self) -> None:
-        """Commit the deferred reply maps and journal marks (before reading those tables)."""
-        raise NotImplementedError

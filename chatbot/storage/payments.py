@@ -2,38 +2,81 @@
 
 Every payment row keeps the VIP end it started from (`vip_from`) and the end it gave (`vip_until`),
 so a refund takes back exactly the time that payment bought and leaves what other payments bought.
+The arithmetic is core/payments.py's; this class stores what it decided, once per charge id.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import datetime
 
-from chatbot.storage import Queries, parse_utc, utc_text
+from chatbot.storage import Store, parse_utc, utc_text
 
 ONE_OFF = "one_off"
 SUBSCRIPTION = "subscription"
+_PAYMENT = (
+    "SELECT id, telegram_payment_charge_id, user_id, amount, currency, payload, kind, vip_from, vip_until, created_at,"
+    " refunded_at, refunded_by FROM payments"
+)
 
 
 @dataclass(frozen=True, slots=True)
-class Refund:
-    """What `refund_payment` did: `done` is False if the payment was already refunded."""
+class Payment:
+    """A stored payment; times are aware datetimes (UTC)."""
 
-    done: bool
+    id: int
+    charge_id: str  # telegram_payment_charge_id
     user_id: int
     amount: int
-    vip_until: str | None
+    currency: str
+    payload: str
+    is_subscription: bool
+    vip_from: datetime  # the VIP end it extended (rows from before vip_from was kept: when it was paid)
+    vip_until: datetime  # the VIP end it gave
+    created_at: datetime
+    refunded_at: datetime | None
+    refunded_by: int | None  # the admin; None if not refunded or refunded by Telegram
 
 
-class PaymentQueries(Queries):
-    def vip_until(self, user_id: int) -> str | None:
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A user's Stars subscription while its paid period lasts."""
+
+    charge_id: str  # the newest charge: renewals follow it
+    renews_at: datetime
+    canceled: bool
+
+
+def _payment(row: sqlite3.Row) -> Payment:
+    """A row of `_PAYMENT` as a Payment."""
+    (id_, charge_id, user_id, amount, currency, payload, kind, vip_from, vip_until, created_at, refunded_at, by) = row
+    return Payment(
+        id_,
+        charge_id,
+        user_id,
+        amount,
+        currency,
+        payload,
+        kind == SUBSCRIPTION,
+        parse_utc(vip_from or created_at),
+        parse_utc(vip_until),
+        parse_utc(created_at),
+        parse_utc(refunded_at) if refunded_at else None,
+        by,
+    )
+
+
+class PaymentStore(Store):
+    """The payments, subscriptions and users' VIP ends, over the Database's connection."""
+
+    def vip_until(self, user_id: int) -> datetime | None:
         """When the user's VIP ends, or None if they are not VIP now."""
         row = self.conn.execute(
             "SELECT vip_until FROM users WHERE user_id = ? AND is_vip = 1 AND vip_until > CURRENT_TIMESTAMP",
             (user_id,),
         ).fetchone()
-        return row[0] if row else None
+        return parse_utc(row[0]) if row else None
 
     def expire_vips(self) -> int:
         """Clear the VIP flag of everyone whose VIP has ended; returns how many."""
@@ -48,41 +91,29 @@ class PaymentQueries(Queries):
         amount: int,
         currency: str,
         payload: str,
-        days: int,
+        vip_from: datetime,
+        vip_until: datetime,
         expires_at: datetime | None = None,
-    ) -> tuple[bool, str | None]:
-        """Store a payment and extend VIP, once per charge id: (newly recorded, VIP end).
+    ) -> tuple[bool, datetime]:
+        """Store a payment and set the VIP end it gave, once per charge id: (newly recorded, VIP end).
 
-        A one-off payment adds `days`. A subscription payment (`expires_at` given) runs VIP to the
-        subscription's expiration, plus whatever VIP was paid beyond the subscription's previous
-        period (a one-off purchase), so no paid time is lost or counted twice.
+        A subscription's payment (`expires_at` given) also becomes the subscription renewals follow.
         """
-        now = datetime.now(timezone.utc)
         with self.conn:
             existing = self.conn.execute(
                 "SELECT vip_until FROM payments WHERE telegram_payment_charge_id = ?", (charge_id,)
             ).fetchone()
             if existing:
-                return False, existing[0]
+                return False, parse_utc(existing[0])
             if self.conn.execute("SELECT 1 FROM users WHERE user_id = ?", (user_id,)).fetchone() is None:
                 raise LookupError(f"payment {charge_id} for unknown user {user_id}")
-            row = self.conn.execute(
-                "SELECT vip_until FROM users WHERE user_id = ? AND is_vip = 1 AND vip_until > ?", (user_id, utc_text(now))
-            ).fetchone()
-            start = parse_utc(row[0]) if row else now
-            if expires_at is None:
-                end = start + timedelta(days=days)
-            else:
-                period = self.conn.execute("SELECT renews_at FROM subscriptions WHERE user_id = ?", (user_id,)).fetchone()
-                covered = max(now, parse_utc(period[0])) if period else now
-                end = max(start, expires_at + max(start - covered, timedelta(0)))
-            vip_from, until = utc_text(start), utc_text(end)
+            until = utc_text(vip_until)
             self.conn.execute("UPDATE users SET is_vip = 1, vip_until = ? WHERE user_id = ?", (until, user_id))
             kind = ONE_OFF if expires_at is None else SUBSCRIPTION
             self.conn.execute(
                 "INSERT INTO payments (telegram_payment_charge_id, user_id, amount, currency, payload, vip_until,"
                 " kind, vip_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (charge_id, user_id, amount, currency, payload, until, kind, vip_from),
+                (charge_id, user_id, amount, currency, payload, until, kind, utc_text(vip_from)),
             )
             if expires_at is not None:
                 # Renewals follow the newest charge; a payment means the renewal is on.
@@ -92,66 +123,57 @@ class PaymentQueries(Queries):
                     " renews_at = excluded.renews_at, canceled = 0",
                     (user_id, charge_id, utc_text(expires_at)),
                 )
-        return True, until
+        # As stored: to the second.
+        return True, parse_utc(until)
 
-    def payments_of(self, user_id: int, limit: int = 5) -> list[dict[str, Any]]:
+    def payments_of(self, user_id: int, limit: int = 5) -> list[Payment]:
         """The user's newest payments, newest first."""
-        rows = self.conn.execute(
-            "SELECT * FROM payments WHERE user_id = ? ORDER BY id DESC LIMIT ?", (user_id, limit)
-        ).fetchall()
-        return [dict(row) for row in rows]
+        rows = self.conn.execute(_PAYMENT + " WHERE user_id = ? ORDER BY id DESC LIMIT ?", (user_id, limit)).fetchall()
+        return [_payment(row) for row in rows]
 
-    def payment(self, payment_id: int) -> dict[str, Any] | None:
-        row = self.conn.execute("SELECT * FROM payments WHERE id = ?", (payment_id,)).fetchone()
-        return dict(row) if row else None
+    def payment(self, payment_id: int) -> Payment | None:
+        """The payment with this id, or None."""
+        row = self.conn.execute(_PAYMENT + " WHERE id = ?", (payment_id,)).fetchone()
+        return _payment(row) if row else None
 
-    def payment_by_charge(self, charge_id: str) -> dict[str, Any] | None:
-        row = self.conn.execute("SELECT * FROM payments WHERE telegram_payment_charge_id = ?", (charge_id,)).fetchone()
-        return dict(row) if row else None
+    def payment_by_charge(self, charge_id: str) -> Payment | None:
+        """The payment of this Telegram charge id, or None."""
+        row = self.conn.execute(_PAYMENT + " WHERE telegram_payment_charge_id = ?", (charge_id,)).fetchone()
+        return _payment(row) if row else None
 
-    def refund_payment(self, payment_id: int, admin_id: int | None) -> Refund | None:
-        """Mark a payment refunded (by an admin, or None: by Telegram) and take back the VIP it bought.
-
-        Once: a payment already refunded changes nothing (`done` False). None if no such payment.
-        """
-        now = datetime.now(timezone.utc)
+    def refund_payment(
+        self, payment_id: int, admin_id: int | None, vip_until: datetime | None, end_subscription: bool, now: datetime
+    ) -> bool:
+        """Mark a payment refunded (by an admin, or None: by Telegram) and set the VIP end left (None: no
+        VIP), ending the user's subscription if told to. Once: False if it was refunded already."""
         with self.conn:
-            payment = self.conn.execute(
-                "SELECT user_id, amount, kind, vip_from, vip_until, created_at, refunded_at FROM payments WHERE id = ?",
-                (payment_id,),
-            ).fetchone()
-            if payment is None:
-                return None
-            user_id, amount, kind, vip_from, vip_until, created_at, refunded_at = payment
-            if refunded_at is not None:
-                return Refund(False, user_id, amount, self.vip_until(user_id))
-            # Rows from before vip_from was kept: the payment is taken to have started at its time.
-            bought = parse_utc(vip_until) - parse_utc(vip_from or created_at)
-            current = self.vip_until(user_id)
-            until = None
-            if current is not None and parse_utc(current) - bought > now:
-                until = utc_text(parse_utc(current) - bought)
+            cur = self.conn.execute(
+                "UPDATE payments SET refunded_at = ?, refunded_by = ? WHERE id = ? AND refunded_at IS NULL",
+                (utc_text(now), admin_id, payment_id),
+            )
+            if cur.rowcount == 0:
+                return False
+            (user_id,) = self.conn.execute("SELECT user_id FROM payments WHERE id = ?", (payment_id,)).fetchone()
+            until = utc_text(vip_until) if vip_until is not None else None
             self.conn.execute(
                 "UPDATE users SET is_vip = ?, vip_until = ? WHERE user_id = ?", (until is not None, until, user_id)
             )
-            self.conn.execute(
-                "UPDATE payments SET refunded_at = ?, refunded_by = ? WHERE id = ?", (utc_text(now), admin_id, payment_id)
-            )
-            if kind == SUBSCRIPTION:
-                # A refunded subscription is over: no renewal, nothing left to cancel in /vip.
+            if end_subscription:
+                # Over now: no renewal, nothing left to cancel in /vip.
                 self.conn.execute(
                     "UPDATE subscriptions SET canceled = 1, renews_at = ? WHERE user_id = ?", (utc_text(now), user_id)
                 )
-        return Refund(True, user_id, amount, until)
+        return True
 
-    def subscription(self, user_id: int) -> dict[str, Any] | None:
-        """The user's Stars subscription while its paid period lasts: charge_id, renews_at, canceled."""
+    def subscription(self, user_id: int) -> Subscription | None:
+        """The user's Stars subscription while its paid period lasts."""
         row = self.conn.execute(
             "SELECT charge_id, renews_at, canceled FROM subscriptions WHERE user_id = ? AND renews_at > CURRENT_TIMESTAMP",
             (user_id,),
         ).fetchone()
-        return dict(row) if row else None
+        return Subscription(row[0], parse_utc(row[1]), bool(row[2])) if row else None
 
     def set_subscription_canceled(self, user_id: int, canceled: bool) -> None:
+        """Record that the subscription's renewal is off (or on again)."""
         with self.conn:
             self.conn.execute("UPDATE subscriptions SET canceled = ? WHERE user_id = ?", (canceled, user_id))

@@ -42,6 +42,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
 from chatbot.ops import metrics
+from chatbot.core.payments import STARS
 from chatbot.telegram_io.pacing import Traffic
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,6 @@ HARMLESS_ERRORS = (
     "message can't be edited",
 )
 GONE_ERRORS = ("chat not found",)
-STARS = "XTR"  # the currency of Telegram Stars
 
 
 class Failure(Enum):
