@@ -104,6 +104,14 @@ async def forget_idle_job(context: Context) -> None:
     s: Services = context.services
     dropped = s.action_limiter.cleanup() + s.message_limiter.cleanup() + forget_old_channel_checks(s)
     dropped += s.pacing.forget_idle()
+    application = context.application
+    if application.persistence is None:
+        # PTB notes the id of every user and chat it sees for a persistence run to save their data,
+        # and only that run clears them; with no persistence they would grow with every stranger.
+        # No public API clears them: the private sets are emptied here (nothing else reads them).
+        dropped += len(application._user_ids_to_be_updated_in_persistence)
+        application._user_ids_to_be_updated_in_persistence.clear()
+        application._chat_ids_to_be_updated_in_persistence.clear()
     if dropped:
         logger.debug("Forgot %s idle rate-limit, pacing and channel-check entries", dropped)
 
