@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -20,9 +23,24 @@ from texts import DEFAULT_LANGUAGE, LANGUAGES, t
 
 logger = logging.getLogger(__name__)
 
+
+def _glibc() -> ctypes.CDLL | None:
+    """glibc, for malloc_trim; None elsewhere (musl, macOS), where nothing is trimmed."""
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+_LIBC = _glibc()
+
 # How often entries idle past their window are forgotten: the shortest window (MESSAGE_RATE_WINDOW's
 # default) is 10 s, so an idle user's entries live at most about twice their window.
 FORGET_IDLE_SECONDS = 10
+# How often freed memory is handed back to the system (a full collection and malloc_trim: a few ms).
+RELEASE_MEMORY_SECONDS = 60
 
 # The command menu, in its order: (command, text key of its description).
 MENU_COMMANDS = (
@@ -96,6 +114,14 @@ async def housekeeping_job(context: Context) -> None:
     logger.info("Housekeeping: %s reply maps past REPORT_EVIDENCE_HOURS and %s old chats deleted", maps, chats)
     pruned = s.db.prune_journal()
     logger.debug("Housekeeping: %s VIPs expired, %s journaled updates dropped", expired, pruned)
+
+
+async def release_memory_job(context: Context) -> None:
+    """Hands freed memory back to the system: after a wave of users goes idle, glibc keeps the freed
+    heap for reuse, so the process would stay at its peak; malloc_trim returns it."""
+    gc.collect()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
 
 
 async def forget_idle_job(context: Context) -> None:
