@@ -286,6 +286,7 @@ class AnonymousChatBot:
             broadcast.resume(application.job_queue, self.db)
             application.job_queue.run_repeating(system.activity_job, interval=60, first=60)
             application.job_queue.run_repeating(system.forget_idle_job, interval=system.FORGET_IDLE_SECONDS)
+            application.job_queue.run_repeating(system.release_memory_job, interval=system.RELEASE_MEMORY_SECONDS)
             if config.search_timeout_minutes > 0:
                 # Checked often enough that nobody waits more than a tenth longer (at most 30 s).
                 every = min(30.0, max(1.0, config.search_timeout_minutes * 6))

@@ -208,6 +208,10 @@ def test_preferences_rest_while_vip_has_lapsed_and_apply_again_on_renewal(bot, e
     bob = register(emulator.person("Bob"), "👨 Male", "30")
     buy_vip(alice)
     prefer(alice, "👩 Women")
+    # Her next update waits for the press to be handled: the preference is stored before VIP ends
+    # (changing the database while the press was handled made the press meet a lapsed VIP).
+    alice.send("/settings")
+    assert "Partner gender: women" in alice.wait_for("Whom you meet")["text"]
     # VIP ends (as time passing would do it: the end date is behind us).
     db_rows(bot, "UPDATE users SET vip_until = datetime('now', '-1 minute') WHERE user_id = ?", alice.id)
     alice.send("/settings")

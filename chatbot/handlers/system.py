@@ -3,6 +3,9 @@ and forgetting what went idle."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import logging
 
 from telegram import Update
@@ -16,9 +19,24 @@ from chatbot.handlers.common import Context, Services
 
 logger = logging.getLogger(__name__)
 
+
+def _glibc() -> ctypes.CDLL | None:
+    """glibc, for malloc_trim; None elsewhere (musl, macOS), where nothing is trimmed."""
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+_LIBC = _glibc()
+
 # How often entries idle past their window are forgotten: the shortest window (MESSAGE_RATE_WINDOW's
 # default) is 10 s, so an idle user's entries live at most about twice their window.
 FORGET_IDLE_SECONDS = 10
+# How often freed memory is handed back to the system (a full collection and malloc_trim: a few ms).
+RELEASE_MEMORY_SECONDS = 60
 
 
 async def error_handler(update: object, context: Context) -> None:
@@ -68,6 +86,14 @@ async def housekeeping_job(context: Context) -> None:
     logger.debug("Housekeeping: %s VIPs expired, %s journaled updates dropped", expired, pruned)
 
 
+async def release_memory_job(context: Context) -> None:
+    """Hands freed memory back to the system: after a wave of users goes idle, glibc keeps the freed
+    heap for reuse, so the process would stay at its peak; malloc_trim returns it."""
+    gc.collect()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
 async def forget_idle_job(context: Context) -> None:
     """Forgets what is kept per user or chat once it is idle past its window (rate-limit entries,
     per-chat pace, channel checks), so memory follows the active users, not everyone ever seen."""
@@ -75,5 +101,13 @@ async def forget_idle_job(context: Context) -> None:
     dropped = s.action_limiter.cleanup() + s.message_limiter.cleanup()
     dropped += channel_checks(context.bot_data).forget_older_than(s.config.channel_check_cache_seconds)
     dropped += s.pacing.forget_idle()
+    application = context.application
+    if application.persistence is None:
+        # PTB notes the id of every user and chat it sees for a persistence run to save their data,
+        # and only that run clears them; with no persistence they would grow with every stranger.
+        # No public API clears them: the private sets are emptied here (nothing else reads them).
+        dropped += len(application._user_ids_to_be_updated_in_persistence)
+        application._user_ids_to_be_updated_in_persistence.clear()
+        application._chat_ids_to_be_updated_in_persistence.clear()
     if dropped:
         logger.debug("Forgot %s idle rate-limit, pacing and channel-check entries", dropped)
