@@ -124,8 +124,8 @@ def test_refunding_a_subscription_payment_ends_the_subscription():
 )
 def test_the_subscription_buttons_follow_the_renewal(canceled, state, subscribe, cancel):
     assert rules.renewal(canceled) is state
-    assert rules.subscribe_action(state) is subscribe
-    assert rules.cancel_action(state) is cancel
+    assert rules.SUBSCRIBE_ACTIONS[state] is subscribe
+    assert rules.CANCEL_ACTIONS[state] is cancel
 
 
 def test_a_cancelled_subscriber_stays_vip_until_the_paid_period_ends():

@@ -157,33 +157,24 @@ def renewal(canceled: bool | None) -> Renewal:
 
 
 class SubscribeAction(Enum):
-    """What 🔁 Subscribe does."""
+    """What 🔁 Subscribe does: it sells a subscription only to someone without one."""
 
     OFFER = "send the link to a new subscription's invoice"
     RESUME = "turn the cancelled renewal back on"
     ALREADY_ON = "say when it renews rather than sell it twice"
 
 
-def subscribe_action(state: Renewal) -> SubscribeAction:
-    """🔁 Subscribe sells a subscription only to someone without one."""
-    return {Renewal.NONE: SubscribeAction.OFFER, Renewal.CANCELED: SubscribeAction.RESUME}.get(
-        state, SubscribeAction.ALREADY_ON
-    )
-
-
 class CancelAction(Enum):
-    """What "Cancel subscription" does."""
+    """What "Cancel subscription" does: only a renewing subscription is cancelled."""
 
     INVALID = "nothing to cancel"
     CANCEL = "stop the renewal"
     ALREADY_CANCELED = "say when VIP ends"
 
 
-def cancel_action(state: Renewal) -> CancelAction:
-    """Only a renewing subscription is cancelled; a cancelled one just hears when VIP ends."""
-    return {Renewal.NONE: CancelAction.INVALID, Renewal.ON: CancelAction.CANCEL}.get(
-        state, CancelAction.ALREADY_CANCELED
-    )
+# What each button does, by the state of the user's renewal.
+SUBSCRIBE_ACTIONS = {Renewal.NONE: SubscribeAction.OFFER, Renewal.CANCELED: SubscribeAction.RESUME, Renewal.ON: SubscribeAction.ALREADY_ON}
+CANCEL_ACTIONS = {Renewal.NONE: CancelAction.INVALID, Renewal.ON: CancelAction.CANCEL, Renewal.CANCELED: CancelAction.ALREADY_CANCELED}
 
 
 def paid_until(vip_until: datetime | None, renews_at: datetime) -> datetime:

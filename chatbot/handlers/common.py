@@ -17,6 +17,7 @@ from database import Database
 from chatbot.core.flows import Conversations
 from chatbot.telegram_io.pacing import PerChatRateLimiter
 from chatbot.telegram_io.updates import PerUserUpdateProcessor, RelayStats
+from chatbot.telegram_io import callbacks
 from chatbot.telegram_io.sending import send_text
 from chatbot.core.pairing import ChatState
 from chatbot.i18n.languages import Languages
@@ -125,6 +126,23 @@ def message_of(update: Update) -> Message:
     if update.message is None:
         raise ValueError(f"update {update.update_id} has no message")
     return update.message
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button press whose data is of the kind its handler expects: the query, who pressed, the fields."""
+
+    query: CallbackQuery
+    user_id: int
+    fields: tuple[str, ...]
+
+
+def press_of(update: Update, kind: callbacks.Callback) -> Press | None:
+    """The press of an update routed by a callback query handler, with its parsed data; None if the
+    data is not of this kind."""
+    query = query_of(update)
+    fields = kind.parse(query.data)
+    return None if fields is None else Press(query, query.from_user.id, fields)
 
 
 def query_of(update: Update) -> CallbackQuery:

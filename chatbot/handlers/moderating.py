@@ -16,7 +16,7 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 
 from chatbot.core import moderation
 from chatbot.handlers.chatting import finish_chat
-from chatbot.handlers.common import Context, query_of
+from chatbot.handlers.common import Context, Press, press_of, query_of
 from chatbot.ops import metrics
 from chatbot.storage.moderation import REPORT_REASONS
 from chatbot.telegram_io import callbacks
@@ -92,14 +92,14 @@ async def send_cards(
         await under(admin_id)
 
 
-async def admin_press(update: Update, context: Context, kind: callbacks.Callback) -> tuple[str, ...] | None:
-    """The fields of a press on an admin's card button; anyone else's press is answered as invalid."""
-    query = query_of(update)
-    fields = kind.parse(query.data)
-    if query.from_user.id not in context.services.config.admin_ids or fields is None:
+async def admin_press(update: Update, context: Context, kind: callbacks.Callback) -> Press | None:
+    """A press on an admin's card button; anyone else's press, or forged data, is answered as invalid."""
+    press = press_of(update, kind)
+    if press is None or press.user_id not in context.services.config.admin_ids:
+        query = query_of(update)
         await answer(query, context.text_for(query.from_user.id, "button_invalid"))
         return None
-    return fields
+    return press
 
 
 async def close_cards(context: Context, kind: str, item_id: int, text: Callable[[int], str]) -> None:

@@ -13,7 +13,7 @@ from chatbot.core import moderation
 from chatbot.core.flows import Flow, Step
 from chatbot.handlers.moderating import admin_press, ban, close_cards, send_cards
 from chatbot.telegram_io.sending import answer, copy
-from chatbot.handlers.common import Context, message_of, query_of, user_of
+from chatbot.handlers.common import Context, message_of, user_of
 from chatbot.storage.moderation import AuditEntry
 from chatbot.i18n.texts import t
 from utils import TextFormatter, ValidationHelper
@@ -152,12 +152,11 @@ async def appeal_message(update: Update, context: Context) -> None:
 async def appeal_action_callback(update: Update, context: Context) -> None:
     """✅ Unban / ❌ Reject on an appeal card: the first admin's press decides; every copy says so."""
     s = context.services
-    query = query_of(update)
-    admin_id = query.from_user.id
-    fields = await admin_press(update, context, callbacks.APPEAL_ACTION)
-    if fields is None:
+    press = await admin_press(update, context, callbacks.APPEAL_ACTION)
+    if press is None:
         return
-    appeal_id, decision = int(fields[0]), moderation.decide_appeal(moderation.AppealAction(fields[1]))
+    query, admin_id = press.query, press.user_id
+    appeal_id, decision = int(press.fields[0]), moderation.decide_appeal(moderation.AppealAction(press.fields[1]))
     user_id = s.db.moderation.decide_appeal(appeal_id, decision.status, admin_id)
     if user_id is None:
         await answer(query, context.text_for(admin_id, "admin_card_already"))

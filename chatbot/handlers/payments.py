@@ -138,7 +138,7 @@ async def subscribe_callback(update: Update, context: Context) -> None:
     if user_id is None:
         return
     subscription = s.db.payments.subscription(user_id)
-    action = rules.subscribe_action(renewal_of(subscription))
+    action = rules.SUBSCRIBE_ACTIONS[renewal_of(subscription)]
     if subscription is not None and action is not SubscribeAction.OFFER:
         renews = context.when(user_id, subscription.renews_at)
         if action is SubscribeAction.RESUME:
@@ -170,7 +170,7 @@ async def cancel_subscription_callback(update: Update, context: Context) -> None
     await answer(query)
     user_id = query.from_user.id
     subscription = s.db.payments.subscription(user_id)
-    action = rules.cancel_action(renewal_of(subscription))
+    action = rules.CANCEL_ACTIONS[renewal_of(subscription)]
     if subscription is None or action is CancelAction.INVALID:
         await context.say(user_id, "button_invalid")
         return

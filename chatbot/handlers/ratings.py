@@ -9,7 +9,7 @@ from telegram import Update
 from chatbot.telegram_io import callbacks
 from chatbot.handlers.moderating import ask_reason, refuse_rating
 from chatbot.telegram_io.sending import answer, remove_buttons
-from chatbot.handlers.common import Context, query_of
+from chatbot.handlers.common import Context, press_of, query_of
 
 logger = logging.getLogger(__name__)
 
@@ -17,12 +17,11 @@ logger = logging.getLogger(__name__)
 async def rating_callback(update: Update, context: Context) -> None:
     """Stores a 👍/👎 rating once; ⛔ asks for the report's reason (handlers/reports.py)."""
     s = context.services
-    query = query_of(update)
-    rater_id = query.from_user.id
-    fields = callbacks.RATE.parse(query.data)
-    if fields is None:
+    press = press_of(update, callbacks.RATE)
+    if press is None:
         return
-    chat_id, rating_type = int(fields[0]), fields[1]
+    query, rater_id = press.query, press.user_id
+    chat_id, rating_type = int(press.fields[0]), press.fields[1]
     if rating_type == "scam":
         await ask_reason(update, context, chat_id)
         return

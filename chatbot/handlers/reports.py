@@ -14,7 +14,7 @@ from chatbot.ops import metrics
 from chatbot.core import moderation
 from chatbot.handlers.moderating import REASON_KEYS, admin_press, ban, close_cards, refuse_rating, send_cards
 from chatbot.telegram_io.sending import Failure, answer, copy_album, remove_buttons
-from chatbot.handlers.common import Context, query_of
+from chatbot.handlers.common import Context, press_of
 from chatbot.storage.moderation import Report
 from utils import TextFormatter
 
@@ -26,11 +26,10 @@ EVIDENCE_MESSAGES = 5
 async def report_reason_callback(update: Update, context: Context) -> None:
     """A reason chosen: the report is stored (once per reporter and chat) and every admin gets a card."""
     s = context.services
-    query = query_of(update)
-    reporter_id = query.from_user.id
-    fields = callbacks.REPORT.parse(query.data)
-    if fields is None:
+    press = press_of(update, callbacks.REPORT)
+    if press is None:
         return
+    query, reporter_id, fields = press.query, press.user_id, press.fields
     status, report_id = s.db.moderation.add_report(reporter_id, int(fields[0]), fields[1])
     if report_id is None:
         await refuse_rating(context, query, status)
@@ -104,13 +103,11 @@ async def send_report_cards(context: Context, report_id: int) -> None:
 
 async def report_action_callback(update: Update, context: Context) -> None:
     """⛔ Ban / ⏳ Ban 24 h / ✅ Dismiss on a report card: the first admin's press acts."""
-    s = context.services
-    query = query_of(update)
-    admin_id = query.from_user.id
-    fields = await admin_press(update, context, callbacks.REPORT_ACTION)
-    if fields is None:
+    press = await admin_press(update, context, callbacks.REPORT_ACTION)
+    if press is None:
         return
-    report_id, action = int(fields[0]), moderation.ReportAction(fields[1])
+    s, query, admin_id = context.services, press.query, press.user_id
+    report_id, action = int(press.fields[0]), moderation.ReportAction(press.fields[1])
     decision = moderation.decide_report(action, admin_id, datetime.now(timezone.utc))
     report = s.db.moderation.report(report_id)
     if report is None or not s.db.moderation.decide_report(report_id, decision.status, admin_id):
