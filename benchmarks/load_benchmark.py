@@ -1,6 +1,7 @@
 """The bot under real load with the shipped settings, a flooded chat, and its state at scale.
 
-    python benchmarks/load_benchmark.py [steady|flood|state|all] [--seconds 60] [--scale 1.0] [--api-latency 0.1]
+    python benchmarks/load_benchmark.py [steady|flood|state|million|all] [--seconds 60] [--scale 1.0]
+                                        [--api-latency 0.1]
 
 - steady: open chats whose one side writes at a steady pace (100 chats x 1 message a second, then
   300 chats x 1 message every 3 s): every message must arrive, in order; prints the delay from
@@ -10,6 +11,9 @@
   Prints the other chats' p99 and what the flooded chat lost (it must lose nothing).
 - state: 10,000 open chats and 10,000 queued users in the database: start-up time (process start to
   first poll, and the restore alone), memory per chat, and /search answered against that queue.
+- million: 1,000,000 registered users (1,000 of them in open chats, 1,000 waiting in the queue),
+  against the same chats and queue with nobody else registered: start-up time, resident memory once
+  polling, and the latency of /search (partner found) and of a relay in an open chat.
 
 `--scale` shrinks chat counts and durations (the CI smoke test runs a tiny scale). Figures, not
 assertions: the tests never time anything.
@@ -18,6 +22,8 @@ assertions: the tests never time anything.
 from __future__ import annotations
 
 import argparse
+import atexit
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -34,6 +40,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 from database import Database  # noqa: E402
 from emulator import BOT_ID, Emulator, Person  # noqa: E402
 from relay_benchmark import bot_env, open_chats, percentile, start  # noqa: E402
+from soak_benchmark import rss_mb  # noqa: E402
 
 
 @dataclass
@@ -242,9 +249,126 @@ def state_at_scale(chats: int = 10_000, queued: int = 10_000, searches: int = 20
     )
 
 
+@dataclass
+class RegisteredResult:
+    registered: int  # rows in users, the chats' and the queue's included
+    chats: int
+    queued: int
+    start_s: float  # process start to first poll
+    memory_mb: float  # resident, once polling
+    search_p50_ms: float  # a registered user's /search until "Partner found" (the queue's head fits)
+    search_max_ms: float
+    relay_p50_ms: float  # a text in an open chat until the partner's copy
+    relay_max_ms: float
+    searches: int
+    relays: int
+
+
+# Databases built in this run: (registered, chats, queued, searchers) -> the file (copied for each bot).
+BUILT: dict[tuple[int, int, int, int], Path] = {}
+
+
+def fill_registered(path: Path, registered: int, chats: int, queued: int, searchers: int) -> int:
+    """At least `registered` users rows: 2 x `chats` in open chats, `queued` waiting, `searchers` who
+    will /search (those in English), and everyone else registered and idle (a third each in English,
+    Russian and Spanish). Built once per run, then copied. Returns the number of users rows."""
+    active = 2 * chats + queued + searchers
+    key = (registered, chats, queued, searchers)
+    if key not in BUILT:
+        folder = tempfile.mkdtemp(prefix="registered-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        built = Path(folder) / "bot.db"
+        Database(str(built)).close()
+        conn = sqlite3.connect(built)
+        conn.execute("PRAGMA synchronous=OFF")
+        with conn:  # one transaction
+            insert = "INSERT INTO users (user_id, gender, age, language) VALUES (?, ?, ?, ?)"
+            users = range(1_000_000, 1_000_000 + max(active, registered))
+            conn.executemany(insert, ((u, ("male", "female")[u % 2], 30, "en") for u in users[:active]))
+            languages = ("en", "ru", "es")
+            conn.executemany(
+                insert, ((u, ("male", "female")[u % 2], 18 + u % 60, languages[u % 3]) for u in users[active:])
+            )
+            first_queued = 1_000_000 + 2 * chats
+            conn.executemany(
+                "INSERT INTO chat_history (user1_id, user2_id) VALUES (?, ?)",
+                ((u, u + 1) for u in range(1_000_000, first_queued, 2)),
+            )
+            conn.executemany(
+                "INSERT INTO search_queue (user_id) VALUES (?)", ((u,) for u in range(first_queued, first_queued + queued))
+            )
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        BUILT[key] = built
+    shutil.copyfile(BUILT[key], path)
+    return max(active, registered)
+
+
+def registered_at_scale(
+    registered: int = 1_000_000, chats: int = 1_000, queued: int = 1_000, searches: int = 20, relays: int = 50
+) -> RegisteredResult:
+    """The bot started on a database of `registered` users: start-up, memory, /search and a relay.
+
+    Each search pairs the searcher with the head of the queue, so there are at most `queued` of them.
+    """
+    searches = min(searches, queued)
+    workdir = Path(tempfile.mkdtemp(prefix="registered-"))
+    rows = fill_registered(workdir / "bot.db", registered, chats, queued, searches)
+    emulator = Emulator()
+    url = emulator.start()
+    # Everyone who may hear from the bot exists for Telegram: the chats, the queue, the searchers.
+    chat_users = list(range(1_000_000, 1_000_000 + 2 * chats))
+    searchers = list(range(1_000_000 + 2 * chats + queued, 1_000_000 + 2 * chats + queued + searches))
+    for user_id in range(1_000_000, 1_000_000 + 2 * chats + queued + searches):
+        emulator.users[user_id] = Person(emulator, user_id, "User", f"user{user_id}")
+    began = time.monotonic()
+    proc = start([sys.executable, str(ROOT / "bot.py")], bot_env(emulator, url, workdir), emulator, workdir)
+    start_s = time.monotonic() - began
+    time.sleep(1)
+    memory_mb = rss_mb(proc.pid)
+    found: list[float] = []
+    relayed: list[float] = []
+    try:
+        for user_id in searchers:
+            person = emulator.users[user_id]
+            pushed = time.monotonic()
+            person.send("/search")
+            person.wait_for("Partner found", timeout=30)
+            found.append((time.monotonic() - pushed) * 1000)
+        # One text in each of `relays` open chats, one after another (spread over the chats).
+        for index in range(relays):
+            sender = emulator.users[chat_users[2 * (index * chats // max(1, relays))]]
+            pushed, keys = emulator.push_messages([(sender, f"hello {index}")])
+            emulator.wait_until(lambda: keys[0] in emulator.delivered_at, 30, "a relayed copy")
+            relayed.append((emulator.delivered_at[keys[0]] - pushed) * 1000)
+    finally:
+        stop(proc)
+        emulator.stop()
+        shutil.rmtree(workdir, ignore_errors=True)  # a copy of a large database
+    return RegisteredResult(
+        rows, chats, queued, start_s, memory_mb, percentile(found, 0.5), max(found),
+        percentile(relayed, 0.5), max(relayed), len(found), len(relayed),
+    )  # fmt: skip
+
+
+def print_registered(results: list[RegisteredResult]) -> None:
+    print(f"{'registered users':>16} {'start':>7} {'memory':>9} {'/search p50':>12} {'max':>8} {'relay p50':>10} {'max':>8}")
+    for r in results:
+        print(
+            f"{r.registered:16,d} {r.start_s:6.2f}s {r.memory_mb:6.1f} MB {r.search_p50_ms:9.1f} ms "
+            f"{r.search_max_ms:5.1f} ms {r.relay_p50_ms:7.1f} ms {r.relay_max_ms:5.1f} ms"
+        )
+    print(f"  ({results[0].chats} open chats and {results[0].queued} waiting in each; "
+          f"{results[0].searches} searches and {results[0].relays} relays each)")  # fmt: skip
+    if len(results) == 2 and results[0].registered != results[1].registered:
+        big, small = results
+        per_user = (big.memory_mb - small.memory_mb) * 1024 * 1024 / (big.registered - small.registered)
+        print(f"  memory per registered user: {per_user:.0f} bytes")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("scenario", nargs="?", default="all", choices=("steady", "flood", "state", "all"))
+    parser.add_argument("scenario", nargs="?", default="all", choices=("steady", "flood", "state", "million", "all"))
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies chat counts (state: sizes too)")
     parser.add_argument(
@@ -271,6 +395,11 @@ def main() -> None:
         print(f"  /search by a VIP with preferences, scanning the whole queue ({r.searches} searches):")
         print(f"    partner found (the fits wait last): p50 {r.search_p50_ms:.1f} ms, max {r.search_max_ms:.1f} ms")
         print(f"    nobody fits, told whom they wait for: p50 {r.wait_p50_ms:.1f} ms, max {r.wait_max_ms:.1f} ms")
+
+    if args.scenario in ("million", "all"):
+        chats = max(10, int(1_000 * scale))
+        registered = max(4 * chats + 20, int(1_000_000 * scale))
+        print_registered([registered_at_scale(registered, chats, chats), registered_at_scale(0, chats, chats)])
 
 
 if __name__ == "__main__":

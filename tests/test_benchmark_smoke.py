@@ -53,3 +53,17 @@ def test_a_tiny_stats_benchmark_times_every_query():
     result = stats_benchmark.run(users=200)
     assert result.chats == 300 and result.activity_rows > 200
     assert set(result.timings_ms) >= {"figures", "last day", "last 7 days", "last 30 days"}
+
+
+def test_a_tiny_million_users_run_answers_every_search_and_relay():
+    result = load_benchmark.registered_at_scale(registered=300, chats=10, queued=10, searches=3, relays=4)
+    assert result.registered == 300 and result.searches == 3 and result.relays == 4
+
+
+import soak_benchmark  # noqa: E402
+
+
+def test_a_tiny_soak_loses_nothing_duplicates_nothing_and_keeps_order():
+    result = soak_benchmark.soak(users=40, wave=20, seconds=1, idle_seconds=1, warmup=4)
+    assert result.sent == (40 + 4) * soak_benchmark.MESSAGES  # the warm-up wave included
+    assert (result.lost, result.duplicated, result.out_of_order) == (0, 0, 0), result.unanswered
