@@ -114,12 +114,12 @@ class AnonymousChatBot:
 
     @property
     def active_chats(self) -> dict[int, Pairing]:
-        """user id -> their side of the chat (the seed's name; state.ChatState owns it)."""
+        """user id -> their side of the chat (the seed's name; chatbot.core.pairing.ChatState owns it)."""
         return self.state.active_chats
 
     @property
     def search_queue(self) -> dict[int, Seeker]:
-        """Waiting users in arrival order (the seed's name; state.ChatState owns it)."""
+        """Waiting users in arrival order (the seed's name; chatbot.core.pairing.ChatState owns it)."""
         return self.state.search_queue
 
     def register_handlers(self, application: App) -> None:

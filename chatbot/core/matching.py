@@ -1,6 +1,6 @@
 """Whom a searcher meets: the partner choice, as pure functions over plain data.
 
-The rules, in order (state.ChatState applies them to the queue):
+The rules, in order (pairing.ChatState applies them to the queue):
 1. Fit both ways: the candidate fits the searcher's preferences if the searcher is VIP now, and
    the searcher fits the candidate's if the candidate is VIP now. Lapsed VIPs keep their
    preferences, but they do not apply.

@@ -17,7 +17,7 @@ from utils import TextFormatter, render_activity_chart
 
 logger = logging.getLogger(__name__)
 
-# Series of Database.daily_activity -> the text key of its line, for each of the two charts.
+# Series of db.analytics.daily_activity -> the text key of its line, for each of the two charts.
 CHART_LINES = {"new_users": "chart_new_users", "chats_started": "chart_chats_started", "reports": "chart_reports",
                "vip_purchases": "chart_vip_purchases"}  # fmt: skip
 CHART2_LINES = {"active_users": "chart_active_users", "stars": "chart_stars"}

@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 
 async def rating_callback(update: Update, context: Context) -> None:
-    """Stores a 👍/👎 rating once; ⛔ asks for the report's reason (handlers/reports.py)."""
+    """Stores a 👍/👎 rating once; ⛔ asks for the report's reason (moderating.ask_reason)."""
     s = context.services
     press = press_of(update, callbacks.RATE)
     if press is None:
