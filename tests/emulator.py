@@ -191,6 +191,7 @@ class Emulator(BotApiMethods):
                 # even if the bot dies while it waits, as Telegram does once a request reached it.
                 with self.cond:
                     self.holding[method] = self.holding.get(method, 0) + 1
+                    self.cond.notify_all()  # a test may be waiting for a call to be on the wire
                 try:
                     await asyncio.sleep(self.delays[method])
                 finally:
