@@ -54,7 +54,7 @@ from chatbot.i18n.languages import Languages
 from chatbot.ops import metrics
 from chatbot.ops import modes as ops
 from chatbot.ops.activity import ActivityLog
-from chatbot.telegram_io import callbacks, profile
+from chatbot.telegram_io import callbacks
 from chatbot.telegram_io.filters import InChat, InFlow
 from chatbot.telegram_io.http import AiohttpRequest, PollingRequest, beat
 from chatbot.telegram_io.pacing import PerChatRateLimiter
@@ -260,7 +260,7 @@ class AnonymousChatBot:
         return application
 
     async def post_init(self, application: App) -> None:
-        """Logs the start, sets the command menu and profile texts, replays a crash's updates, schedules the jobs."""
+        """Logs the start, replays a crash's updates, schedules the jobs (the command menu and profile texts first)."""
         config = self.config
         self.started = True
         figures = self.db.analytics.figures()
@@ -276,10 +276,10 @@ class AnonymousChatBot:
         if config.metrics_port:
             metrics.serve(config.metrics_port, config.metrics_host, lambda: self.state.chat_count, lambda: len(self.search_queue))
             logger.info("Metrics at http://%s:%s/metrics", config.metrics_host, config.metrics_port)
-        await profile.set_bot_profile(application.bot, config.admin_ids, self.services.lang)
         await self.journal.replay(application)
         beat(config.heartbeat_file)
         if application.job_queue:
+            application.job_queue.run_once(system.bot_profile_job, 0)
             application.job_queue.run_repeating(system.housekeeping_job, interval=3600, first=10)
             application.job_queue.run_daily(admin.backup_job, time=config.backup_time)
             application.job_queue.run_repeating(moderation.ban_expiry_job, interval=30, first=1)

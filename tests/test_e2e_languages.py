@@ -109,6 +109,8 @@ def test_the_menu_and_descriptions_are_set_for_every_language(bot, emulator):
     def by_language(method: str) -> dict:
         return {c.get("language_code"): c for c in emulator.calls_of(method) if c.get("scope", {}).get("type", "default") == "default"}
 
+    # Set as polling starts, beside the first poll (not before it).
+    emulator.wait_until(lambda: len(by_language("setMyShortDescription")) == 4, what="the profile texts")
     commands = by_language("setMyCommands")
     assert set(commands) == {None, "en", "ru", "es"}
     first = {code: call["commands"][0]["description"] for code, call in commands.items()}

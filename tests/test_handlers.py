@@ -161,6 +161,8 @@ async def test_daily_backup_is_scheduled_and_writes_a_backup(harness, tmp_path):
     try:
         await chatbot.post_init(application)
         jobs = {job.name: job for job in application.job_queue.jobs()}
+        assert "bot_profile_job" in jobs
+        await jobs["bot_profile_job"].run(application)
         trigger = jobs["backup_job"].job.trigger
         assert (str(trigger.fields[5]), str(trigger.fields[6])) == ("3", "0")  # hour, minute: BACKUP_TIME 03:00
         assert "housekeeping_job" in jobs

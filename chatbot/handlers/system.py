@@ -14,6 +14,7 @@ from telegram.error import NetworkError
 
 from chatbot.ops import metrics
 from chatbot.handlers.channels import channel_checks
+from chatbot.telegram_io import profile
 from chatbot.telegram_io.pacing import Interrupted, Undelivered
 from chatbot.handlers.common import Context, Services
 
@@ -69,6 +70,13 @@ async def error_handler(update: object, context: Context) -> None:
         await context.say(update.effective_user.id, key)
     except Exception as exc:  # noqa: BLE001 - the error handler is the last stop: nothing may escape it
         logger.warning("Could not tell user %s of the failure of update %s: %s", update.effective_user.id, update_id, exc)
+
+
+async def bot_profile_job(context: Context) -> None:
+    """Sets the command menus and the profile texts, once, as polling starts: a dozen calls that need
+    not delay the first poll (on a real link each is a round trip)."""
+    s: Services = context.services
+    await profile.set_bot_profile(context.bot, s.config.admin_ids, s.lang)
 
 
 async def activity_job(context: Context) -> None:
