@@ -7,7 +7,15 @@ function that handles it. `main()` runs long polling, or one of the operator mod
 
 from __future__ import annotations
 
-import logging
+import gc
+
+# Loading the modules below makes a few hundred thousand objects that live as long as the process:
+# the collections that ran meanwhile found no garbage and took about a sixth of the start (0.19 of
+# 1.18 s, `python -c "import bot"`). Collection resumes once they are loaded, and gc.freeze() keeps
+# every later full collection from walking them again.
+gc.disable()
+
+import logging  # noqa: E402 (after gc.disable, as every import below)
 import os
 import sqlite3
 import sys
@@ -63,6 +71,9 @@ from chatbot.telegram_io.updates import PerUserUpdateProcessor, RelayStats, Upda
 from config import Config, ConfigError, load_config
 from database import Database
 from utils import MessageFilter, RateLimiter
+
+gc.freeze()
+gc.enable()
 
 __version__ = "1.0.0"
 
