@@ -48,12 +48,15 @@ from chatbot.handlers import (
     broadcast,
     chat,
     gate,
+    invites,
     moderation,
     payments,
     ratings,
     registration,
+    rematch,
     relay,
     reports,
+    reveal,
     settings,
     system,
 )
@@ -138,7 +141,7 @@ class AnonymousChatBot:
 
         Order matters! Each update is first counted against its sender's rate limit as it arrives
         (`gate.admit`, on the update processor: a flood is dropped there). Then groups run in order
-        (-4 to 0); gatekeeping raises ApplicationHandlerStop to stop an update. Within group 0 the
+        (-5 to 0); gatekeeping raises ApplicationHandlerStop to stop an update. Within group 0 the
         first handler whose filters match takes the update.
         """
         private = filters.ChatType.PRIVATE
@@ -160,10 +163,12 @@ class AnonymousChatBot:
         owes_a_message = announcement | support_request | appeal | age_range
         handlers: list[tuple[int, BaseHandler[Update, Context, None]]] = [
             # Gatekeeping, a step each: who was active and the language of someone new; a waiting album
-            # is copied before anything else its sender does (order); banned users; required channels.
-            (-4, TypeHandler(Update, gate.seen)),
-            (-3, TypeHandler(Update, relay.pending_album_first)),
-            (-2, TypeHandler(Update, gate.ban_gate)),
+            # is copied before anything else its sender does (order); banned users; an invite link
+            # opened by someone new is noted (it never stops /start); required channels.
+            (-5, TypeHandler(Update, gate.seen)),
+            (-4, TypeHandler(Update, relay.pending_album_first)),
+            (-3, TypeHandler(Update, gate.ban_gate)),
+            (-2, CommandHandler("start", invites.invited_start, filters=new, has_args=True)),
             (-1, TypeHandler(Update, gate.channel_gate)),
             # A chat message, relayed: first, because it is most of the traffic. A user in a chat who
             # owes a flow step its message (below) is answered by that step instead.
@@ -191,6 +196,8 @@ class AnonymousChatBot:
             (0, CommandHandler("appeal", moderation.appeal_command, filters=new)),
             (0, CommandHandler("deleteme", account.deleteme_command, filters=new)),
             (0, CommandHandler("language", registration.language_command, filters=new)),
+            (0, CommandHandler("reveal", reveal.reveal_command, filters=new)),
+            (0, CommandHandler("invite", invites.invite_command, filters=new)),
             (0, CommandHandler("ban", moderation.ban_command, filters=admins)),
             (0, CommandHandler("unban", moderation.unban_command, filters=admins)),
             (0, CommandHandler("stats", admin.stats_command, filters=admins)),
@@ -199,19 +206,26 @@ class AnonymousChatBot:
             (0, CommandHandler("audit", moderation.audit_command, filters=admins)),
             (0, CommandHandler("broadcast", broadcast.broadcast_command, filters=admins)),
             # Buttons, in the order of the lines below: 👨 Male / 👩 Female; ✅ I've joined; 🇬🇧 🇷🇺 🇪🇸;
-            # 👍 👎 ⛔; the report's reasons; report cards (⛔ Ban, ⏳ Ban 24 h, ✅ Dismiss); appeal cards
-            # (✅ Unban, ❌ Reject); 👨 Men / 👩 Women / 👥 Anyone; 🎂 Age range; 🔔 Announcements;
-            # 📣 Send to N users / Cancel / ⏹ Stop; ⭐ Buy VIP; 🔁 Subscribe; Cancel subscription;
-            # ↩️ Refund; 🗑 Delete my data / Cancel. Anything else is stale.
+            # 👍 👎 ⛔; 🔁 Chat again; ✅ Accept / ❌ Decline (chatting again); 🤝 Exchange / 🙅 Decline
+            # (profiles); the report's reasons; report cards (⛔ Ban, ⏳ Ban 24 h, ✅ Dismiss); appeal
+            # cards (✅ Unban, ❌ Reject); 👨 Men / 👩 Women / 👥 Anyone; 🎂 Age range; 🏷 Interests, a
+            # topic, ✔️ Done; 🔔 Announcements; 📣 Send to N users / Cancel / ⏹ Stop; ⭐ Buy VIP;
+            # 🔁 Subscribe; Cancel subscription; ↩️ Refund; 🗑 Delete my data / Cancel. Anything else is stale.
             (0, CallbackQueryHandler(registration.gender_callback, pattern=callbacks.GENDER.pattern)),
             (0, CallbackQueryHandler(registration.joined_callback, pattern=callbacks.JOINED.pattern)),
             (0, CallbackQueryHandler(registration.language_callback, pattern=callbacks.LANGUAGE.pattern)),
             (0, CallbackQueryHandler(ratings.rating_callback, pattern=callbacks.RATE.pattern)),
+            (0, CallbackQueryHandler(rematch.chat_again_callback, pattern=callbacks.AGAIN.pattern)),
+            (0, CallbackQueryHandler(rematch.rematch_callback, pattern=callbacks.REMATCH.pattern)),
+            (0, CallbackQueryHandler(reveal.reveal_callback, pattern=callbacks.REVEAL.pattern)),
             (0, CallbackQueryHandler(reports.report_reason_callback, pattern=callbacks.REPORT.pattern)),
             (0, CallbackQueryHandler(reports.report_action_callback, pattern=callbacks.REPORT_ACTION.pattern)),
             (0, CallbackQueryHandler(moderation.appeal_action_callback, pattern=callbacks.APPEAL_ACTION.pattern)),
             (0, CallbackQueryHandler(settings.partner_gender_callback, pattern=callbacks.PARTNER_GENDER.pattern)),
             (0, CallbackQueryHandler(settings.age_range_callback, pattern=callbacks.AGE_RANGE.pattern)),
+            (0, CallbackQueryHandler(settings.interests_callback, pattern=callbacks.INTERESTS.pattern)),
+            (0, CallbackQueryHandler(settings.interest_callback, pattern=callbacks.INTEREST.pattern)),
+            (0, CallbackQueryHandler(settings.interests_done_callback, pattern=callbacks.INTERESTS_DONE.pattern)),
             (0, CallbackQueryHandler(settings.announcements_callback, pattern=callbacks.ANNOUNCEMENTS.pattern)),
             (0, CallbackQueryHandler(broadcast.broadcast_callback, pattern=callbacks.BROADCAST.pattern)),
             (0, CallbackQueryHandler(payments.buy_vip_callback, pattern=callbacks.BUY_VIP.pattern)),

@@ -73,6 +73,9 @@ class Config:
     vip_days: int = 30
     vip_subscription_stars: int = 0  # 0: the one-off price, VIP_PRICE_STARS
     search_timeout_minutes: float = 10.0  # 0: searches never time out
+    rematch_minutes: float = 10.0  # how long after a chat 🔁 Chat again may be asked and answered
+    referral_vip_days: int = 3  # VIP an invite earns; 0: no rewards
+    referral_max_per_month: int = 10  # rewards per inviter in 30 days
     database_path: str = "bot.db"
     bad_words: tuple[str, ...] = DEFAULT_BAD_WORDS
     telegram_api_url: str = "https://api.telegram.org"
@@ -229,6 +232,9 @@ def load_config(
         vip_days=read.number("VIP_DAYS", 1, 3650),
         vip_subscription_stars=read.number("VIP_SUBSCRIPTION_STARS", 0, MAX_SUBSCRIPTION_STARS) or vip_price,
         search_timeout_minutes=read.number("SEARCH_TIMEOUT_MINUTES", 0.0, 10_080.0),
+        rematch_minutes=read.number("REMATCH_MINUTES", 0.1, 10_080.0),
+        referral_vip_days=read.number("REFERRAL_VIP_DAYS", 0, 3650),
+        referral_max_per_month=read.number("REFERRAL_MAX_PER_MONTH", 1, 1000),
         database_path=database_path,
         bad_words=tuple(word.lower() for word in read.csv("BAD_WORDS")) or read.defaults["bad_words"],
         telegram_api_url=api_url.rstrip("/"),

@@ -21,12 +21,15 @@ from chatbot.storage.analytics import AnalyticsStore
 from chatbot.storage.broadcasts import BroadcastStore
 from chatbot.storage.chats import ChatStore
 from chatbot.storage.conversations import ConversationStore
+from chatbot.storage.invites import InviteStore
 from chatbot.storage.journal import JournalStore
 from chatbot.storage.matching import MatchingStore
 from chatbot.storage.migrations import MIGRATIONS
 from chatbot.storage.moderation import ModerationStore
 from chatbot.storage.payments import PaymentStore
 from chatbot.storage.privacy import PrivacyStore
+from chatbot.storage.rematches import RematchStore
+from chatbot.storage.reveals import RevealStore
 from chatbot.storage.users import UserStore
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -61,6 +64,9 @@ class Database:
         self.payments = PaymentStore(self)
         # Bans and mutes are read on every update: the store mirrors them in memory.
         self.moderation = ModerationStore(self)
+        self.reveals = RevealStore(self)
+        self.rematches = RematchStore(self)
+        self.invites = InviteStore(self)
         self.privacy = PrivacyStore(self)
 
     def get_connection(self) -> sqlite3.Connection:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import random
 import shutil
 import signal
 import sqlite3
@@ -142,16 +143,23 @@ class StateResult:
     search_max_ms: float
     wait_p50_ms: float  # a VIP nobody in the queue fits: told whom they wait for
     wait_max_ms: float
+    ranked_p50_ms: float  # someone whom nearly the whole queue fits, ranked by shared interests
+    ranked_max_ms: float
     searches: int
 
 
-def fill_database(path: Path, chats: int, queued: int, searchers: int) -> tuple[list[int], list[int], list[int]]:
+def fill_database(
+    path: Path, chats: int, queued: int, searchers: int
+) -> tuple[list[int], list[int], list[int], list[int]]:
     """Users, open chats and the queue, written directly (as a busy bot would have left them).
 
     The searchers are VIPs looking for women aged 20-25. Nearly the whole queue does not fit them:
     men, and women of 30 (half of those VIPs with preferences of their own that exclude the
     searchers), so each search scans the whole queue. The last `searchers` waiting users fit.
-    Returns (queued users, searchers, VIPs whom nobody in the queue fits).
+    Everyone waiting has 0 to 5 interests. The ranked searchers (not VIP, 3 interests) fit everyone
+    but the choosy VIPs, and no candidate can be ideal (a fitting VIP), so each of their searches
+    ranks three quarters of the queue by shared interests.
+    Returns (queued users, searchers, VIPs whom nobody in the queue fits, ranked searchers).
     """
     db = Database(str(path))
     db.close()
@@ -161,6 +169,10 @@ def fill_database(path: Path, chats: int, queued: int, searchers: int) -> tuple[
     choosy = {u for u in queue_users if u % 4 == 1 and u not in fitting}  # VIPs who want young men
     search_users = list(range(5_000_000, 5_000_000 + searchers))
     lonely_users = list(range(6_000_000, 6_000_000 + searchers))
+    ranked_users = list(range(7_000_000, 7_000_000 + searchers))
+
+    def topics(user_id: int) -> int:
+        return sum(1 << t for t in random.Random(user_id).sample(range(12), user_id % 6))
     vip_until = "2999-01-01 00:00:00"
     conn = sqlite3.connect(path)
     with conn:
@@ -169,11 +181,16 @@ def fill_database(path: Path, chats: int, queued: int, searchers: int) -> tuple[
             [(u, "male" if u % 2 else "female") for u in chat_users],
         )
         conn.executemany(
-            "INSERT INTO users (user_id, gender, age, is_vip, vip_until) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO users (user_id, gender, age, is_vip, vip_until, interests) VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (u, "female" if u in fitting or u % 2 else "male", 22 if u in fitting else 30, u in choosy, vip_until)
+                (u, "female" if u in fitting or u % 2 else "male", 22 if u in fitting else 30, u in choosy, vip_until,
+                 topics(u))
                 for u in queue_users
             ],
+        )  # fmt: skip
+        conn.executemany(
+            "INSERT INTO users (user_id, gender, age, interests) VALUES (?, 'male', 30, ?)",
+            [(u, 0b111) for u in ranked_users],
         )
         conn.executemany(
             "INSERT INTO users (user_id, gender, age, is_vip, vip_until) VALUES (?, 'male', 30, 1, ?)",
@@ -191,14 +208,14 @@ def fill_database(path: Path, chats: int, queued: int, searchers: int) -> tuple[
         )
         conn.executemany("INSERT INTO search_queue (user_id) VALUES (?)", [(u,) for u in queue_users])
     conn.close()
-    return queue_users, search_users, lonely_users
+    return queue_users, search_users, lonely_users, ranked_users
 
 
 def state_at_scale(chats: int = 10_000, queued: int = 10_000, searches: int = 20) -> StateResult:
     from chatbot.core.pairing import ChatState
 
     workdir = Path(tempfile.mkdtemp(prefix="state-"))
-    queue_users, search_users, lonely_users = fill_database(workdir / "bot.db", chats, queued, searches)
+    queue_users, search_users, lonely_users, ranked_users = fill_database(workdir / "bot.db", chats, queued, searches)
     # The restore alone, in this process, with the memory it keeps.
     db = Database(str(workdir / "bot.db"))
     tracemalloc.start()
@@ -214,13 +231,14 @@ def state_at_scale(chats: int = 10_000, queued: int = 10_000, searches: int = 20
     emulator = Emulator()
     url = emulator.start()
     # The waiting users must exist for Telegram too: the bot tells the one it picks first.
-    for user_id in queue_users + search_users + lonely_users:
+    for user_id in queue_users + search_users + lonely_users + ranked_users:
         emulator.users[user_id] = Person(emulator, user_id, "User", f"user{user_id}")
     began = time.monotonic()
     proc = start([sys.executable, str(ROOT / "bot.py")], bot_env(emulator, url, workdir), emulator, workdir)
     start_s = time.monotonic() - began
     found: list[float] = []
     waiting: list[float] = []
+    ranked: list[float] = []
     try:
         # Alternately: a VIP whose only fits wait at the very end of the queue, and one nobody fits.
         for searcher, lonely in zip(search_users, lonely_users, strict=True):
@@ -232,6 +250,11 @@ def state_at_scale(chats: int = 10_000, queued: int = 10_000, searches: int = 20
                 person.send("/search")
                 person.wait_for(reply, timeout=30)
                 latencies.append((time.monotonic() - pushed) * 1000)
+        for user_id in ranked_users:
+            pushed = time.monotonic()
+            emulator.users[user_id].send("/search")
+            emulator.users[user_id].wait_for("Partner found", timeout=30)
+            ranked.append((time.monotonic() - pushed) * 1000)
     finally:
         stop(proc)
         emulator.stop()
@@ -245,7 +268,9 @@ def state_at_scale(chats: int = 10_000, queued: int = 10_000, searches: int = 20
         max(found),
         percentile(waiting, 0.5),
         max(waiting),
-        len(found) + len(waiting),
+        percentile(ranked, 0.5),
+        max(ranked),
+        len(found) + len(waiting) + len(ranked),
     )
 
 
@@ -407,6 +432,8 @@ def main() -> None:
         print(f"  /search by a VIP with preferences, scanning the whole queue ({r.searches} searches):")
         print(f"    partner found (the fits wait last): p50 {r.search_p50_ms:.1f} ms, max {r.search_max_ms:.1f} ms")
         print(f"    nobody fits, told whom they wait for: p50 {r.wait_p50_ms:.1f} ms, max {r.wait_max_ms:.1f} ms")
+        print("  /search by someone whom three quarters of the queue fits, ranked by shared interests:")
+        print(f"    partner found: p50 {r.ranked_p50_ms:.1f} ms, max {r.ranked_max_ms:.1f} ms")
 
     if args.scenario in ("million", "all"):
         chats = max(10, int(1_000 * scale))

@@ -421,10 +421,14 @@ class Emulator(BotApiMethods):
         asyncio.run_coroutine_threadsafe(refuse(), self.loop)
         done.wait(5)
 
-    def person(self, first_name: str = "Test", username: str | None = None, language_code: str = "en") -> Person:
+    def person(
+        self, first_name: str = "Test", username: str | None = None, language_code: str = "en", has_username: bool = True
+    ) -> Person:
         with self.cond:
             user_id = next(self.user_ids)
-            person = Person(self, user_id, first_name, username or f"{first_name.lower()}{user_id}", language_code)
+            if has_username:
+                username = username or f"{first_name.lower()}{user_id}"
+            person = Person(self, user_id, first_name, username if has_username else None, language_code)
             self.users[user_id] = person
             return person
 

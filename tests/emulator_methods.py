@@ -115,8 +115,24 @@ class BotApiMethods:
             raise ApiError(400, "Bad Request: message is too long")
         content: dict[str, Any] = {"text": text}
         if params.get("reply_markup"):
+            self.check_buttons(params["reply_markup"])
             content["reply_markup"] = params["reply_markup"]
         return self.new_message(chat_id, BOT_USER, content)
+
+    def check_buttons(self, markup: dict) -> None:
+        """URL buttons as Telegram checks them: http(s) or tg:// links, and a tg://user?id= link only to
+        someone whose privacy settings allow links to their account."""
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                url = button.get("url")
+                if url is None:
+                    continue
+                if not url.startswith(("http://", "https://", "tg://")):
+                    raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
+                if url.startswith("tg://user?id="):
+                    person = self.users.get(int(url.removeprefix("tg://user?id=")))
+                    if person is None or person.links_forbidden:
+                        raise ApiError(400, "Bad Request: BUTTON_USER_PRIVACY_RESTRICTED")
 
     def api_copyMessage(self, params: dict) -> dict:  # noqa: N802
         source_chat = params["from_chat_id"]

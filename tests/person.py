@@ -15,23 +15,30 @@ if TYPE_CHECKING:
 class Person:
     """A simulated Telegram user talking to the bot in a private chat."""
 
-    def __init__(self, emulator: Emulator, user_id: int, first_name: str, username: str, language_code: str = "en") -> None:
+    def __init__(
+        self, emulator: Emulator, user_id: int, first_name: str, username: str | None, language_code: str = "en"
+    ) -> None:
         self.emu = emulator
         self.language_code = language_code  # their Telegram app's language
         self.id = user_id
         self.first_name = first_name
-        self.username = username
+        self.username = username  # None: they have none
         self.blocked = False
+        # Their privacy settings forbid links to their account (Forwarded messages: Nobody): a
+        # tg://user?id= button naming them is refused with BUTTON_USER_PRIVACY_RESTRICTED.
+        self.links_forbidden = False
         self.cursor = 0  # how many of the bot's messages this person has read
 
     @property
     def user(self) -> dict:
-        return {"id": self.id, "is_bot": False, "first_name": self.first_name, "username": self.username,
+        user = {"id": self.id, "is_bot": False, "first_name": self.first_name, "username": self.username,
                 "language_code": self.language_code}  # fmt: skip
+        return {key: value for key, value in user.items() if value is not None}
 
     @property
     def chat(self) -> dict:
-        return {"id": self.id, "type": "private", "first_name": self.first_name, "username": self.username}
+        chat = {"id": self.id, "type": "private", "first_name": self.first_name, "username": self.username}
+        return {key: value for key, value in chat.items() if value is not None}
 
     # Acting
 

@@ -171,8 +171,8 @@ def test_stop_ends_chat_for_both_with_rating_buttons(bot, emulator):
     mine = alice.wait_for("You ended the chat")
     theirs = bob.wait_for("Your partner ended the chat")
     for message in (mine, theirs):
-        labels = [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
-        assert labels == ["👍", "👎", "⛔"]
+        rows = [[b["text"] for b in row] for row in message["reply_markup"]["inline_keyboard"]]
+        assert rows == [["👍", "👎", "⛔"], ["🔁 Chat again"]]
     assert db_rows(bot, "SELECT COUNT(*) FROM chat_history WHERE ended_at IS NOT NULL") == [(1,)]
     late = alice.send("still there?")
     alice.wait_for("/search")

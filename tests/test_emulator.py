@@ -156,3 +156,19 @@ def test_refused_connections_come_back_on_the_same_port(emu):
         raw_call(emu, "sendMessage", chat_id=person.id, text="refused")
     time.sleep(1.2)
     assert call(emu, "sendMessage", chat_id=person.id, text="back")[0] == 200
+
+
+def test_url_buttons_are_checked_as_telegram_does(emu):
+    reader, private = emu.person("Reader"), emu.person("Private", has_username=False)
+    private.links_forbidden = True
+
+    def send_button(url: str) -> tuple[int, dict]:
+        markup = {"inline_keyboard": [[{"text": "👤 Open profile", "url": url}]]}
+        return call(emu, "sendMessage", chat_id=reader.id, text="profile", reply_markup=markup)
+
+    assert send_button("https://t.me/someone")[0] == 200
+    assert send_button(f"tg://user?id={reader.id}")[0] == 200
+    status, body = send_button(f"tg://user?id={private.id}")
+    assert (status, body["description"]) == (400, "Bad Request: BUTTON_USER_PRIVACY_RESTRICTED")
+    assert send_button("javascript:alert(1)")[1]["description"] == "Bad Request: BUTTON_URL_INVALID"
+    assert "username" not in private.user and private.user["id"] == private.id

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from database import Database
+from chatbot.core import interests
 from chatbot.core.matching import Seeker, choose_partner, compatible
 from chatbot.core.pairing import ChatState
 
@@ -145,3 +146,68 @@ def test_same_language_first_among_equals_but_never_at_the_cost_of_a_wait():
     assert choose_partner(russian, waiting[:3], set(), NOW) is waiting[2]  # VIP first, whatever the language
     assert choose_partner(russian, waiting[:2], set(), NOW) is waiting[1]  # same language over the longest wait
     assert choose_partner(russian, waiting[:1], set(), NOW) is waiting[0]  # another language beats waiting
+
+
+# Interests (core.interests): the rank within VIP and language
+
+
+def test_interests_are_bits_toggled_up_to_five():
+    mask = 0
+    for topic in interests.TOPICS[:5]:
+        toggled = interests.toggle(mask, topic)
+        assert toggled is not None
+        mask = toggled
+    assert interests.topics(mask) == list(interests.TOPICS[:5])
+    assert interests.toggle(mask, "memes") is None  # a sixth changes nothing
+    assert interests.toggle(mask, "music") == mask & ~interests.bit("music")
+    assert interests.shared(interests.bit("music") | interests.bit("art"), interests.bit("art")) == 1
+    with pytest.raises(ValueError):
+        interests.bit("cooking")
+
+
+def test_among_those_who_fit_the_most_shared_interests_win_then_the_longest_waiting():
+    music, games, art = (interests.bit(t) for t in ("music", "games", "art"))
+    searcher = seeker(1, interests=music | games | art)
+    waiting = [seeker(2), seeker(3, interests=music), seeker(4, interests=music | games), seeker(5, interests=games | music)]
+    assert choose_partner(searcher, waiting, set(), NOW) is waiting[2]
+    # Nobody waits for an interest: with no one sharing, the longest-waiting who fits.
+    assert choose_partner(seeker(6), waiting, set(), NOW) is waiting[0]
+    assert choose_partner(searcher, waiting[:1], set(), NOW) is waiting[0]
+
+
+def test_interests_rank_below_vip_and_language():
+    music = interests.bit("music")
+    searcher = seeker(1, interests=music)
+    sharing, russian_vip, vip = seeker(2, interests=music), seeker(3, vip=LATER, language="ru"), seeker(4, vip=LATER)
+    assert choose_partner(searcher, [sharing, russian_vip, vip], set(), NOW) is vip
+    assert choose_partner(searcher, [sharing, russian_vip], set(), NOW) is russian_vip
+    sharing_russian = seeker(5, interests=music, language="ru")
+    assert choose_partner(searcher, [sharing_russian, seeker(6)], set(), NOW).user_id == 6  # type: ignore[union-attr]
+    # Shared interests never make a partner fit who does not (a VIP's preferences, never again).
+    picky = seeker(7, vip=LATER, partner_gender="female", interests=music)
+    assert choose_partner(searcher, [picky], set(), NOW) is None
+    assert choose_partner(searcher, [sharing], {2}, NOW) is None
+
+
+def test_pair_takes_two_free_users_out_of_the_queue_and_refuses_the_busy(tmp_path: Path):
+    db = Database(str(tmp_path / "bot.db"))
+    for user_id in (1, 2, 3):
+        db.users.create(user_id, "male", 30)
+    state = ChatState(db.chats, db.matching)
+    assert state.pair_or_enqueue(1) is None
+    pairing = state.pair(2, 1)
+    assert pairing is not None and pairing.partner_id == 1 and state.search_queue == {}
+    assert db.chats.queued_users() == []
+    assert state.pair(3, 1) is None and state.pair(3, 3) is None
+    state.restore()
+    assert state.active_chats[1].chat_id == pairing.chat_id
+    db.close()
+
+
+def test_the_rank_over_10000_waiting_is_one_pass():
+    """A rough guard that the scan stays a plain loop (the benchmark measures it: load_benchmark.py state)."""
+    waiting = [seeker(10 + i, interests=(i * 37) % (interests.ALL + 1)) for i in range(10_000)]
+    searcher = seeker(1, interests=interests.bit("music") | interests.bit("games"))
+    chosen = choose_partner(searcher, waiting, set(), NOW)
+    assert chosen is not None and interests.shared(chosen.interests, searcher.interests) == 2
+    assert chosen is next(s for s in waiting if interests.shared(s.interests, searcher.interests) == 2)

@@ -20,6 +20,7 @@ class Flow(str, Enum):
     APPEAL = "appeal"
     DELETION = "deletion"
     BROADCAST = "broadcast"
+    INVITED = "invited"
 
 
 class Step(str, Enum):
@@ -29,6 +30,7 @@ class Step(str, Enum):
     MESSAGE = "message"
     AGE_RANGE = "age_range"
     CONFIRM = "confirm"
+    REGISTER = "register"
 
 
 # Order matters: each flow's steps in the order a user goes through them. After the last the row
@@ -48,6 +50,9 @@ FLOWS: dict[Flow, tuple[Step, ...]] = {
     Flow.DELETION: (Step.CONFIRM,),
     # /broadcast (an admin) -> MESSAGE (owes the announcement) -> a preview with 📣 Send / Cancel
     Flow.BROADCAST: (Step.MESSAGE,),
+    # an invite link (/start <code>) opened by someone not registered -> REGISTER (the code in data)
+    # -> counted for the inviter once registration ends (an unknown code counts for nobody)
+    Flow.INVITED: (Step.REGISTER,),
 }
 
 

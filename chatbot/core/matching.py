@@ -9,7 +9,10 @@ The rules, in order (pairing.ChatState applies them to the queue):
 3. VIP first: a fitting VIP before any fitting non-VIP.
 4. Same language: among those, one who reads the searcher's language first (never keeping anyone
    waiting when someone else fits).
-5. Then the longest-waiting (the queue is in arrival order).
+5. Shared interests: among those, the one sharing the most of the searcher's topics.
+6. Then the longest-waiting (the queue is in arrival order).
+
+Rules 3 to 6 only order those who fit: nobody waits for a better rank while someone fits.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+
+from chatbot.core.interests import shared
 
 ANY_AGE = (18, 100)
 
@@ -35,6 +40,7 @@ class Seeker:
     last_partner: int | None
     joined_at: datetime | None = None  # when they started waiting; None while not queued
     language: str = "en"
+    interests: int = 0  # core.interests bits
 
     def is_vip(self, now: datetime) -> bool:
         return self.vip_until is not None and self.vip_until > now
@@ -62,15 +68,21 @@ def compatible(searcher: Seeker, candidate: Seeker, blocked: Collection[int], no
 
 def choose_partner(searcher: Seeker, waiting: Iterable[Seeker], blocked: Collection[int], now: datetime) -> Seeker | None:
     """The partner for `searcher` among `waiting` (longest-waiting first), or None if nobody fits."""
-    # The first fitting candidate of each rank: (VIP, same language) = 0, (VIP, other) = 1,
-    # (not VIP, same language) = 2, (not VIP, other) = 3.
-    best: list[Seeker | None] = [None, None, None, None]
+    # Lower is better: (VIP 0 / not 1, same language 0 / other 1, minus the topics shared). The first
+    # candidate of the best key wins (the longest-waiting); the best possible key ends the scan.
+    ideal = (0, 0, -searcher.interests.bit_count())
+    best: Seeker | None = None
+    best_key: tuple[int, int, int] | None = None
     for candidate in waiting:
         if not compatible(searcher, candidate, blocked, now):
             continue
-        rank = (0 if candidate.is_vip(now) else 2) + (candidate.language != searcher.language)
-        if rank == 0:
-            return candidate
-        if best[rank] is None:
-            best[rank] = candidate
-    return next((c for c in best if c is not None), None)
+        key = (
+            0 if candidate.is_vip(now) else 1,
+            0 if candidate.language == searcher.language else 1,
+            -shared(searcher.interests, candidate.interests),
+        )
+        if best_key is None or key < best_key:
+            best, best_key = candidate, key
+            if key == ideal:
+                break
+    return best

@@ -96,6 +96,18 @@ class ChatState:
         self.active_chats[user_id] = Pairing(partner_id, chat_id)
         return self.active_chats[user_id]
 
+    def pair(self, user_id: int, partner_id: int) -> Pairing | None:
+        """Pair two users who agreed to chat (again) if both are free: neither in a chat; a waiting one
+        leaves the queue. Returns the user's side, or None if either is in a chat."""
+        if user_id == partner_id or user_id in self.active_chats or partner_id in self.active_chats:
+            return None
+        self.search_queue.pop(user_id, None)
+        self.search_queue.pop(partner_id, None)
+        chat_id = self.chats.start(partner_id, user_id)  # also takes both out of the stored queue
+        self.active_chats[partner_id] = Pairing(user_id, chat_id)
+        self.active_chats[user_id] = Pairing(partner_id, chat_id)
+        return self.active_chats[user_id]
+
     def unpair(self, user_id: int) -> Pairing | None:
         """End the user's chat in memory and in the database; returns their side of it."""
         pairing = self.active_chats.pop(user_id, None)

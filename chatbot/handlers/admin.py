@@ -70,6 +70,8 @@ async def stats_command(update: Update, context: Context) -> None:
             earned=n(admin_id, a["stars_earned"]),
             refunded=n(admin_id, a["stars_refunded"]),
             blocked=n(admin_id, a["blocked"]),
+            invited=n(admin_id, a["invited"]),
+            invite_rewards=n(admin_id, a["invite_rewards"]),
         )
     await send_text(context.bot, admin_id, text)
     dates, series = await asyncio.to_thread(s.db.analytics.daily_activity, 30)

@@ -1,17 +1,21 @@
 """The chat's life, shared by the features that start or end a chat (/search, /next, /stop, a ban, a
-partner who blocked the bot, new preferences or VIP): pairing or queueing, telling both sides, and
-ending a chat with the 👍 👎 ⛔ buttons."""
+partner who blocked the bot, new preferences or VIP, 🔁 Chat again): pairing or queueing, telling
+both sides (with the partner's rating and the interests they share), and ending a chat with the
+👍 👎 ⛔ and 🔁 Chat again buttons, which may earn an inviter their reward."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from telegram import InlineKeyboardMarkup
 
+from chatbot.core import interests, invites
+from chatbot.core import payments as payment_rules
 from chatbot.core.pairing import Pairing
 from chatbot.handlers.common import Context
 from chatbot.ops import metrics
+from chatbot.storage.payments import REFERRAL
 from chatbot.telegram_io import callbacks
 from chatbot.telegram_io.sending import send_text
 from utils import TextFormatter
@@ -23,9 +27,19 @@ WHO = {None: "pref_anyone", "male": "pref_men", "female": "pref_women"}
 
 
 def rating_keyboard(context: Context, user_id: int, chat_id: int) -> InlineKeyboardMarkup:
-    """The 👍 👎 ⛔ buttons for one finished chat (handlers/ratings.py answers them)."""
+    """The 👍 👎 ⛔ buttons for one finished chat (handlers/ratings.py answers them), and 🔁 Chat again
+    below them (handlers/rematch.py)."""
     ratings = (("btn_good", "good"), ("btn_bad", "bad"), ("btn_scam", "scam"))
-    return context.keyboard(user_id, [(key, callbacks.RATE.build(chat_id, rating)) for key, rating in ratings])
+    return context.keyboard(
+        user_id,
+        [(key, callbacks.RATE.build(chat_id, rating)) for key, rating in ratings],
+        [("btn_chat_again", callbacks.AGAIN.build(chat_id))],
+    )
+
+
+def chat_again_keyboard(context: Context, user_id: int, chat_id: int) -> InlineKeyboardMarkup:
+    """What stays of the buttons after a 👍: 🔁 Chat again."""
+    return context.keyboard(user_id, [("btn_chat_again", callbacks.AGAIN.build(chat_id))])
 
 
 async def search(context: Context, user_id: int) -> None:
@@ -65,9 +79,22 @@ async def say_searching(context: Context, user_id: int) -> None:
 
 
 async def announce_partner(context: Context, user_id: int, partner_id: int) -> bool:
-    """Tell the user a partner was found (with their gender and age for a VIP); False if the user is gone."""
+    """Tell the user a partner was found, with the partner's rating, the interests they share, and
+    the partner's gender and age for a VIP; False if the user is gone."""
     s = context.services
     text = context.text_for(user_id, "partner_found")
+    good, bad = s.db.chats.rating_counts(partner_id)
+    if good or bad:
+        rating = context.text_for(
+            user_id, "partner_rating", good=context.number(user_id, good), bad=context.number(user_id, bad)
+        )
+    else:
+        rating = context.text_for(user_id, "partner_rating_new")
+    text += "\n\n" + rating
+    shared = interests.topics(s.db.users.interests(user_id) & s.db.users.interests(partner_id))
+    if shared:
+        topics = ", ".join(context.text_for(user_id, f"topic_{topic}") for topic in shared)
+        text += "\n" + context.text_for(user_id, "shared_interests", topics=topics)
     if s.db.payments.vip_until(user_id):
         partner = s.db.users.get(partner_id)
         if partner:
@@ -80,15 +107,63 @@ async def announce_partner(context: Context, user_id: int, partner_id: int) -> b
 
 async def finish_chat(context: Context, user_id: int, user_key: str | None, partner_key: str | None) -> Pairing | None:
     """End the user's chat and offer both sides a rating; a None text key skips that side."""
-    pairing = context.services.state.unpair(user_id)
+    s = context.services
+    pairing = s.state.unpair(user_id)
     if pairing is None:
         return None
     logger.info("Chat %s ended", pairing.chat_id)
+    s.db.reveals.take(pairing.chat_id)  # an offer to exchange profiles ends with its chat
     for who, key in ((user_id, user_key), (pairing.partner_id, partner_key)):
         if key is not None:
             text = f"{context.text_for(who, key)}\n\n{context.text_for(who, 'rate_prompt')}"
             await send_text(context.bot, who, text, rating_keyboard(context, who, pairing.chat_id))
+    await reward_inviters(context, pairing.chat_id, user_id, pairing.partner_id)
     return pairing
+
+
+async def start_chat_with(context: Context, user_id: int, partner_id: int) -> bool:
+    """Pair two users who agreed to chat again, if both are free, and tell both; False if either is
+    in a chat or the partner has blocked the bot (then the chat never begins)."""
+    state = context.services.state
+    pairing = state.pair(user_id, partner_id)
+    if pairing is None:
+        return False
+    if not await announce_partner(context, partner_id, user_id):
+        state.unpair(user_id)
+        return False
+    await announce_partner(context, user_id, partner_id)
+    metrics.MATCHES.inc()
+    logger.info("Chat %s started (chatting again)", pairing.chat_id)
+    return True
+
+
+async def reward_inviters(context: Context, chat_id: int, user_id: int, partner_id: int) -> None:
+    """A side of this chat who joined through an invite and has just had their first real conversation
+    (core.invites) earns their inviter REFERRAL_VIP_DAYS of VIP, at most REFERRAL_MAX_PER_MONTH a month."""
+    s = context.services
+    days = s.config.referral_vip_days
+    sides = (user_id, partner_id) if days > 0 else ()
+    pending = [(u, inviter) for u in sides if (inviter := s.db.invites.pending_inviter(u)) is not None]
+    if not pending or not invites.qualifies(s.db.chats.sent_counts(chat_id), user_id, partner_id):
+        return
+    now = datetime.now(timezone.utc)
+    for invitee, inviter in pending:
+        active = s.db.users.get(inviter) is not None and not s.db.moderation.is_banned(inviter)
+        recent = s.db.invites.rewards_since(inviter, now - timedelta(days=invites.CAP_DAYS))
+        outcome = invites.outcome(active, recent, s.config.referral_max_per_month)
+        until = None
+        if outcome is invites.Outcome.REWARDED:
+            # Granted before the referral is marked: a crash between the two grants nothing twice
+            # (the grant is once per invitee), and the replay marks it.
+            grant = payment_rules.one_off_grant(s.db.payments.vip_until(inviter), days, now)
+            _, until = s.db.payments.record_payment(
+                f"referral:{invitee}", inviter, 0, payment_rules.STARS, "referral", grant.vip_from, grant.vip_until,
+                kind=REFERRAL,
+            )  # fmt: skip
+        decided = s.db.invites.decide(invitee, outcome.value, days if until else 0)
+        logger.info("Invite of user %s: %s", inviter, outcome.value)
+        if decided and until is not None:
+            await context.say(inviter, "invite_rewarded", days=days, until=context.when(inviter, until))
 
 
 async def partner_gone(context: Context, gone_id: int) -> None:

@@ -1,4 +1,5 @@
-"""Ratings after a chat: 👍 👎 ⛔ once per rater and chat; ⛔ goes on to a report (handlers/reports.py)."""
+"""Ratings after a chat: 👍 👎 ⛔ once per rater and chat; ⛔ goes on to a report (handlers/reports.py).
+🔁 Chat again stays after a 👍 and goes with a 👎 (a ⛔'s reasons replace it)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 from telegram import Update
 
 from chatbot.telegram_io import callbacks
+from chatbot.handlers.chatting import chat_again_keyboard
 from chatbot.handlers.moderating import ask_reason, refuse_rating
 from chatbot.telegram_io.sending import answer, remove_buttons
 from chatbot.handlers.common import Context, press_of, query_of
@@ -30,7 +32,7 @@ async def rating_callback(update: Update, context: Context) -> None:
         await refuse_rating(context, query, result.status)
         return
     await answer(query, context.text_for(rater_id, "rating_thanks"))
-    await remove_buttons(query)
+    await remove_buttons(query, chat_again_keyboard(context, rater_id, chat_id) if rating_type == "good" else None)
 
 
 async def stale_button_callback(update: Update, context: Context) -> None:

@@ -88,6 +88,7 @@ async def age_message(update: Update, context: Context) -> None:
         return
     if s.db.users.get(user_id):
         # Registered already (a crash between registering and ending the flow): end it now.
+        count_invite(context, user_id)
         s.conversations.end(user_id, Flow.REGISTRATION)
         await context.say(user_id, "not_in_chat_hint")
         return
@@ -96,9 +97,24 @@ async def age_message(update: Update, context: Context) -> None:
         await context.say(user_id, "age_refused", reason=age_problem_text(context, user_id, age))
         return
     s.db.users.create(user_id, step[1], age, s.lang(user_id))
+    count_invite(context, user_id)
     s.conversations.end(user_id, Flow.REGISTRATION)
     logger.info("User %s registered", user_id)
     await context.say(user_id, "registered")
+
+
+def count_invite(context: Context, user_id: int) -> None:
+    """A new user who came through an invite link (invites.invited_start) counts for the inviter: once
+    ever (a user who deleted their data and registers again is not counted again), never for
+    themselves, never for an unknown code."""
+    s = context.services
+    invited = s.conversations.step(user_id, Flow.INVITED)
+    if invited is None:
+        return
+    inviter = s.db.invites.inviter(invited[1])
+    if inviter is not None and inviter != user_id and s.db.invites.record_join(user_id, inviter):
+        logger.info("User %s joined through the invite of %s", user_id, inviter)
+    s.conversations.end(user_id, Flow.INVITED)
 
 
 def age_problem_text(context: Context, user_id: int, problem: AgeProblem) -> str:

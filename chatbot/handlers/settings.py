@@ -1,12 +1,14 @@
-"""/settings: whom a VIP meets (👨 Men / 👩 Women / 👥 Anyone, 🎂 Age range, flows.Flow.SETTINGS) and
-🔔 Announcements on or off. Preferences outlive VIP; matching.py applies them only while VIP."""
+"""/settings: whom a VIP meets (👨 Men / 👩 Women / 👥 Anyone, 🎂 Age range, flows.Flow.SETTINGS),
+🏷 Interests (anyone: up to five topics, which rank partners) and 🔔 Announcements on or off.
+Preferences outlive VIP; matching.py applies them only while VIP."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from chatbot.telegram_io import callbacks
+from chatbot.core import interests
 from chatbot.core.flows import Flow, Step
+from chatbot.telegram_io import callbacks
 from chatbot.handlers.chatting import WHO, search_again
 from chatbot.telegram_io.sending import answer, edit_text, send_text
 from chatbot.handlers.common import Context, message_of, query_of, user_of
@@ -31,6 +33,7 @@ def settings_screen(context: Context, user_id: int) -> tuple[str, InlineKeyboard
         gender=context.text_for(user_id, WHO[gender]),
         min_age=low,
         max_age=high,
+        interests=topic_list(context, user_id, s.db.users.interests(user_id)),
         announcements=announcements,
         status=context.text_for(user_id, status),
     )
@@ -41,9 +44,35 @@ def settings_screen(context: Context, user_id: int) -> tuple[str, InlineKeyboard
             ("btn_pref_women", callbacks.PARTNER_GENDER.build("female")),
             ("btn_pref_anyone", callbacks.PARTNER_GENDER.build("any")),
         ],
-        [("btn_age_range", callbacks.AGE_RANGE.build()), ("btn_announcements", callbacks.ANNOUNCEMENTS.build())],
+        [("btn_age_range", callbacks.AGE_RANGE.build()), ("btn_interests", callbacks.INTERESTS.build())],
+        [("btn_announcements", callbacks.ANNOUNCEMENTS.build())],
     )
     return text, keyboard
+
+
+def topic_list(context: Context, user_id: int, mask: int) -> str:
+    """The chosen topics' labels, or "none"."""
+    chosen = interests.topics(mask)
+    if not chosen:
+        return context.text_for(user_id, "interests_none")
+    return ", ".join(context.text_for(user_id, f"topic_{topic}") for topic in chosen)
+
+
+def interests_screen(context: Context, user_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    """The twelve topics, three to a row, a chosen one ending with " ✅"; then ✔️ Done."""
+    mask = context.services.db.users.interests(user_id)
+    chosen = set(interests.topics(mask))
+    buttons = [
+        InlineKeyboardButton(
+            context.text_for(user_id, f"topic_{topic}") + (" ✅" if topic in chosen else ""),
+            callback_data=callbacks.INTEREST.build(topic),
+        )
+        for topic in interests.TOPICS
+    ]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    rows.append([InlineKeyboardButton(context.text_for(user_id, "btn_done"), callback_data=callbacks.INTERESTS_DONE.build())])
+    text = context.text_for(user_id, "interests", most=interests.MAX_INTERESTS, count=len(chosen))
+    return text, InlineKeyboardMarkup(rows)
 
 
 async def settings_command(update: Update, context: Context) -> None:
@@ -107,6 +136,45 @@ async def announcements_callback(update: Update, context: Context) -> None:
     if not await context.registered(user_id):
         return
     context.services.db.users.toggle_announcements(user_id)
+    await edit_text(query, *settings_screen(context, user_id))
+
+
+async def interests_callback(update: Update, context: Context) -> None:
+    """🏷 Interests: the topics screen in place of the settings."""
+    query = query_of(update)
+    user_id = query.from_user.id
+    await answer(query)
+    if not await context.registered(user_id):
+        return
+    await edit_text(query, *interests_screen(context, user_id))
+
+
+async def interest_callback(update: Update, context: Context) -> None:
+    """A topic tapped: chosen or not; a sixth is refused and changes nothing."""
+    s = context.services
+    query = query_of(update)
+    user_id = query.from_user.id
+    fields = callbacks.INTEREST.parse(query.data)
+    if fields is None or not s.db.users.get(user_id):
+        await answer(query, context.text_for(user_id, "button_invalid"))
+        return
+    mask = interests.toggle(s.db.users.interests(user_id), fields[0])
+    if mask is None:
+        await answer(query, context.text_for(user_id, "interests_too_many", most=interests.MAX_INTERESTS), alert=True)
+        return
+    s.db.users.set_interests(user_id, mask)
+    await answer(query)
+    await edit_text(query, *interests_screen(context, user_id))
+    await search_again(context, user_id)  # a waiting user is ranked with their new topics
+
+
+async def interests_done_callback(update: Update, context: Context) -> None:
+    """✔️ Done: back to the settings screen, which lists the chosen topics."""
+    query = query_of(update)
+    user_id = query.from_user.id
+    await answer(query)
+    if not await context.registered(user_id):
+        return
     await edit_text(query, *settings_screen(context, user_id))
 
 

@@ -7,6 +7,7 @@ import ctypes
 import ctypes.util
 import gc
 import logging
+from datetime import datetime, timedelta, timezone
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -85,9 +86,12 @@ async def activity_job(context: Context) -> None:
 
 
 async def housekeeping_job(context: Context) -> None:
-    """Expires ended VIPs; deletes what the retention periods say; forgets old journaled updates."""
+    """Expires ended VIPs; deletes what the retention periods say; forgets old journaled updates,
+    expired requests to chat again and offers of ended chats."""
     s: Services = context.services
     expired = s.db.payments.expire_vips()
+    s.db.rematches.expire(datetime.now(timezone.utc) - timedelta(minutes=s.config.rematch_minutes))
+    s.db.reveals.drop_ended()
     maps, chats = s.db.privacy.prune_old_chats(s.config.chat_retention_days, s.config.report_evidence_hours)
     logger.info("Housekeeping: %s reply maps past REPORT_EVIDENCE_HOURS and %s old chats deleted", maps, chats)
     pruned = s.db.journal.prune()

@@ -53,7 +53,8 @@ class AnalyticsStore(Store):
             " WHERE started_at >= date('now', ?) GROUP BY 1",
             "reports": "SELECT date(created_at), COUNT(*) FROM ratings"
             " WHERE rating_type = 'scam' AND created_at >= date('now', ?) GROUP BY 1",
-            "vip_purchases": "SELECT date(created_at), COUNT(*) FROM payments WHERE created_at >= date('now', ?) GROUP BY 1",
+            "vip_purchases": "SELECT date(created_at), COUNT(*) FROM payments WHERE created_at >= date('now', ?)"
+            " AND kind != 'referral' GROUP BY 1",
             "active_users": "SELECT day, COUNT(*) FROM activity WHERE day >= date('now', ?) GROUP BY day",
             "stars": "SELECT date(created_at), SUM(amount) FROM payments WHERE created_at >= date('now', ?) GROUP BY 1",
         }
@@ -78,7 +79,8 @@ class AnalyticsStore(Store):
     def period(self, days: int) -> dict[str, int]:
         """The last `days` days (UTC, today included): active users, registrations, chats started and
         their median length in seconds, the funnel of those who registered (searched, chatted, bought
-        VIP), Stars earned and refunded, and users who blocked the bot."""
+        VIP), Stars earned and refunded, users who blocked the bot, users who joined through an invite and
+        the invites rewarded."""
         since = f"-{int(days) - 1} days"
         row = self.conn.execute(
             """
@@ -98,16 +100,19 @@ class AnalyticsStore(Store):
                 (SELECT COUNT(*) FROM new_users n WHERE
                     EXISTS (SELECT 1 FROM chat_history h WHERE h.user1_id = n.user_id)
                     OR EXISTS (SELECT 1 FROM chat_history h WHERE h.user2_id = n.user_id)),
-                (SELECT COUNT(*) FROM new_users n WHERE EXISTS (SELECT 1 FROM payments p WHERE p.user_id = n.user_id)),
+                (SELECT COUNT(*) FROM new_users n WHERE EXISTS
+                    (SELECT 1 FROM payments p WHERE p.user_id = n.user_id AND p.kind != 'referral')),
                 (SELECT COALESCE(SUM(amount), 0) FROM payments WHERE created_at >= (SELECT start FROM span)),
                 (SELECT COALESCE(SUM(amount), 0) FROM payments WHERE refunded_at >= (SELECT start FROM span)),
-                (SELECT COUNT(*) FROM users WHERE blocked_at >= (SELECT start FROM span))
+                (SELECT COUNT(*) FROM users WHERE blocked_at >= (SELECT start FROM span)),
+                (SELECT COUNT(*) FROM referrals WHERE joined_at >= (SELECT start FROM span)),
+                (SELECT COUNT(*) FROM referrals WHERE outcome = 'rewarded' AND decided_at >= (SELECT start FROM span))
             """,
             (since,),
         ).fetchone()
         keys = (
             "active", "registered", "chats", "median_chat_seconds", "searched", "chatted", "bought",
-            "stars_earned", "stars_refunded", "blocked",
+            "stars_earned", "stars_refunded", "blocked", "invited", "invite_rewards",
         )  # fmt: skip
         return {key: int(value or 0) for key, value in zip(keys, row, strict=True)}
 

@@ -70,6 +70,21 @@ class ChatStore(Store):
         ).fetchone()
         return row[0] if row else None
 
+    def sent_counts(self, chat_id: int) -> dict[int, int]:
+        """How many messages each side of the chat sent (an album's items one by one), from the reply map."""
+        self._db.flush_writes()
+        rows = self.conn.execute(
+            "SELECT user_id, COUNT(*) FROM message_map WHERE chat_id = ? AND sent = 1 GROUP BY user_id", (chat_id,)
+        ).fetchall()
+        return {row[0]: row[1] for row in rows}
+
+    def chat(self, chat_id: int) -> tuple[int, int, datetime | None] | None:
+        """(user1, user2, when it ended or None while open) of a chat, or None if there is no such chat."""
+        row = self.conn.execute(
+            "SELECT user1_id, user2_id, ended_at FROM chat_history WHERE id = ?", (chat_id,)
+        ).fetchone()
+        return (row[0], row[1], parse_utc(row[2]) if row[2] else None) if row else None
+
     def enqueue(self, user_id: int) -> datetime:
         """Queue the user (once); returns when they started waiting."""
         with self.conn:
@@ -129,9 +144,9 @@ class ChatStore(Store):
         return RatingResult("ok", target_id)
 
     def rating_counts(self, user_id: int) -> tuple[int, int]:
-        """(👍, 👎) received."""
+        """(👍, 👎) received; a ⛔ counts as a 👎."""
         row = self.conn.execute(
-            "SELECT COALESCE(SUM(rating_type = 'good'), 0), COALESCE(SUM(rating_type = 'bad'), 0)"
+            "SELECT COALESCE(SUM(rating_type = 'good'), 0), COALESCE(SUM(rating_type != 'good'), 0)"
             " FROM ratings WHERE target_id = ?",
             (user_id,),
         ).fetchone()

@@ -16,7 +16,7 @@ SELECT u.user_id, u.gender, u.age,
     (SELECT CASE WHEN h.user1_id = u.user_id THEN h.user2_id ELSE h.user1_id END FROM chat_history h
         WHERE h.id = MAX(COALESCE((SELECT MAX(id) FROM chat_history WHERE user1_id = u.user_id), 0),
                          COALESCE((SELECT MAX(id) FROM chat_history WHERE user2_id = u.user_id), 0))),
-    q.joined_at, u.language
+    q.joined_at, u.language, u.interests
 FROM users u LEFT JOIN preferences p ON p.user_id = u.user_id LEFT JOIN search_queue q ON q.user_id = u.user_id
 """
 
@@ -34,6 +34,7 @@ class SeekerRow(NamedTuple):
     last_partner: int | None
     joined_at: datetime | None
     language: str
+    interests: int
 
 
 def _seeker_row(row: tuple[object, ...]) -> SeekerRow:

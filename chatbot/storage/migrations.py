@@ -287,4 +287,65 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX idx_activity_user ON activity(user_id);
     """,
+    # 8 -> 9: what keeps good conversations going. Each user's interests (core.interests bits). An
+    # open offer to exchange profiles, one per chat, with the offerer's username (the row goes once
+    # answered or once the chat ends). Requests to chat again, one open per sender. Each user's
+    # invite code, and who joined through whose link with what it earned: those rows outlive /deleteme
+    # of either side, so a user who re-registers is not counted (nor rewarded) twice. VIP earned by
+    # inviting is a payment of its own kind ('referral'), which the kind's CHECK must allow.
+    """
+    ALTER TABLE users ADD COLUMN interests INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE reveal_offers (
+        chat_id INTEGER PRIMARY KEY,
+        offerer_id INTEGER NOT NULL,
+        offerer_username TEXT,
+        created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+    );
+    CREATE INDEX idx_reveal_offers_offerer ON reveal_offers(offerer_id);
+    CREATE TABLE rematch_requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_id INTEGER NOT NULL,
+        from_id INTEGER NOT NULL,
+        to_id INTEGER NOT NULL,
+        created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+    );
+    CREATE UNIQUE INDEX idx_rematch_requests_from ON rematch_requests(from_id);
+    CREATE INDEX idx_rematch_requests_to ON rematch_requests(to_id);
+    CREATE TABLE invite_codes (
+        user_id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE referrals (
+        invitee_id INTEGER PRIMARY KEY,
+        inviter_id INTEGER NOT NULL,
+        joined_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        outcome TEXT NOT NULL DEFAULT 'pending' CHECK (outcome IN ('pending', 'rewarded', 'capped', 'none')),
+        decided_at TIMESTAMP,
+        vip_days INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX idx_referrals_inviter ON referrals(inviter_id, outcome, decided_at);
+    CREATE INDEX idx_referrals_joined ON referrals(joined_at);
+    CREATE INDEX idx_referrals_decided ON referrals(decided_at) WHERE outcome = 'rewarded';
+    CREATE TABLE payments_kept (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        telegram_payment_charge_id TEXT NOT NULL UNIQUE,
+        user_id INTEGER NOT NULL,
+        amount INTEGER NOT NULL,
+        currency TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        vip_until TIMESTAMP NOT NULL,
+        created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        kind TEXT NOT NULL DEFAULT 'one_off' CHECK (kind IN ('one_off', 'subscription', 'referral')),
+        vip_from TIMESTAMP,
+        refunded_at TIMESTAMP,
+        refunded_by INTEGER
+    );
+    INSERT INTO payments_kept SELECT id, telegram_payment_charge_id, user_id, amount, currency, payload, vip_until,
+        created_at, kind, vip_from, refunded_at, refunded_by FROM payments;
+    DROP TABLE payments;
+    ALTER TABLE payments_kept RENAME TO payments;
+    CREATE INDEX idx_payments_user ON payments(user_id);
+    CREATE INDEX idx_payments_created ON payments(created_at);
+    CREATE INDEX idx_payments_user_latest ON payments(user_id, id);
+    """,
 )

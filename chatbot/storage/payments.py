@@ -15,6 +15,8 @@ from chatbot.storage import Store, parse_utc, utc_text
 
 ONE_OFF = "one_off"
 SUBSCRIPTION = "subscription"
+# VIP earned by inviting (invites): recorded like a purchase, never listed or refunded as one.
+REFERRAL = "referral"
 _PAYMENT = (
     "SELECT id, telegram_payment_charge_id, user_id, amount, currency, payload, kind, vip_from, vip_until, created_at,"
     " refunded_at, refunded_by FROM payments"
@@ -94,6 +96,7 @@ class PaymentStore(Store):
         vip_from: datetime,
         vip_until: datetime,
         expires_at: datetime | None = None,
+        kind: str | None = None,
     ) -> tuple[bool, datetime]:
         """Store a payment and set the VIP end it gave, once per charge id: (newly recorded, VIP end).
 
@@ -109,7 +112,7 @@ class PaymentStore(Store):
                 raise LookupError(f"payment {charge_id} for unknown user {user_id}")
             until = utc_text(vip_until)
             self.conn.execute("UPDATE users SET is_vip = 1, vip_until = ? WHERE user_id = ?", (until, user_id))
-            kind = ONE_OFF if expires_at is None else SUBSCRIPTION
+            kind = kind or (ONE_OFF if expires_at is None else SUBSCRIPTION)
             self.conn.execute(
                 "INSERT INTO payments (telegram_payment_charge_id, user_id, amount, currency, payload, vip_until,"
                 " kind, vip_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -127,13 +130,15 @@ class PaymentStore(Store):
         return True, parse_utc(until)
 
     def payments_of(self, user_id: int, limit: int = 5) -> list[Payment]:
-        """The user's newest payments, newest first."""
-        rows = self.conn.execute(_PAYMENT + " WHERE user_id = ? ORDER BY id DESC LIMIT ?", (user_id, limit)).fetchall()
+        """The user's newest Stars payments, newest first."""
+        rows = self.conn.execute(
+            _PAYMENT + " WHERE user_id = ? AND kind != ? ORDER BY id DESC LIMIT ?", (user_id, REFERRAL, limit)
+        ).fetchall()
         return [_payment(row) for row in rows]
 
     def payment(self, payment_id: int) -> Payment | None:
-        """The payment with this id, or None."""
-        row = self.conn.execute(_PAYMENT + " WHERE id = ?", (payment_id,)).fetchone()
+        """The Stars payment with this id, or None."""
+        row = self.conn.execute(_PAYMENT + " WHERE id = ? AND kind != ?", (payment_id, REFERRAL)).fetchone()
         return _payment(row) if row else None
 
     def payment_by_charge(self, charge_id: str) -> Payment | None:

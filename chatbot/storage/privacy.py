@@ -17,10 +17,12 @@ class PrivacyStore(Store):
     """What /deleteme deletes and what housekeeping forgets, across the features' tables (`db.privacy`)."""
 
     def delete_user_data(self, user_id: int) -> None:
-        """/deleteme: the profile, preferences, ratings given and received, chats and their reply maps,
-        flows, strikes and the user's unfinished journaled updates. Kept: payments and subscriptions
-        (refunds and disputes), bans (deleting must not undo one), blocks (whom they must never meet),
-        reports and the audit log (moderation records)."""
+        """/deleteme: the profile (interests included), preferences, ratings given and received, chats
+        and their reply maps, flows, strikes, their invite code, open profile-exchange offers and
+        requests to chat again (sent or received), and the user's unfinished journaled updates. Kept:
+        payments and subscriptions (refunds and disputes), bans (deleting must not undo one), blocks
+        (whom they must never meet), reports and the audit log (moderation records), and the record
+        of whose invite they joined through (the inviter's reward; re-registering is not counted again)."""
         self._db.flush_writes()
         with self.conn:
             chats = [
@@ -31,10 +33,12 @@ class PrivacyStore(Store):
                 )
             ]
             for chat_id in chats:
+                self.conn.execute("DELETE FROM reveal_offers WHERE chat_id = ?", (chat_id,))
                 self.conn.execute("DELETE FROM message_map WHERE chat_id = ?", (chat_id,))
                 self.conn.execute("DELETE FROM ratings WHERE chat_id = ?", (chat_id,))
                 self.conn.execute("DELETE FROM chat_history WHERE id = ?", (chat_id,))
-            for table in ("search_queue", "preferences", "conversations", "strikes", "mutes"):
+            self.conn.execute("DELETE FROM rematch_requests WHERE from_id = ? OR to_id = ?", (user_id, user_id))
+            for table in ("search_queue", "preferences", "conversations", "strikes", "mutes", "invite_codes"):
                 self.conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))  # noqa: S608 (fixed names)
             self.conn.execute(
                 "UPDATE update_journal SET done = 1, body = '' WHERE done = 0 AND ? IN ("

@@ -89,6 +89,15 @@ class UserStore(Store):
             else:
                 self.conn.execute("UPDATE users SET blocked_at = NULL WHERE user_id = ?", (user_id,))
 
+    def interests(self, user_id: int) -> int:
+        """The user's interests (core.interests bits; 0 for none or someone not registered)."""
+        row = self.conn.execute("SELECT interests FROM users WHERE user_id = ?", (user_id,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def set_interests(self, user_id: int, mask: int) -> None:
+        with self.conn:
+            self.conn.execute("UPDATE users SET interests = ? WHERE user_id = ?", (mask, user_id))
+
     def announcements_on(self, user_id: int) -> bool:
         row = self.conn.execute("SELECT announcements FROM users WHERE user_id = ?", (user_id,)).fetchone()
         return bool(row[0]) if row else True

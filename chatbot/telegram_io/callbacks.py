@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from chatbot.core.interests import TOPICS
 from chatbot.i18n.texts import LANGUAGES
 
 
@@ -47,3 +48,9 @@ DELETE_ME = Callback("deleteme", "yes|no")
 LANGUAGE = Callback("lang", "|".join(LANGUAGES))
 BROADCAST = Callback("bcast", r"\d{1,18}", "send|cancel|stop")
 ANNOUNCEMENTS = Callback("announce")
+INTERESTS = Callback("interests")
+INTEREST = Callback("interest", "|".join(TOPICS))
+INTERESTS_DONE = Callback("interests_done")
+REVEAL = Callback("reveal", r"\d{1,18}", "yes|no")
+AGAIN = Callback("again", r"\d{1,18}")
+REMATCH = Callback("rematch", r"\d{1,18}", "yes|no")

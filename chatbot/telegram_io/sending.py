@@ -136,6 +136,19 @@ async def send_message(
     return None if isinstance(result, Failure) else result
 
 
+async def send_profile_link(bot: ExtBot[Any], chat_id: int, text: str, markup: InlineKeyboardMarkup) -> bool | Failure:
+    """A message whose button opens someone's profile: True if sent, False if the reader is gone,
+    Failure.REFUSED when that someone's privacy settings forbid links to their account (Telegram
+    refuses a tg://user button with BUTTON_USER_PRIVACY_RESTRICTED)."""
+    try:
+        return await send_message(bot, chat_id, text, markup) is not None
+    except BadRequest as exc:
+        if "BUTTON_USER_PRIVACY_RESTRICTED" not in exc.message.upper():
+            raise
+        logger.info("profile link to %s: refused (%s)", chat_id, exc.message)
+        return Failure.REFUSED
+
+
 async def send_announcement(
     bot: ExtBot[Any], chat_id: int, text: str, entities: Sequence[MessageEntity], bulk: bool
 ) -> Message | Failure:
@@ -171,9 +184,9 @@ async def edit_text(query: CallbackQuery, text: str, markup: InlineKeyboardMarku
     await attempt(query.edit_message_text(text, reply_markup=markup), f"edit for {query.from_user.id}")
 
 
-async def remove_buttons(query: CallbackQuery) -> None:
-    """Take the buttons off the message whose button was pressed."""
-    await attempt(query.edit_message_reply_markup(None), f"buttons off for {query.from_user.id}")
+async def remove_buttons(query: CallbackQuery, keep: InlineKeyboardMarkup | None = None) -> None:
+    """Take the buttons off the message whose button was pressed (leaving `keep`, if given)."""
+    await attempt(query.edit_message_reply_markup(keep), f"buttons off for {query.from_user.id}")
 
 
 async def copy(

@@ -10,7 +10,9 @@ _COMMANDS = (
     "/stop - end the chat or stop searching\n"
     "/profile - your profile and ratings\n"
     "/vip - VIP status\n"
-    "/settings - whom you meet (VIP)\n"
+    "/settings - whom you meet (VIP) and your interests\n"
+    "/reveal - offer your partner to exchange Telegram profiles\n"
+    "/invite - your invite link\n"
     "/rules - the rules\n"
     "/privacy - what we store\n"
     "/paysupport - help with a payment\n"
@@ -162,7 +164,7 @@ TEXTS: dict[str, str] = {
     "duration_hours": "{n} h",
     "duration_minutes": "{n} min",
     # Partner preferences (/settings)
-    "settings": "⚙️ Whom you meet\nPartner gender: {gender}\nPartner age: {min_age}–{max_age}\nAnnouncements: {announcements}\n\n{status}",
+    "settings": "⚙️ Whom you meet\nPartner gender: {gender}\nPartner age: {min_age}–{max_age}\nInterests: {interests}\nAnnouncements: {announcements}\n\n{status}",
     "settings_status_vip": "⭐ Your preferences apply to every search while your VIP lasts.",
     "settings_status_not_vip": "Preferences are a VIP feature: they apply while you're VIP. Send /vip",
     "pref_anyone": "anyone",
@@ -214,9 +216,16 @@ TEXTS: dict[str, str] = {
         "How long: chats and the ratings given in them are deleted {retention_days} days after they end; "
         "refused-message strikes and mutes after 7 days; what you send is held only until it is delivered. "
         "Daily backups of the database are kept for {backup_days} days, so deleted data leaves them by then.\n\n"
-        "/deleteme deletes your profile, preferences, ratings and chat history at once. Kept, and why: payment "
+        "Your interests are kept with your profile; your invite code, and who joined through your link with the "
+        "VIP it earned you, are kept too. An offer to exchange profiles keeps your username only until it is "
+        "answered or the chat ends, and nothing about you is shared unless you both agree. A request to chat "
+        "again is kept until it is answered or expires.\n\n"
+        "/deleteme deletes your profile (interests included), preferences, ratings, chat history, invite code "
+        "and open offers and requests at once. Kept, and why: payment "
         "records (refunds and disputes need them), an active ban (deleting must not undo it), the fact that "
-        "someone must never be matched with you again, and the moderators' record of reports and their actions."
+        "someone must never be matched with you again, the moderators' record of reports and their actions, and "
+        "the record of whose invite you joined through (the inviter's reward; registering again does not "
+        "count twice)."
     ),
     # VIP and payments
     "vip_info": (
@@ -358,7 +367,7 @@ TEXTS: dict[str, str] = {
     "settings_off": "off",
     "menu_broadcast": "Send an announcement to all users",
     # Analytics (/stats)
-    "stats_period": "📅 {period}: {active} active users, {registered} new, {chats} chats (median {median}).\nFunnel: {registered} registered → {searched} searched ({searched_pct}) → {chatted} chatted ({chatted_pct}) → {bought} bought VIP ({bought_pct}).\n⭐ {earned} earned, {refunded} refunded; {blocked} blocked the bot.",
+    "stats_period": "📅 {period}: {active} active users, {registered} new, {chats} chats (median {median}).\nFunnel: {registered} registered → {searched} searched ({searched_pct}) → {chatted} chatted ({chatted_pct}) → {bought} bought VIP ({bought_pct}).\n⭐ {earned} earned, {refunded} refunded; {blocked} blocked the bot.\n🔗 {invited} joined through invites, {invite_rewards} rewarded.",
     "stats_today": "Today",
     "stats_7_days": "Last 7 days",
     "stats_30_days": "Last 30 days",
@@ -366,4 +375,55 @@ TEXTS: dict[str, str] = {
     "chart_stars": "Stars",
     "stats_chart2_caption": "📈 Daily active users and Stars paid per day (UTC).",
     "blocked_line": "\nBlocked the bot: {blocked}",
+    # Interests, the partner's rating, profiles by consent, chatting again, invites
+    "btn_interests": "🏷 Interests",
+    "topic_music": "🎵 Music",
+    "topic_games": "🎮 Games",
+    "topic_movies": "🎬 Movies",
+    "topic_books": "📚 Books",
+    "topic_travel": "✈️ Travel",
+    "topic_sports": "⚽ Sports",
+    "topic_tech": "💻 Tech",
+    "topic_art": "🎨 Art",
+    "topic_food": "🍳 Food",
+    "topic_animals": "🐾 Animals",
+    "topic_deep_talk": "🧠 Deep talk",
+    "topic_memes": "😂 Memes",
+    "btn_done": "✔️ Done",
+    "interests": "🏷 Your interests: {count} of at most {most}. Tap a topic to choose it or take it back. Among those who fit, a partner who shares more of them comes first.",
+    "interests_too_many": "You can choose at most {most} topics: take one back first.",
+    "interests_none": "none",
+    'partner_rating': "Partner's rating: 👍 {good} · 👎 {bad}",
+    'partner_rating_new': "Partner's rating: new",
+    "shared_interests": "You both like: {topics}",
+    "menu_reveal": "Offer to exchange Telegram profiles",
+    "menu_invite": "Your invite link",
+    'reveal_not_in_chat': "You're not in a chat. In a chat, /reveal offers your partner to exchange Telegram profiles.",
+    "reveal_pending": "An offer to exchange profiles is already waiting for an answer in this chat.",
+    'reveal_offer': "Your partner offers to exchange Telegram profiles. If you agree, each of you gets a link to the other's profile; if not, nothing is shared.",
+    "btn_exchange": "🤝 Exchange",
+    "btn_decline_exchange": "🙅 Decline",
+    "reveal_sent": "Your offer to exchange profiles is on its way. Nothing is shared unless your partner agrees.",
+    "reveal_you_declined": "You declined. Nothing was shared.",
+    "reveal_declined": "Your partner declined to exchange profiles. Nothing was shared.",
+    'reveal_profile': "🤝 You exchanged profiles. Your partner's Telegram profile:",
+    "btn_open_profile": "👤 Open profile",
+    'reveal_privacy_partner': "Your partner's privacy settings don't allow links to their account, so their profile can't be shown. They could set a username and /reveal again.",
+    'reveal_privacy_yours': "Your privacy settings don't allow links to your account, so your partner couldn't get your profile. Set a username in Telegram's settings and /reveal again.",
+    "btn_chat_again": "🔁 Chat again",
+    "btn_accept": "✅ Accept",
+    "btn_decline": "❌ Decline",
+    "rematch_request": "Your last partner would like to chat again.",
+    "rematch_sent": "Your request to chat again is on its way.",
+    "rematch_on_its_way": "Your request to chat again is already on its way.",
+    "rematch_too_late": "Too late: you can ask to chat again within {minutes} minutes of the end of a chat.",
+    'rematch_refused': "Sorry, you two can't chat again.",
+    "rematch_unavailable": "Your last partner is no longer available.",
+    "rematch_you_declined": "You declined.",
+    "rematch_declined": "Your last partner declined to chat again.",
+    'rematch_you_are_busy': "You're in a chat now. End it with /stop, then press ✅ Accept again while the request is open.",
+    "rematch_partner_busy": "Your last partner is in another chat now. Press ✅ Accept again later, while the request is open.",
+    "invite": "🔗 Your invite link:\n{link}\n\nJoined through it: {joined}. VIP earned: {days} days.",
+    "invite_reward_terms": "A friend who joins through it and has a first real chat (at least 3 messages each way) earns you {reward} days of VIP, up to {most} times a month.",
+    "invite_rewarded": "🎁 Someone you invited had their first real chat: you got {days} days of VIP, until {until}.",
 }

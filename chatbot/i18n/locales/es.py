@@ -7,7 +7,9 @@ _COMMANDS = (
     "/stop - terminar el chat o dejar de buscar\n"
     "/profile - tu perfil y valoraciones\n"
     "/vip - estado VIP\n"
-    "/settings - a quién conoces (VIP)\n"
+    "/settings - a quién conoces (VIP) y tus intereses\n"
+    "/reveal - proponer a tu pareja intercambiar perfiles de Telegram\n"
+    "/invite - tu enlace de invitación\n"
     "/rules - las normas\n"
     "/privacy - qué guardamos\n"
     "/paysupport - ayuda con un pago\n"
@@ -159,7 +161,7 @@ TEXTS: dict[str, str] = {
     "duration_hours": "{n} h",
     "duration_minutes": "{n} min",
     # Preferencias (/settings)
-    "settings": "⚙️ A quién conoces\nGénero: {gender}\nEdad: {min_age}–{max_age}\nAnuncios: {announcements}\n\n{status}",
+    "settings": "⚙️ A quién conoces\nGénero: {gender}\nEdad: {min_age}–{max_age}\nIntereses: {interests}\nAnuncios: {announcements}\n\n{status}",
     "settings_status_vip": "⭐ Tus preferencias se aplican a cada búsqueda mientras tengas VIP.",
     "settings_status_not_vip": "Las preferencias son una función VIP: se aplican mientras tengas VIP. Envía /vip",
     "pref_anyone": "cualquiera",
@@ -213,10 +215,16 @@ TEXTS: dict[str, str] = {
         "por mensajes rechazados y los silencios, a los 7 días; lo que envías se guarda solo hasta entregarse. "
         "Las copias diarias de la base de datos se guardan {backup_days} días, así que los datos borrados "
         "desaparecen de ellas en ese plazo.\n\n"
-        "/deleteme borra al momento tu perfil, preferencias, valoraciones e historial de chats. Se guardan, y "
+        "Tus intereses se guardan con tu perfil; tu código de invitación, y quién se unió con tu enlace con el "
+        "VIP que te dio, también. Una propuesta de intercambiar perfiles guarda tu nombre de usuario solo hasta "
+        "que se responde o termina el chat, y no se comparte nada de ti sin que los dos aceptéis. Una petición "
+        "de volver a chatear se guarda hasta que se responde o caduca.\n\n"
+        "/deleteme borra al momento tu perfil (intereses incluidos), preferencias, valoraciones, historial de "
+        "chats, código de invitación y propuestas y peticiones abiertas. Se guardan, y "
         "por qué: los registros de pagos (hacen falta para reembolsos y disputas), un baneo activo (borrar no "
-        "debe quitarlo), que alguien no debe volver a coincidir contigo, y el registro de denuncias y acciones "
-        "de los moderadores."
+        "debe quitarlo), que alguien no debe volver a coincidir contigo, el registro de denuncias y acciones "
+        "de los moderadores, y el registro de con qué invitación te uniste (la recompensa de quien invitó; "
+        "registrarte de nuevo no cuenta dos veces)."
     ),
     # VIP y pagos
     "vip_info": (
@@ -357,7 +365,7 @@ TEXTS: dict[str, str] = {
     "settings_off": "no",
     "menu_broadcast": "Enviar un anuncio a todos",
     # Analytics (/stats)
-    "stats_period": "📅 {period}: {active} usuarios activos, {registered} nuevos, {chats} chats (mediana {median}).\nEmbudo: {registered} registrados → {searched} buscaron ({searched_pct}) → {chatted} chatearon ({chatted_pct}) → {bought} compraron VIP ({bought_pct}).\n⭐ {earned} ganadas, {refunded} reembolsadas; {blocked} bloquearon el bot.",
+    "stats_period": "📅 {period}: {active} usuarios activos, {registered} nuevos, {chats} chats (mediana {median}).\nEmbudo: {registered} registrados → {searched} buscaron ({searched_pct}) → {chatted} chatearon ({chatted_pct}) → {bought} compraron VIP ({bought_pct}).\n⭐ {earned} ganadas, {refunded} reembolsadas; {blocked} bloquearon el bot.\n🔗 {invited} llegaron por invitación, {invite_rewards} recompensadas.",
     "stats_today": "Hoy",
     "stats_7_days": "Últimos 7 días",
     "stats_30_days": "Últimos 30 días",
@@ -365,4 +373,55 @@ TEXTS: dict[str, str] = {
     "chart_stars": "Stars",
     "stats_chart2_caption": "📈 Usuarios activos por día y Stars pagadas por día (UTC).",
     "blocked_line": "\nBloquearon el bot: {blocked}",
+    # Interests, the partner's rating, profiles by consent, chatting again, invites
+    "btn_interests": "🏷 Intereses",
+    "topic_music": "🎵 Música",
+    "topic_games": "🎮 Juegos",
+    "topic_movies": "🎬 Películas",
+    "topic_books": "📚 Libros",
+    "topic_travel": "✈️ Viajes",
+    "topic_sports": "⚽ Deportes",
+    "topic_tech": "💻 Tecnología",
+    "topic_art": "🎨 Arte",
+    "topic_food": "🍳 Comida",
+    "topic_animals": "🐾 Animales",
+    "topic_deep_talk": "🧠 Charlas profundas",
+    "topic_memes": "😂 Memes",
+    "btn_done": "✔️ Listo",
+    "interests": "🏷 Tus intereses: {count} de {most} como máximo. Toca un tema para elegirlo o quitarlo. Entre quienes encajan, va primero quien comparte más.",
+    "interests_too_many": "Puedes elegir como máximo {most} temas: quita uno primero.",
+    "interests_none": "ninguno",
+    "partner_rating": "Valoración de tu pareja: 👍 {good} · 👎 {bad}",
+    "partner_rating_new": "Valoración de tu pareja: nueva",
+    "shared_interests": "A los dos os gusta: {topics}",
+    "menu_reveal": "Proponer intercambiar perfiles",
+    "menu_invite": "Tu enlace de invitación",
+    "reveal_not_in_chat": "No estás en un chat. En un chat, /reveal propone a tu pareja intercambiar perfiles de Telegram.",
+    "reveal_pending": "Ya hay una propuesta de intercambiar perfiles esperando respuesta en este chat.",
+    "reveal_offer": "Tu pareja propone intercambiar perfiles de Telegram. Si aceptas, cada uno recibe un enlace al perfil del otro; si no, no se comparte nada.",
+    "btn_exchange": "🤝 Intercambiar",
+    "btn_decline_exchange": "🙅 Rechazar",
+    "reveal_sent": "Tu propuesta de intercambiar perfiles va en camino. No se comparte nada si tu pareja no acepta.",
+    "reveal_you_declined": "Has rechazado. No se ha compartido nada.",
+    "reveal_declined": "Tu pareja ha rechazado intercambiar perfiles. No se ha compartido nada.",
+    "reveal_profile": "🤝 Habéis intercambiado perfiles. El perfil de Telegram de tu pareja:",
+    "btn_open_profile": "👤 Abrir perfil",
+    "reveal_privacy_partner": "La privacidad de tu pareja no permite enlaces a su cuenta, así que no se puede mostrar su perfil. Podría crear un nombre de usuario y volver a usar /reveal.",
+    "reveal_privacy_yours": "Tu privacidad no permite enlaces a tu cuenta, así que tu pareja no ha recibido tu perfil. Crea un nombre de usuario en los ajustes de Telegram y vuelve a usar /reveal.",
+    "btn_chat_again": "🔁 Volver a chatear",
+    "btn_accept": "✅ Aceptar",
+    "btn_decline": "❌ Rechazar",
+    "rematch_request": "Tu última pareja quiere volver a chatear.",
+    "rematch_sent": "Tu petición de volver a chatear va en camino.",
+    "rematch_on_its_way": "Tu petición de volver a chatear ya va en camino.",
+    "rematch_too_late": "Demasiado tarde: puedes pedir volver a chatear hasta {minutes} minutos después del final de un chat.",
+    "rematch_refused": "Lo siento, no podéis volver a chatear.",
+    "rematch_unavailable": "Tu última pareja ya no está disponible.",
+    "rematch_you_declined": "Has rechazado.",
+    "rematch_declined": "Tu última pareja ha rechazado volver a chatear.",
+    "rematch_you_are_busy": "Ahora estás en un chat. Termínalo con /stop y vuelve a pulsar ✅ Aceptar mientras la petición siga abierta.",
+    "rematch_partner_busy": "Tu última pareja está en otro chat. Vuelve a pulsar ✅ Aceptar más tarde, mientras la petición siga abierta.",
+    "invite": "🔗 Tu enlace de invitación:\n{link}\n\nSe han unido con él: {joined}. VIP ganado: {days} días.",
+    "invite_reward_terms": "Cada amigo que se una con él y tenga un primer chat de verdad (al menos 3 mensajes por cada lado) te da {reward} días de VIP, hasta {most} veces al mes.",
+    "invite_rewarded": "🎁 Alguien a quien invitaste tuvo su primer chat de verdad: recibes {days} días de VIP, hasta el {until}.",
 }
