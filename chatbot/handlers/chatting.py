@@ -113,11 +113,15 @@ async def finish_chat(context: Context, user_id: int, user_key: str | None, part
         return None
     logger.info("Chat %s ended", pairing.chat_id)
     s.db.reveals.take(pairing.chat_id)  # an offer to exchange profiles ends with its chat
+    # Before anything is sent: a crash after the chat ended must not lose an inviter's reward.
+    rewarded = reward_inviters(context, pairing.chat_id, user_id, pairing.partner_id)
     for who, key in ((user_id, user_key), (pairing.partner_id, partner_key)):
         if key is not None:
             text = f"{context.text_for(who, key)}\n\n{context.text_for(who, 'rate_prompt')}"
             await send_text(context.bot, who, text, rating_keyboard(context, who, pairing.chat_id))
-    await reward_inviters(context, pairing.chat_id, user_id, pairing.partner_id)
+    for inviter, until in rewarded:
+        days = s.config.referral_vip_days
+        await context.say(inviter, "invite_rewarded", days=days, until=context.when(inviter, until))
     return pairing
 
 
@@ -137,33 +141,36 @@ async def start_chat_with(context: Context, user_id: int, partner_id: int) -> bo
     return True
 
 
-async def reward_inviters(context: Context, chat_id: int, user_id: int, partner_id: int) -> None:
+def reward_inviters(context: Context, chat_id: int, user_id: int, partner_id: int) -> list[tuple[int, datetime]]:
     """A side of this chat who joined through an invite and has just had their first real conversation
-    (core.invites) earns their inviter REFERRAL_VIP_DAYS of VIP, at most REFERRAL_MAX_PER_MONTH a month."""
+    (core.invites) earns their inviter REFERRAL_VIP_DAYS of VIP, at most REFERRAL_MAX_PER_MONTH a
+    month. Returns (inviter, new VIP end) of each reward, for the caller to tell."""
     s = context.services
     days = s.config.referral_vip_days
     sides = (user_id, partner_id) if days > 0 else ()
     pending = [(u, inviter) for u in sides if (inviter := s.db.invites.pending_inviter(u)) is not None]
     if not pending or not invites.qualifies(s.db.chats.sent_counts(chat_id), user_id, partner_id):
-        return
+        return []
     now = datetime.now(timezone.utc)
+    rewarded = []
     for invitee, inviter in pending:
         active = s.db.users.get(inviter) is not None and not s.db.moderation.is_banned(inviter)
         recent = s.db.invites.rewards_since(inviter, now - timedelta(days=invites.CAP_DAYS))
         outcome = invites.outcome(active, recent, s.config.referral_max_per_month)
-        until = None
         if outcome is invites.Outcome.REWARDED:
-            # Granted before the referral is marked: a crash between the two grants nothing twice
-            # (the grant is once per invitee), and the replay marks it.
+            # Granted before the referral is marked, once per invitee (the charge id): nothing is
+            # granted twice, whatever stops between the two.
             grant = payment_rules.one_off_grant(s.db.payments.vip_until(inviter), days, now)
             _, until = s.db.payments.record_payment(
                 f"referral:{invitee}", inviter, 0, payment_rules.STARS, "referral", grant.vip_from, grant.vip_until,
                 kind=REFERRAL,
             )  # fmt: skip
-        decided = s.db.invites.decide(invitee, outcome.value, days if until else 0)
+            if s.db.invites.decide(invitee, outcome.value, days):
+                rewarded.append((inviter, until))
+        else:
+            s.db.invites.decide(invitee, outcome.value)
         logger.info("Invite of user %s: %s", inviter, outcome.value)
-        if decided and until is not None:
-            await context.say(inviter, "invite_rewarded", days=days, until=context.when(inviter, until))
+    return rewarded
 
 
 async def partner_gone(context: Context, gone_id: int) -> None:

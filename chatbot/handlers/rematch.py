@@ -43,6 +43,10 @@ async def chat_again_callback(update: Update, context: Context) -> None:
         await answer(query, context.text_for(user_id, "button_invalid"))
         return
     other_id = chat[1] if chat[0] == user_id else chat[0]
+    pairing = s.state.active_chats.get(user_id)
+    if pairing is not None and pairing.partner_id == other_id:
+        await answer(query, context.text_for(user_id, "button_invalid"))  # chatting again already
+        return
     now = datetime.now(timezone.utc)
     window = timedelta(minutes=s.config.rematch_minutes)
     if chat[2] + window < now:
