@@ -1,7 +1,7 @@
 """A soak: wave after wave of brand-new users register, chat, stop and rate; the bot's memory over time.
 
     python benchmarks/soak_benchmark.py [--users 20000] [--wave 500] [--seconds 240] [--idle-seconds 60]
-                                        [--warmup 20] [--in-flight 4] [--trace-memory]
+                                        [--warmup 500] [--in-flight 4] [--trace-memory]
 
 The real `python bot.py` runs against the Bot API emulator of tests/ with the shipped settings (only
 the token, the API's URL, the database and the logs are set). A wave of `--wave` new users starts
@@ -15,8 +15,11 @@ its state (a thread per person would not keep up with 20,000 people).
 
 Printed: lost (a copy never delivered, or a step never answered within five minutes), duplicated (a
 copy or an answer twice), out of order (a copy before an earlier message of the same sender): all
-must be 0. Then the bot's resident memory (VmRSS): right after start, after a small warm-up wave
-(the level "before" the soak), during the soak, at its end, and after `--idle-seconds` idle; the
+must be 0. Then the bot's resident memory (VmRSS): right after start, after a warm-up wave (the
+level "before" the soak; by default one wave, as a bot in service has seen: the first burst of
+`--wave` users arriving at once sets the working set the allocator then keeps for the next burst,
+about 10 MB whatever CONCURRENT_UPDATES (16 or 256) or API_CONCURRENCY (4 or 100), with about 2 MB
+of it live objects; `--warmup 20` shows it), during the soak, at its end, and after `--idle-seconds` idle; the
 growth per new user over the soak's second half (the least-squares slope of memory against the
 users through, from when half of them were); and whether the idle level came back within 10 MB of
 the level before. Also the bot's CPU per user and how long each step took a wave.
@@ -441,7 +444,7 @@ def start_bot(emulator: Emulator, workdir: Path, trace: Path | None) -> subproce
 
 
 def soak(
-    users: int = 20_000, wave: int = 500, seconds: float = 240, idle_seconds: float = 60, warmup: int = 20,
+    users: int = 20_000, wave: int = 500, seconds: float = 240, idle_seconds: float = 60, warmup: int = 500,
     in_flight: int = 4, trace_memory: bool = False,
 ) -> SoakResult:  # fmt: skip
     if wave % 2 or warmup % 2:
@@ -457,8 +460,8 @@ def soak(
     try:
         time.sleep(1)
         start_mb = rss_mb(proc.pid)
-        # A small wave first: what the first users of any bot cost once (code paths run for the
-        # first time, caches filled) is not what each new user costs.
+        # A wave first: what the first burst of users costs once (code paths run for the first time,
+        # caches filled, the allocator's working set for a burst) is not what each new user costs.
         run.run([run.new_users(warmup)], 0, 1)
         time.sleep(2)
         before_mb = rss_mb(proc.pid)
@@ -544,7 +547,7 @@ def main() -> None:
     parser.add_argument("--wave", type=int, default=500, help="users who start together")
     parser.add_argument("--seconds", type=float, default=240, help="the waves start over this long")
     parser.add_argument("--idle-seconds", type=float, default=60, help="idle time after the soak")
-    parser.add_argument("--warmup", type=int, default=20, help="users of the wave before the soak")
+    parser.add_argument("--warmup", type=int, default=500, help="users of the wave before the soak")
     parser.add_argument("--in-flight", type=int, default=4, help="at most this many waves under way at once")
     parser.add_argument("--trace-memory", action="store_true", help="tracemalloc in the bot: where memory grew")
     args = parser.parse_args()
