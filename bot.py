@@ -33,6 +33,7 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    MessageReactionHandler,
     PreCheckoutQueryHandler,
     TypeHandler,
     filters,
@@ -59,6 +60,7 @@ from chatbot.handlers import (
     reveal,
     settings,
     system,
+    unsend,
 )
 from chatbot.handlers.common import CONTEXT_TYPES, BotData, Context, Services
 from chatbot.i18n.languages import Languages
@@ -198,8 +200,10 @@ class AnonymousChatBot:
             (0, CommandHandler("language", registration.language_command, filters=new)),
             (0, CommandHandler("reveal", reveal.reveal_command, filters=new)),
             (0, CommandHandler("invite", invites.invite_command, filters=new)),
+            (0, CommandHandler("delete", unsend.delete_command, filters=new)),
             (0, CommandHandler("ban", moderation.ban_command, filters=admins)),
             (0, CommandHandler("unban", moderation.unban_command, filters=admins)),
+            (0, CommandHandler("purge", moderation.purge_command, filters=admins)),
             (0, CommandHandler("stats", admin.stats_command, filters=admins)),
             (0, CommandHandler("backup", admin.backup_command, filters=admins)),
             (0, CommandHandler("refund", payments.refund_command, filters=admins)),
@@ -207,9 +211,9 @@ class AnonymousChatBot:
             (0, CommandHandler("broadcast", broadcast.broadcast_command, filters=admins)),
             # Buttons, in the order of the lines below: 👨 Male / 👩 Female; ✅ I've joined; 🇬🇧 🇷🇺 🇪🇸;
             # 👍 👎 ⛔; 🔁 Chat again; ✅ Accept / ❌ Decline (chatting again); 🤝 Exchange / 🙅 Decline
-            # (profiles); the report's reasons; report cards (⛔ Ban, ⏳ Ban 24 h, ✅ Dismiss); appeal
-            # cards (✅ Unban, ❌ Reject); 👨 Men / 👩 Women / 👥 Anyone; 🎂 Age range; 🏷 Interests, a
-            # topic, ✔️ Done; 🔔 Announcements; 📣 Send to N users / Cancel / ⏹ Stop; ⭐ Buy VIP;
+            # (profiles); the report's reasons; report cards (⛔ Ban, 🧹 Ban and delete, ⏳ Ban 24 h,
+            # ✅ Dismiss); appeal cards (✅ Unban, ❌ Reject); 👨 Men / 👩 Women / 👥 Anyone; 🎂 Age range;
+            # 🏷 Interests, a topic, ✔️ Done; 🔒 Protect my messages; 🫣 Hide partner's media; 🔔 Announcements; 📣 Send to N users / Cancel / ⏹ Stop; ⭐ Buy VIP;
             # 🔁 Subscribe; Cancel subscription; ↩️ Refund; 🗑 Delete my data / Cancel. Anything else is stale.
             (0, CallbackQueryHandler(registration.gender_callback, pattern=callbacks.GENDER.pattern)),
             (0, CallbackQueryHandler(registration.joined_callback, pattern=callbacks.JOINED.pattern)),
@@ -226,6 +230,8 @@ class AnonymousChatBot:
             (0, CallbackQueryHandler(settings.interests_callback, pattern=callbacks.INTERESTS.pattern)),
             (0, CallbackQueryHandler(settings.interest_callback, pattern=callbacks.INTEREST.pattern)),
             (0, CallbackQueryHandler(settings.interests_done_callback, pattern=callbacks.INTERESTS_DONE.pattern)),
+            (0, CallbackQueryHandler(settings.chat_option_callback, pattern=callbacks.PROTECT.pattern)),
+            (0, CallbackQueryHandler(settings.chat_option_callback, pattern=callbacks.HIDE_MEDIA.pattern)),
             (0, CallbackQueryHandler(settings.announcements_callback, pattern=callbacks.ANNOUNCEMENTS.pattern)),
             (0, CallbackQueryHandler(broadcast.broadcast_callback, pattern=callbacks.BROADCAST.pattern)),
             (0, CallbackQueryHandler(payments.buy_vip_callback, pattern=callbacks.BUY_VIP.pattern)),
@@ -234,11 +240,12 @@ class AnonymousChatBot:
             (0, CallbackQueryHandler(payments.refund_callback, pattern=callbacks.REFUND.pattern)),
             (0, CallbackQueryHandler(account.deleteme_callback, pattern=callbacks.DELETE_ME.pattern)),
             (0, CallbackQueryHandler(ratings.stale_button_callback)),
-            # Payments and the user blocking the bot
+            # Payments, the user blocking the bot, reactions to mirror
             (0, PreCheckoutQueryHandler(payments.precheckout_callback)),
             (0, MessageHandler(filters.SUCCESSFUL_PAYMENT & private, payments.successful_payment_callback)),
             (0, MessageHandler(filters.StatusUpdate.REFUNDED_PAYMENT & private, payments.refunded_payment_callback)),
             (0, ChatMemberHandler(relay.my_chat_member_update, ChatMemberHandler.MY_CHAT_MEMBER)),
+            (0, MessageReactionHandler(relay.reaction_update)),
             # A command the bot does not know (or this user may not use), and an edit to mirror.
             (0, MessageHandler(new & filters.COMMAND, account.unknown_command)),
             (0, MessageHandler(filters.UpdateType.EDITED_MESSAGE & private & ~filters.COMMAND, relay.edited_message)),

@@ -228,8 +228,8 @@ class Database:
         try:
             with self.conn:
                 self.conn.executemany(
-                    "INSERT INTO message_map (user_id, message_id, peer_id, peer_message_id, chat_id, sent)"
-                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, message_id) DO NOTHING",
+                    "INSERT INTO message_map (user_id, message_id, peer_id, peer_message_id, chat_id, sent, sent_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, unixepoch()) ON CONFLICT (user_id, message_id) DO NOTHING",
                     rows,
                 )
                 self.conn.executemany("UPDATE update_journal SET done = 1, body = '' WHERE update_id = ?", [(u,) for u in done])

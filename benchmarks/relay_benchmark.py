@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -55,9 +56,10 @@ def order_errors(emulator: Emulator, sender: Person, receiver: Person, round_no:
     """How often a copy in the receiver's chat came before an earlier message of the sender's round."""
     prefix, suffix = f"r{round_no} m", f" from {sender.id}"
     sequence = [
-        int(m["text"][len(prefix) :].split()[0])
+        int((m.get("text") or m["caption"])[len(prefix) :].split()[0])
         for _, m in sorted(emulator.messages.get(receiver.id, {}).items())
-        if m["from"]["id"] == BOT_ID and m.get("text", "").startswith(prefix) and m["text"].endswith(suffix)
+        if m["from"]["id"] == BOT_ID and (text := m.get("text") or m.get("caption") or "").startswith(prefix)
+        and text.endswith(suffix)
     ]
     return sum(1 for x, y in zip(sequence, sequence[1:], strict=False) if y < x)
 
@@ -122,16 +124,25 @@ def paced_latencies(emulator: Emulator, people: list[tuple[Person, Person]], rat
 
 def run(
     name: str, command: list[str], extra_env: dict[str, str], pairs: int, messages: int, rounds: int, echo: bool,
-    paced_rate: float = 200, paced_seconds: float = 5, api_latency: float = 0.0,
+    paced_rate: float = 200, paced_seconds: float = 5, api_latency: float = 0.0, kind: str | None = None,
+    covered: bool = True,
 ) -> Result:  # fmt: skip
+    """`kind`: media of that kind instead of texts (their captions carry the order); `covered`: the
+    readers hide their partner's media (the default: sent again by file id) or not (copied)."""
     emulator = Emulator()
     url = emulator.start()
     if api_latency:
         emulator.delays["copyMessage"] = api_latency
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     people = [(emulator.person("A"), emulator.person("B")) for _ in range(pairs)]
+    if kind:
+        # The users were registered just now: lift the hold on a new account's media.
+        extra_env = {**extra_env, "NEW_USER_MEDIA_HOLD_MINUTES": "0"}
     if not echo:
         open_chats(workdir, people)
+        if not covered:
+            with sqlite3.connect(workdir / "bot.db") as conn:
+                conn.execute("UPDATE users SET hide_media = 0")
     proc = start(command, bot_env(emulator, url, workdir, **extra_env), emulator, workdir)
     try:
         # Warm up connections and caches with one message each way.
@@ -148,7 +159,7 @@ def run(
         for round_no in range(rounds):
             before = set(emulator.delivered_at)
             load = [(p, f"r{round_no} m{i} from {p.id}") for i in range(messages) for pair in people for p in pair]
-            pushed_at, _ = emulator.push_messages(load)
+            pushed_at, _ = emulator.push_messages(load, kind)
             expected = len(load)
             try:
                 emulator.wait_until(lambda b=before, n=expected: len(emulator.delivered_at) - len(b) >= n, 120, "all copies")
@@ -158,7 +169,7 @@ def run(
                 new = {k: v for k, v in emulator.delivered_at.items() if k not in before}
                 lost += expected - len(new)
                 total += len(new)
-                elapsed += max(new.values()) - pushed_at
+                elapsed += max(new.values(), default=pushed_at) - pushed_at
                 latencies += [(t - pushed_at) * 1000 for t in new.values()]
                 for a, b in people:
                     for sender, receiver in ((a, a), (b, b)) if echo else ((a, b), (b, a)):
@@ -199,6 +210,11 @@ def main() -> None:
         help="seconds Telegram takes to answer each copy (a real link's round trip: 0.02 to 0.2); the bot"
         " is then compared with itself at 4 requests in flight, not with the echo bots",
     )  # fmt: skip
+    parser.add_argument(
+        "--kind", choices=("photo", "video"), default=None,
+        help="media instead of texts: the bot alone, its readers hiding the partner's media (sent by file id,"
+        " covered) and not (copied)",
+    )  # fmt: skip
     args = parser.parse_args()
     # The bot's per-chat pace and per-user message limit would measure the limits, not the code:
     # lift them, as the echo bot has none.
@@ -207,7 +223,12 @@ def main() -> None:
     sizes = {"pairs": args.pairs, "messages": args.messages, "rounds": args.rounds,
              "paced_rate": args.paced_rate, "paced_seconds": args.paced_seconds, "api_latency": args.api_latency}  # fmt: skip
     bot = [sys.executable, str(ROOT / "bot.py")]
-    if args.api_latency:
+    if args.kind:
+        results = [
+            run(f"{args.kind}s, covered", bot, bot_env, echo=False, kind=args.kind, **sizes),
+            run(f"{args.kind}s, copied", bot, bot_env, echo=False, kind=args.kind, covered=False, **sizes),
+        ]
+    elif args.api_latency:
         # An echo bot handling one update at a time would wait the latency for every message: the
         # bot is compared with itself, at the shipped API_CONCURRENCY and at the 4 it once had.
         results = [
@@ -236,7 +257,7 @@ def main() -> None:
             f"{r.name:20} {r.rate:7.0f} {r.p50_ms:7.0f}ms {r.p99_ms:7.0f}ms {r.paced_p50_ms:7.1f}ms {r.paced_p99_ms:7.1f}ms"
             f" {r.peak_mb:7.1f} {r.cpu_ms_per_message:10.2f} {r.lost:4d} {r.out_of_order:5d}"
         )
-    if args.api_latency:
+    if args.api_latency or args.kind:
         return
     floor = max(results[1:3], key=lambda r: r.rate)
     print(f"ratio bot / fastest stock echo ({floor.name}): {results[0].rate / floor.rate:.2f} (target >= 0.90)")

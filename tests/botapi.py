@@ -13,16 +13,21 @@ SLICE = json.loads((Path(__file__).with_name("botapi_slice.json")).read_text(enc
 BOT_ID = 7000000001
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Anon Chat", "username": "anon_chat_test_bot"}
 SENDING_METHODS = frozenset(
-    {"sendMessage", "copyMessage", "copyMessages", "forwardMessage", "sendPhoto", "sendMediaGroup", "sendInvoice"}
+    {"sendMessage", "copyMessage", "copyMessages", "forwardMessage", "sendPhoto", "sendVideo", "sendAnimation",
+     "sendMediaGroup", "sendInvoice"}
 )
 CONTENT_FIELDS = (
     "text", "entities", "photo", "caption", "caption_entities", "sticker", "voice", "video", "video_note",
     "animation", "audio", "document", "location", "venue", "dice", "poll", "contact", "media_group_id",
-    "has_media_spoiler", "show_caption_above_media",
+    "has_media_spoiler", "show_caption_above_media", "has_protected_content",
 )  # fmt: skip
 URL_RE = re.compile(r"https?://\S+|www\.\S+")
 MENTION_RE = re.compile(r"(?<![\w.])@[A-Za-z]\w{3,}")
 PNG_SIGNATURE = "89504e470d0a1a0a"
+# A bot may delete a message in a private chat for this long after it was sent (seconds).
+DELETE_WINDOW = 48 * 3600
+# The emoji a ReactionTypeEmoji may carry, as the Bot API lists them.
+REACTION_EMOJI = frozenset(SLICE["reaction_emoji"])
 # The only period Telegram accepts for a Stars subscription (30 days, in seconds).
 SUBSCRIPTION_PERIOD = 2592000
 HTTP_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",

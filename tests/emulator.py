@@ -80,6 +80,9 @@ class Emulator(BotApiMethods):
         self.flooded_until: dict[int, float] = {}  # chat id -> monotonic time its flood ends
         self.recent_sends: dict[int, list[float]] = {}
         self.delivered_at: dict[tuple[int, int], float] = {}  # original (chat, message id) -> copy time
+        self.deleted: list[tuple[int, int]] = []  # (chat, message id) the bot deleted, in order
+        self.reactions: dict[tuple[int, int], list[dict]] = {}  # (chat, message id) -> the bot's reaction
+        self.files: dict[str, tuple[int, int]] = {}  # file id -> the (chat, message id) it first came in
         self.url = ""  # set by the fixtures to what start() returns
         self.connection_tasks: set[asyncio.Task[None]] = set()
         self.polls = 0
@@ -342,12 +345,16 @@ class Emulator(BotApiMethods):
         self.wake_pollers()
         return update
 
-    def push_messages(self, messages: list[tuple[Person, str]]) -> tuple[float, list[tuple[int, int]]]:
-        """Send many texts at one instant (for load tests): that instant, and each (chat, message id)."""
+    def push_messages(
+        self, messages: list[tuple[Person, str]], kind: str | None = None
+    ) -> tuple[float, list[tuple[int, int]]]:
+        """Send many texts (or media of `kind`, each text its caption) at one instant (for load tests):
+        that instant, and each (chat, message id)."""
         with self.cond:
             updates: list[dict[str, Any]] = []
             for person, text in messages:
-                message = self.new_message(person.id, person.user, {"text": text})
+                content = media(kind, text) if kind else {"text": text}
+                message = self.new_message(person.id, person.user, content)
                 updates.append({"update_id": next(self.update_ids), "message": message})
             pushed_at = time.monotonic()
             self.updates.extend(updates)

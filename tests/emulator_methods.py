@@ -10,7 +10,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from botapi import BOT_ID, BOT_USER, CONTENT_FIELDS, PNG_SIGNATURE, SUBSCRIPTION_PERIOD, ApiError
+from botapi import BOT_ID, BOT_USER, CONTENT_FIELDS, DELETE_WINDOW, PNG_SIGNATURE, REACTION_EMOJI, SUBSCRIPTION_PERIOD, ApiError
 
 if TYPE_CHECKING:
     from person import Person
@@ -38,6 +38,9 @@ class BotApiMethods:
     subscriptions: dict[str, dict]
     copies: dict[tuple[int, int], tuple[int, int]]
     delivered_at: dict[tuple[int, int], float]
+    deleted: list[tuple[int, int]]
+    reactions: dict[tuple[int, int], list[dict]]
+    files: dict[str, tuple[int, int]]
     polls: int
     polls_at_last_push: int
 
@@ -59,6 +62,11 @@ class BotApiMethods:
             **content,
         }
         self.messages.setdefault(chat_id, {})[message["message_id"]] = message
+        # Where each file came from, for media sent again by file id.
+        for kind in ("photo", "video", "animation"):
+            files = content.get(kind)
+            for file in files if isinstance(files, list) else [files] if files else []:
+                self.files.setdefault(file["file_id"], (chat_id, message["message_id"]))
         return message
 
     def target(self, params: dict, key: str = "chat_id") -> int:
@@ -147,6 +155,8 @@ class BotApiMethods:
         content = {k: v for k, v in source.items() if k in CONTENT_FIELDS and k != "media_group_id"}
         if "caption" in params:
             content["caption"] = params["caption"]
+        if params.get("protect_content"):
+            content["has_protected_content"] = True
         reply = params.get("reply_parameters")
         if reply:
             target = self.messages.get(chat_id, {}).get(reply["message_id"])
@@ -178,6 +188,8 @@ class BotApiMethods:
             content = {k: v for k, v in source.items() if k in CONTENT_FIELDS and k != "media_group_id"}
             if source.get("media_group_id"):
                 content["media_group_id"] = group  # an album stays an album
+            if params.get("protect_content"):
+                content["has_protected_content"] = True
             result.append({"message_id": self.store_copy(chat_id, source_chat, source, content)["message_id"]})
         return result
 
@@ -299,9 +311,74 @@ class BotApiMethods:
             message.pop("reply_markup", None)
         return message
 
+    # Media sent anew by file id (covered with has_spoiler: copyMessage cannot add one)
+
+    def source_of(self, file_id: object, kind: str) -> tuple[int, dict]:
+        """The (chat, message) a file id came from; 400 as Telegram answers an unknown or wrong one."""
+        found = self.files.get(file_id) if isinstance(file_id, str) else None
+        if found is None:
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        chat_id, message_id = found
+        message = self.messages.get(chat_id, {}).get(message_id)
+        if message is None or kind not in message:
+            raise ApiError(400, f"Bad Request: wrong type of the web page content" if message else "Bad Request: wrong file identifier/HTTP URL specified")
+        return chat_id, message
+
+    def media_content(self, chat_id: int, kind: str, source: dict, params: dict) -> dict:
+        """A sent medium's content: the source's file, the caption and its formatting, the cover."""
+        if len(params.get("caption") or "") > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        content: dict[str, Any] = {kind: source[kind]}
+        if kind == "animation":
+            content["document"] = source.get("document", source[kind])
+        for name in ("caption", "caption_entities", "show_caption_above_media"):
+            if params.get(name):
+                content[name] = params[name]
+        if params.get("has_spoiler"):
+            content["has_media_spoiler"] = True
+        if params.get("protect_content"):
+            content["has_protected_content"] = True
+        reply = params.get("reply_parameters")
+        if reply:
+            target = self.messages.get(chat_id, {}).get(reply["message_id"])
+            if target is None and not reply.get("allow_sending_without_reply"):
+                raise ApiError(400, "Bad Request: message to be replied not found")
+            if target is not None:
+                content["reply_to_message"] = {k: v for k, v in target.items() if k != "reply_to_message"}
+        return content
+
+    def send_by_file_id(self, params: dict, kind: str) -> dict:
+        chat_id = self.target(params)
+        source_chat, source = self.source_of(params[kind], kind)
+        return self.store_copy(chat_id, source_chat, source, self.media_content(chat_id, kind, source, params))
+
+    def api_sendVideo(self, params: dict) -> dict:  # noqa: N802
+        return self.send_by_file_id(params, "video")
+
+    def api_sendAnimation(self, params: dict) -> dict:  # noqa: N802
+        return self.send_by_file_id(params, "animation")
+
+    def api_sendMediaGroup(self, params: dict) -> list[dict]:  # noqa: N802
+        chat_id = self.target(params)
+        media = params["media"]
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            raise ApiError(400, "Bad Request: wrong number of messages in the media group")
+        if any(item.get("type") not in ("photo", "video") for item in media):
+            raise ApiError(400, "Bad Request: wrong media group content")
+        sources = [self.source_of(item["media"], item["type"]) for item in media]
+        group = uuid.uuid4().hex[:12]
+        sent = []
+        for item, (source_chat, source) in zip(media, sources, strict=True):
+            content = self.media_content(chat_id, item["type"], source, {**item, "protect_content": params.get("protect_content")})
+            content["media_group_id"] = group
+            sent.append(self.store_copy(chat_id, source_chat, source, content))
+        return sent
+
     def api_sendPhoto(self, params: dict) -> dict:  # noqa: N802
         chat_id = self.target(params)
         photo = params["photo"]
+        if isinstance(photo, str):
+            return self.send_by_file_id(params, "photo")
         if not isinstance(photo, dict) or photo.get("head") != PNG_SIGNATURE:
             raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
         size = {"file_id": "AgAC" + uuid.uuid4().hex, "file_unique_id": uuid.uuid4().hex[:10], "width": 900,
@@ -310,6 +387,56 @@ class BotApiMethods:
         if params.get("caption"):
             content["caption"] = params["caption"]
         return self.new_message(chat_id, BOT_USER, content)
+
+    # Deleting and reacting
+
+    def deletable(self, chat_id: int, message_id: object) -> dict | None:
+        """The message if the bot may delete it now (Telegram's rules for a private chat), else None:
+        sent less than 48 hours ago, and a dice only once it is more than 24 hours old."""
+        message = self.messages.get(chat_id, {}).get(message_id) if isinstance(message_id, int) else None
+        if message is None:
+            return None
+        age = time.time() - message["date"]
+        if age >= DELETE_WINDOW or ("dice" in message and age <= 24 * 3600):
+            return None
+        return message
+
+    def api_deleteMessage(self, params: dict) -> bool:  # noqa: N802
+        chat_id = self.target(params)
+        message_id = params["message_id"]
+        if not isinstance(message_id, int) or message_id not in self.messages.get(chat_id, {}):
+            raise ApiError(400, "Bad Request: message to delete not found")
+        if self.deletable(chat_id, message_id) is None:
+            raise ApiError(400, "Bad Request: message can't be deleted")
+        del self.messages[chat_id][message_id]
+        self.deleted.append((chat_id, message_id))
+        return True
+
+    def api_deleteMessages(self, params: dict) -> bool:  # noqa: N802
+        chat_id = self.target(params)
+        ids = params["message_ids"]
+        if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
+            raise ApiError(400, "Bad Request: message identifiers are invalid")
+        # Those that can't be found or deleted are skipped.
+        for message_id in ids:
+            if self.deletable(chat_id, message_id) is not None:
+                del self.messages[chat_id][message_id]
+                self.deleted.append((chat_id, message_id))
+        return True
+
+    def api_setMessageReaction(self, params: dict) -> bool:  # noqa: N802
+        chat_id = self.target(params)
+        message = self.messages.get(chat_id, {}).get(params["message_id"])
+        if message is None:
+            raise ApiError(400, "Bad Request: message to react not found")
+        reaction = params.get("reaction") or []
+        if len(reaction) > 1:  # a bot is not premium: one reaction at most
+            raise ApiError(400, "Bad Request: REACTIONS_TOO_MANY")
+        for item in reaction:
+            if item.get("type") != "emoji" or item.get("emoji") not in REACTION_EMOJI:
+                raise ApiError(400, "Bad Request: REACTION_INVALID")
+        self.reactions[(chat_id, message["message_id"])] = reaction
+        return True
 
     def api_getChatMember(self, params: dict) -> dict:  # noqa: N802
         channel = params["chat_id"]

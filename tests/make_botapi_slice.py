@@ -10,6 +10,7 @@ API; the slice lets the tests run on a clone without ../shared.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -33,6 +34,10 @@ METHODS = (
     "editMessageCaption",
     "editMessageReplyMarkup",
     "deleteMessage",
+    "deleteMessages",
+    "setMessageReaction",
+    "sendVideo",
+    "sendAnimation",
     "answerCallbackQuery",
     "sendInvoice",
     "answerPreCheckoutQuery",
@@ -84,6 +89,12 @@ TYPES = (
     "PollOption",
     "BotCommand",
     "WebhookInfo",
+    "MessageReactionUpdated",
+    "ReactionTypeEmoji",
+    "ReactionTypeCustomEmoji",
+    "ReactionTypePaid",
+    "InputMediaPhoto",
+    "InputMediaVideo",
 )
 
 
@@ -101,7 +112,13 @@ def build(source: Path) -> dict:
         "version": api.get("version"),
         "methods": {name: fields(api["methods"][name]) for name in METHODS},
         "types": {name: fields(api["types"][name]) for name in TYPES},
+        # The emoji a ReactionTypeEmoji may carry: listed only in the field's description.
+        "reaction_emoji": re.findall(r'"([^"]+)"', str(_emoji_field(api)["description"])),
     }
+
+
+def _emoji_field(api: dict) -> dict:
+    return next(f for f in api["types"]["ReactionTypeEmoji"]["fields"] if f["name"] == "emoji")
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ class Person:
         # Their privacy settings forbid links to their account (Forwarded messages: Nobody): a
         # tg://user?id= button naming them is refused with BUTTON_USER_PRIVACY_RESTRICTED.
         self.links_forbidden = False
+        self.reacted: dict[int, list[dict]] = {}  # message id -> this person's reactions on it
         self.cursor = 0  # how many of the bot's messages this person has read
 
     @property
@@ -85,6 +86,18 @@ class Person:
             edited = dict(stored)
         self.emu.push_update({"edited_message": edited})
         return edited
+
+    def react(self, message: dict, *reactions: dict | str) -> dict:
+        """Set this person's reactions on a message of their chat (an emoji, or a ReactionType dict;
+        none: take them off), as Telegram reports it: a message_reaction update with the old ones."""
+        new = [{"type": "emoji", "emoji": r} if isinstance(r, str) else r for r in reactions]
+        key = message["message_id"]
+        old = self.reacted.get(key, [])
+        self.reacted[key] = new
+        return self.emu.push_update({"message_reaction": {
+            "chat": self.chat, "message_id": key, "user": self.user, "date": int(time.time()),
+            "old_reaction": old, "new_reaction": new,
+        }})  # fmt: skip
 
     def send_sticker(self) -> dict:
         return self.send_content(

@@ -30,6 +30,16 @@ def test_a_tiny_benchmark_run_loses_nothing_and_keeps_order():
     assert result.rate > 0 and result.peak_mb > 0
 
 
+def test_a_tiny_media_run_covered_and_copied_loses_nothing_and_keeps_order():
+    lifted = {"API_CHAT_RATE": "10000", "API_CHAT_BURST": "10000", "MESSAGE_RATE_LIMIT": "10000", "MESSAGE_RATE_WINDOW": "1"}
+    for covered in (True, False):
+        result = relay_benchmark.run(
+            "photos", [sys.executable, str(ROOT / "bot.py")], lifted, pairs=2, messages=3, rounds=1, echo=False,
+            paced_rate=10, paced_seconds=0.3, kind="photo", covered=covered,
+        )  # fmt: skip
+        assert result.lost == 0 and result.out_of_order == 0, (covered, result)
+
+
 import load_benchmark  # noqa: E402
 
 

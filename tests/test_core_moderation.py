@@ -50,11 +50,13 @@ def test_a_report_card_bans_for_good_for_24_hours_or_dismisses():
     assert suspended.status == "suspended"
     assert suspended.ban == BanOrder(NOW + timedelta(hours=24), AuditAction.TEMP_BAN)
     dismissed = decide_report(ReportAction.DISMISS, 7, NOW)
-    assert dismissed.status == "dismissed" and dismissed.ban is None
+    assert dismissed.status == "dismissed" and dismissed.ban is None and not dismissed.purge
+    purged = decide_report(ReportAction.PURGE, 7, NOW)
+    assert (purged.status, purged.ban, purged.purge) == ("banned", BanOrder(None, AuditAction.BAN), True)
 
 
 def test_the_card_buttons_are_the_actions():
-    assert [a.value for a in ReportAction] == ["ban", "suspend", "dismiss"]
+    assert [a.value for a in ReportAction] == ["ban", "purge", "suspend", "dismiss"]
     assert [a.value for a in AppealAction] == ["unban", "reject"]
 
 

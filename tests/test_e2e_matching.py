@@ -46,7 +46,8 @@ def test_settings_screen_buttons_and_age_range_validation(bot, emulator):
     screen = alice.wait_for("Whom you meet")
     assert "Partner gender: anyone" in screen["text"] and "Partner age: 18–100" in screen["text"]
     assert [b["text"] for row in screen["reply_markup"]["inline_keyboard"] for b in row] == [
-        "👨 Men", "👩 Women", "👥 Anyone", "🎂 Age range", "🏷 Interests", "🔔 Announcements"
+        "👨 Men", "👩 Women", "👥 Anyone", "🎂 Age range", "🏷 Interests", "🔒 Protect my messages",
+        "🫣 Hide partner's media", "🔔 Announcements"
     ]
     alice.press("👩 Women")
     emulator.wait_until(lambda: "Partner gender: women" in screen["text"], what="the screen to show women")

@@ -39,7 +39,7 @@ def test_report_card_shows_the_chat_and_evidence_and_the_first_admin_wins(start_
                    "lasted 1 min"):  # fmt: skip
         assert needle in text, needle
     labels = [b["text"] for row in cards[0]["reply_markup"]["inline_keyboard"] for b in row]
-    assert labels == ["⛔ Ban", "⏳ Ban 24 h", "✅ Dismiss"]
+    assert labels == ["⛔ Ban", "🧹 Ban and delete", "⏳ Ban 24 h", "✅ Dismiss"]
     # The reported user's last 5 messages, copied from their own chat under each card.
     def evidence() -> list[dict]:
         return [c for c in emulator.calls_of("copyMessages") if c["chat_id"] in (admin.id, second.id)]
@@ -51,7 +51,7 @@ def test_report_card_shows_the_chat_and_evidence_and_the_first_admin_wins(start_
 
     # The second admin presses first; the first admin's later press changes nothing. (The first
     # card's button data is read before: once the ban is out, the card loses its buttons any moment.)
-    dismiss = cards[0]["reply_markup"]["inline_keyboard"][0][2]["callback_data"]
+    dismiss = next(b["callback_data"] for row in cards[0]["reply_markup"]["inline_keyboard"] for b in row if b["text"] == "✅ Dismiss")
     second.press("⛔ Ban")
     troll.wait_for("You are banned")
     answer = admin.press_data(cards[0], dismiss)

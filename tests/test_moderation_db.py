@@ -205,7 +205,10 @@ def test_audit_lines_name_actions_and_times_in_the_readers_language(db):
     assert audit_line(auto, "ru").endswith(" · авто · автоматический бан · 2")
     assert audit_line(dismiss, "es").endswith(" · 7 · denuncia descartada · 2 denuncia n.º 12")
     assert audit_line(dismiss, "en").endswith(" · 7 · report dismissed · 2 report #12")
+    db.moderation.audit(7, "purge", 2, deleted=1200)
+    (purge,) = db.moderation.audit_entries(1)
+    assert audit_line(purge, "en").endswith(" · 7 · messages deleted · 2 1,200 deleted")
     assert audit_line(temp, "ru").startswith(TextFormatter.timestamp(temp.created_at, "ru"))
     # Every action the bot records has a name in every language (the catalogue test checks the keys).
-    recorded = {"ban", "temp_ban", "auto_ban", "unban", "dismiss", "appeal_accepted", "appeal_rejected", "refund"}
+    recorded = {"ban", "temp_ban", "auto_ban", "unban", "dismiss", "appeal_accepted", "appeal_rejected", "refund", "purge"}
     assert set(AUDIT_ACTIONS) == recorded

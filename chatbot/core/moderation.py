@@ -32,6 +32,7 @@ class AuditAction(str, Enum):
     DISMISS = "dismiss"
     APPEAL_ACCEPTED = "appeal_accepted"
     APPEAL_REJECTED = "appeal_rejected"
+    PURGE = "purge"  # a banned user's messages deleted from their partners' chats
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ class ReportAction(str, Enum):
     """The buttons of a report card."""
 
     BAN = "ban"
+    PURGE = "purge"  # 🧹 Ban and delete
     SUSPEND = "suspend"
     DISMISS = "dismiss"
 
@@ -69,12 +71,16 @@ class ReportDecision:
 
     status: str  # banned, suspended or dismissed
     ban: BanOrder | None  # None: dismissed, nobody is banned
+    purge: bool = False  # also delete the banned user's messages from their partners' chats
 
 
 def decide_report(action: ReportAction, admin_id: int, now: datetime) -> ReportDecision:
-    """⛔ Ban bans for good, ⏳ Ban 24 h for SUSPENSION, ✅ Dismiss bans nobody."""
+    """⛔ Ban bans for good, 🧹 Ban and delete too and purges, ⏳ Ban 24 h for SUSPENSION, ✅ Dismiss
+    bans nobody."""
     if action is ReportAction.BAN:
         return ReportDecision("banned", ban(admin_id, now))
+    if action is ReportAction.PURGE:
+        return ReportDecision("banned", ban(admin_id, now), purge=True)
     if action is ReportAction.SUSPEND:
         return ReportDecision("suspended", ban(admin_id, now, SUSPENSION))
     return ReportDecision("dismissed", None)

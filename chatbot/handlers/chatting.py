@@ -79,8 +79,9 @@ async def say_searching(context: Context, user_id: int) -> None:
 
 
 async def announce_partner(context: Context, user_id: int, partner_id: int) -> bool:
-    """Tell the user a partner was found, with the partner's rating, the interests they share, and
-    the partner's gender and age for a VIP; False if the user is gone."""
+    """Tell the user a partner was found, with the partner's rating, the interests they share, whether
+    the partner's messages are protected, and the partner's gender and age for a VIP; False if the
+    user is gone."""
     s = context.services
     text = context.text_for(user_id, "partner_found")
     good, bad = s.db.chats.rating_counts(partner_id)
@@ -95,6 +96,8 @@ async def announce_partner(context: Context, user_id: int, partner_id: int) -> b
     if shared:
         topics = ", ".join(context.text_for(user_id, f"topic_{topic}") for topic in shared)
         text += "\n" + context.text_for(user_id, "shared_interests", topics=topics)
+    if s.db.users.chat_options(partner_id)[0]:
+        text += "\n" + context.text_for(user_id, "partner_protected")
     if s.db.payments.vip_until(user_id):
         partner = s.db.users.get(partner_id)
         if partner:

@@ -9,6 +9,7 @@ banned user's chat) and common.py.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 
@@ -20,10 +21,13 @@ from chatbot.handlers.common import Context, Press, press_of, query_of
 from chatbot.ops import metrics
 from chatbot.storage.moderation import REPORT_REASONS
 from chatbot.telegram_io import callbacks
-from chatbot.telegram_io.sending import answer, edit_message, edit_text, send_message
+from chatbot.telegram_io.sending import DELETE_WINDOW, answer, delete, edit_message, edit_text, send_message
 from database import Database
 
 logger = logging.getLogger(__name__)
+
+# Messages one deleteMessages call takes at most.
+DELETE_BATCH = 100
 
 # A report's reason -> the text key of its button (and of its name on the card).
 REASON_KEYS = {
@@ -62,6 +66,23 @@ async def ban(context: Context, user_id: int, reason: str | None, admin_id: int 
     await finish_chat(context, user_id, None, "partner_removed")
     await send_message(context.bot, user_id, ban_notice(context, user_id))
     return True
+
+
+async def purge(context: Context, user_id: int, admin_id: int) -> int:
+    """Delete every copy of the user's messages from their partners' chats that the reply map still
+    knows (a chat's length plus REPORT_EVIDENCE_HOURS) and Telegram still lets the bot delete (48
+    hours); audited with the count. Returns how many copies were deleted."""
+    s = context.services
+    since = int(time.time() - DELETE_WINDOW.total_seconds())
+    deleted = 0
+    for holder, message_ids in s.db.chats.copies_of(user_id, since).items():
+        for start in range(0, len(message_ids), DELETE_BATCH):
+            batch = message_ids[start : start + DELETE_BATCH]
+            if await delete(context.bot, holder, batch):
+                deleted += len(batch)
+    logger.info("Purged %s messages of user %s", deleted, user_id)
+    s.db.moderation.audit(admin_id, moderation.AuditAction.PURGE.value, user_id, deleted=deleted)
+    return deleted
 
 
 def strike(db: Database, user_id: int, now: datetime | None = None) -> datetime | None:

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from chatbot.telegram_io import callbacks
 from chatbot.core import moderation
 from chatbot.core.flows import Flow, Step
-from chatbot.handlers.moderating import admin_press, ban, close_cards, send_cards
+from chatbot.handlers.moderating import admin_press, ban, close_cards, purge, send_cards
 from chatbot.telegram_io.sending import answer, copy
 from chatbot.handlers.common import Context, message_of, user_of
 from chatbot.storage.moderation import AuditEntry
@@ -31,6 +31,7 @@ AUDIT_ACTIONS = {
     "appeal_accepted": "admin_audit_appeal_accepted",
     "appeal_rejected": "admin_audit_appeal_rejected",
     "refund": "admin_audit_refund",
+    "purge": "admin_audit_purge",
 }
 # What /appeal answers.
 APPEAL_STARTS = {
@@ -71,6 +72,22 @@ async def ban_command(update: Update, context: Context) -> None:
         await context.say(admin_id, "admin_banned_until", user_id=target, until=context.when(admin_id, order.until))
     else:
         await context.say(admin_id, "admin_banned", user_id=target)
+
+
+async def purge_command(update: Update, context: Context) -> None:
+    """Admin: /purge <user_id>: bans the user for good and deletes their messages from their partners'
+    chats (what the reply map still knows, under 48 hours old)."""
+    admin_id = user_of(update).id
+    target = await target_of(context, admin_id, "admin_purge_usage")
+    if target is None:
+        return
+    if context.services.db.users.get(target) is None and not context.services.db.moderation.is_banned(target):
+        await context.say(admin_id, "admin_no_such_user", user_id=target)
+        return
+    if not context.services.db.moderation.is_banned(target):
+        await ban(context, target, None, admin_id, moderation.ban(admin_id, datetime.now(timezone.utc)))
+    deleted = await purge(context, target, admin_id)
+    await context.say(admin_id, "admin_purged", user_id=target, count=context.number(admin_id, deleted))
 
 
 async def unban_command(update: Update, context: Context) -> None:
@@ -204,6 +221,7 @@ def audit_line(entry: AuditEntry, lang: str) -> str:
         t("admin_audit_payment", lang, amount=TextFormatter.number(entry.stars, lang), charge_id=entry.charge_id)
         if entry.stars is not None
         else "",
+        t("admin_audit_deleted", lang, count=TextFormatter.number(entry.deleted, lang)) if entry.deleted is not None else "",
         entry.reason,
     )
     return t(

@@ -1,6 +1,8 @@
 """The relay: every message of a chat is copied (never forwarded: a forward shows who sent it) to the
-partner, albums as albums, replies as replies, edits mirrored; and what happens when a user blocks
-the bot. It only relays: which message reaches it is the registrar's routes (bot.py)."""
+partner, albums as albums, replies as replies, edits and standard emoji reactions mirrored; copies
+protected if the sender asks, photos, videos and animations covered if the reader asks; and what
+happens when a user blocks the bot. It only relays: which message reaches it is the registrar's
+routes (bot.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import cast
 
-from telegram import Message, ReplyParameters, Update
+from telegram import InputMediaPhoto, InputMediaVideo, Message, ReactionTypeEmoji, ReplyParameters, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import JobQueue
 
@@ -17,7 +19,16 @@ from chatbot.handlers.chatting import partner_gone
 from chatbot.handlers.moderating import strike
 from chatbot.telegram_io.albums import Albums, PendingAlbum
 from chatbot.telegram_io.messages import message_kind, visible_text
-from chatbot.telegram_io.sending import Failure, copy, copy_album, mirror_edit
+from chatbot.telegram_io.sending import (
+    Failure,
+    copy,
+    copy_album,
+    covered_media,
+    mirror_edit,
+    mirror_reaction,
+    send_covered,
+    send_covered_album,
+)
 from chatbot.handlers.common import Context, message_of, user_of
 from chatbot.core.pairing import Pairing
 from utils import TextFormatter
@@ -55,7 +66,12 @@ async def relay_message(update: Update, context: Context) -> None:
         peer_id = s.db.chats.peer_message(user_id, message.reply_to_message.message_id, pairing.chat_id)
         if peer_id is not None:
             reply_to = ReplyParameters(peer_id, allow_sending_without_reply=True)
-    result = await copy(context.bot, pairing.partner_id, user_id, message.message_id, reply_to)
+    protect = s.db.users.chat_options(user_id)[0]
+    covered = covered_media(message) if kind in ("photo", "video", "animation") else None
+    if covered is not None and s.db.users.chat_options(pairing.partner_id)[1]:
+        result = await send_covered(context.bot, pairing.partner_id, covered, reply_to, protect)
+    else:
+        result = await copy(context.bot, pairing.partner_id, user_id, message.message_id, reply_to, protect)
     if isinstance(result, Failure):
         await not_delivered(context, user_id, pairing, result)
         return
@@ -123,6 +139,8 @@ async def collect_album(
             album_job, ALBUM_COLLECT_SECONDS, data=media_group_id, user_id=user_id, chat_id=user_id
         )
     album.message_ids.append(message.message_id)
+    covered = covered_media(message)
+    album.covered[message.message_id] = covered if isinstance(covered, (InputMediaPhoto, InputMediaVideo)) else None
     album.blocked = album.blocked or reason
 
 
@@ -162,7 +180,13 @@ async def flush_album(context: Context, user_id: int) -> None:
     if pairing is None:
         return
     message_ids = sorted(album.message_ids)
-    copies = await copy_album(context.bot, pairing.partner_id, user_id, message_ids)
+    protect = s.db.users.chat_options(user_id)[0]
+    covered = [album.covered.get(i) for i in message_ids]
+    if s.db.users.chat_options(pairing.partner_id)[1] and all(m is not None for m in covered):
+        media = [m for m in covered if m is not None]
+        copies = await send_covered_album(context.bot, pairing.partner_id, media, protect)
+    else:
+        copies = await copy_album(context.bot, pairing.partner_id, user_id, message_ids, protect)
     if isinstance(copies, Failure):
         await not_delivered(context, user_id, pairing, copies)
         return
@@ -192,6 +216,26 @@ async def edited_message(update: Update, context: Context) -> None:
     )
     if failure is Failure.GONE:
         await partner_gone(context, pairing.partner_id)
+
+
+async def reaction_update(update: Update, context: Context) -> None:
+    """Mirrors a standard emoji reaction, set or taken off, on a message of the current chat onto the
+    other side's copy (a bot sets one reaction: the newest). Custom-emoji and paid reactions, and
+    reactions on a message of an earlier chat, reach nobody."""
+    s = context.services
+    change = update.message_reaction
+    user_id = change.user.id if change and change.user else None
+    pairing = s.state.active_chats.get(user_id) if user_id else None
+    if change is None or user_id is None or pairing is None:
+        return
+    peer_message_id = s.db.chats.peer_message(user_id, change.message_id, pairing.chat_id)
+    if peer_message_id is None:
+        return
+    new = [r.emoji for r in change.new_reaction if isinstance(r, ReactionTypeEmoji)]
+    old = [r.emoji for r in change.old_reaction if isinstance(r, ReactionTypeEmoji)]
+    if new == old:
+        return  # only a custom-emoji or paid reaction changed
+    await mirror_reaction(context.bot, pairing.partner_id, peer_message_id, new[-1] if new else None)
 
 
 async def my_chat_member_update(update: Update, context: Context) -> None:

@@ -12,7 +12,7 @@ from telegram import InlineKeyboardMarkup, Update
 from chatbot.telegram_io import callbacks
 from chatbot.ops import metrics
 from chatbot.core import moderation
-from chatbot.handlers.moderating import REASON_KEYS, admin_press, ban, close_cards, refuse_rating, send_cards
+from chatbot.handlers.moderating import REASON_KEYS, admin_press, ban, close_cards, purge, refuse_rating, send_cards
 from chatbot.telegram_io.sending import Failure, answer, copy_album, remove_buttons
 from chatbot.handlers.common import Context, press_of
 from chatbot.storage.moderation import Report
@@ -69,13 +69,17 @@ def card_text(context: Context, reader_id: int, report: Report) -> str:
 
 
 def card_keyboard(context: Context, admin_id: int, report_id: int) -> InlineKeyboardMarkup:
-    """⛔ Ban / ⏳ Ban 24 h / ✅ Dismiss under a report card."""
+    """⛔ Ban / 🧹 Ban and delete, then ⏳ Ban 24 h / ✅ Dismiss under a report card."""
+    action = moderation.ReportAction
     return context.keyboard(
         admin_id,
         [
-            ("btn_card_ban", callbacks.REPORT_ACTION.build(report_id, moderation.ReportAction.BAN.value)),
-            ("btn_card_suspend", callbacks.REPORT_ACTION.build(report_id, moderation.ReportAction.SUSPEND.value)),
-            ("btn_card_dismiss", callbacks.REPORT_ACTION.build(report_id, moderation.ReportAction.DISMISS.value)),
+            ("btn_card_ban", callbacks.REPORT_ACTION.build(report_id, action.BAN.value)),
+            ("btn_card_purge", callbacks.REPORT_ACTION.build(report_id, action.PURGE.value)),
+        ],
+        [
+            ("btn_card_suspend", callbacks.REPORT_ACTION.build(report_id, action.SUSPEND.value)),
+            ("btn_card_dismiss", callbacks.REPORT_ACTION.build(report_id, action.DISMISS.value)),
         ],
     )
 
@@ -118,14 +122,19 @@ async def report_action_callback(update: Update, context: Context) -> None:
     reason = context.text_for(
         target_id, "report_ban_reason", report_id=report_id, reason=context.text_for(target_id, REASON_KEYS[report.reason])
     )
+    deleted = 0
     if decision.ban is None:
         s.db.moderation.audit(admin_id, moderation.AuditAction.DISMISS.value, target_id, report_id=report_id)
     else:
         await ban(context, target_id, reason, admin_id, decision.ban)
+        if decision.purge:
+            deleted = await purge(context, target_id, admin_id)
 
     def closed(reader: int) -> str:
         if action is moderation.ReportAction.BAN:
             done = context.text_for(reader, "admin_card_banned", admin_id=admin_id)
+        elif action is moderation.ReportAction.PURGE:
+            done = context.text_for(reader, "admin_card_purged", admin_id=admin_id, count=context.number(reader, deleted))
         elif action is moderation.ReportAction.SUSPEND:
             done = context.text_for(reader, "admin_card_suspended", admin_id=admin_id)
         else:

@@ -1,5 +1,6 @@
 """/settings: whom a VIP meets (👨 Men / 👩 Women / 👥 Anyone, 🎂 Age range, flows.Flow.SETTINGS),
-🏷 Interests (anyone: up to five topics, which rank partners) and 🔔 Announcements on or off.
+🏷 Interests (anyone: up to five topics, which rank partners), 🔒 Protect my messages and 🫣 Hide
+partner's media (anyone; read by the relay) and 🔔 Announcements on or off.
 Preferences outlive VIP; matching.py applies them only while VIP."""
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ def settings_screen(context: Context, user_id: int) -> tuple[str, InlineKeyboard
     s = context.services
     gender, low, high = s.db.matching.preferences(user_id)
     status = "settings_status_vip" if s.db.payments.vip_until(user_id) else "settings_status_not_vip"
-    announcements = context.text_for(user_id, "settings_on" if s.db.users.announcements_on(user_id) else "settings_off")
+    def on_off(on: bool) -> str:
+        return context.text_for(user_id, "settings_on" if on else "settings_off")
+
+    announcements = on_off(s.db.users.announcements_on(user_id))
+    protect, hide = s.db.users.chat_options(user_id)
     text = context.text_for(
         user_id,
         "settings",
@@ -34,6 +39,8 @@ def settings_screen(context: Context, user_id: int) -> tuple[str, InlineKeyboard
         min_age=low,
         max_age=high,
         interests=topic_list(context, user_id, s.db.users.interests(user_id)),
+        protect=on_off(protect),
+        hide=on_off(hide),
         announcements=announcements,
         status=context.text_for(user_id, status),
     )
@@ -45,6 +52,7 @@ def settings_screen(context: Context, user_id: int) -> tuple[str, InlineKeyboard
             ("btn_pref_anyone", callbacks.PARTNER_GENDER.build("any")),
         ],
         [("btn_age_range", callbacks.AGE_RANGE.build()), ("btn_interests", callbacks.INTERESTS.build())],
+        [("btn_protect", callbacks.PROTECT.build()), ("btn_hide_media", callbacks.HIDE_MEDIA.build())],
         [("btn_announcements", callbacks.ANNOUNCEMENTS.build())],
     )
     return text, keyboard
@@ -175,6 +183,22 @@ async def interests_done_callback(update: Update, context: Context) -> None:
     await answer(query)
     if not await context.registered(user_id):
         return
+    await edit_text(query, *settings_screen(context, user_id))
+
+
+async def chat_option_callback(update: Update, context: Context) -> None:
+    """🔒 Protect my messages / 🫣 Hide partner's media: on or off, for anyone registered; the relay
+    reads them for every message, so a change counts from the next one."""
+    query = query_of(update)
+    user_id = query.from_user.id
+    await answer(query)
+    if not await context.registered(user_id):
+        return
+    users = context.services.db.users
+    if callbacks.PROTECT.parse(query.data) is not None:
+        users.toggle_protect_content(user_id)
+    else:
+        users.toggle_hide_media(user_id)
     await edit_text(query, *settings_screen(context, user_id))
 
 

@@ -22,6 +22,17 @@ class RatingResult:
     target_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class MappedMessage:
+    """A reply-map row: a message of a user's chat and its counterpart in the partner's."""
+
+    peer_id: int
+    peer_message_id: int
+    chat_id: int
+    sent: bool  # the user's own message (else the bot's copy of the partner's)
+    sent_at: int | None  # Unix time it was relayed (None for rows older than the column)
+
+
 class ChatStore(Store):
     """chat_history, search_queue, message_map and ratings."""
 
@@ -69,6 +80,40 @@ class ChatStore(Store):
             (user_id, message_id, chat_id),
         ).fetchone()
         return row[0] if row else None
+
+    def mapped(self, user_id: int, message_id: int) -> MappedMessage | None:
+        """What the reply map knows of a message in the user's chat: its counterpart, its chat, whether
+        the user sent it (else it is the bot's copy of the partner's), and when it was relayed."""
+        self._db.flush_writes()
+        row = self.conn.execute(
+            "SELECT peer_id, peer_message_id, chat_id, sent, sent_at FROM message_map WHERE user_id = ? AND message_id = ?",
+            (user_id, message_id),
+        ).fetchone()
+        return MappedMessage(row[0], row[1], row[2], bool(row[3]), row[4]) if row else None
+
+    def forget_message(self, user_id: int, message_id: int) -> None:
+        """Drop a deleted message and its counterpart from the reply map."""
+        with self.conn:
+            row = self.conn.execute(
+                "DELETE FROM message_map WHERE user_id = ? AND message_id = ? RETURNING peer_id, peer_message_id",
+                (user_id, message_id),
+            ).fetchone()
+            if row:
+                self.conn.execute("DELETE FROM message_map WHERE user_id = ? AND message_id = ?", (row[0], row[1]))
+
+    def copies_of(self, sender_id: int, since: int) -> dict[int, list[int]]:
+        """Every copy of the sender's messages relayed since `since` (Unix time) that the reply map
+        still knows: partner -> their copies' message ids, oldest first."""
+        self._db.flush_writes()
+        rows = self.conn.execute(
+            "SELECT user_id, message_id FROM message_map WHERE peer_id = ? AND sent = 0 AND sent_at >= ?"
+            " ORDER BY user_id, message_id",
+            (sender_id, since),
+        ).fetchall()
+        copies: dict[int, list[int]] = {}
+        for holder, message_id in rows:
+            copies.setdefault(holder, []).append(message_id)
+        return copies
 
     def sent_counts(self, chat_id: int) -> dict[int, int]:
         """How many messages each side of the chat sent (an album's items one by one), from the reply map."""

@@ -348,4 +348,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX idx_payments_created ON payments(created_at);
     CREATE INDEX idx_payments_user_latest ON payments(user_id, id);
     """,
+    # 9 -> 10: the chat a person controls. Whether the copies of a user's messages are protected
+    # (no forwarding or saving) and whether the partner's photos, videos and animations reach them
+    # covered (on by default); when each reply-map row was written (Unix time, within WRITE_DELAY of
+    # the send; NULL on older rows), for what Telegram still lets the bot delete (48 hours).
+    """
+    ALTER TABLE users ADD COLUMN protect_content BOOLEAN NOT NULL DEFAULT 0;
+    ALTER TABLE users ADD COLUMN hide_media BOOLEAN NOT NULL DEFAULT 1;
+    ALTER TABLE message_map ADD COLUMN sent_at INTEGER;
+    CREATE INDEX idx_message_map_peer ON message_map(peer_id, sent_at) WHERE sent = 0;
+    """,
 )

@@ -21,7 +21,7 @@ REPORT_REASONS = ("sexual", "insults", "spam", "underage", "other")
 
 # The fields of an audit entry's detail, stored as JSON so that /audit renders them in each reader's
 # language. Rows written before were English text; these patterns read their fields back, per action.
-AUDIT_FIELDS = {"reason", "until", "report_id", "stars", "charge_id"}
+AUDIT_FIELDS = {"reason", "until", "report_id", "stars", "charge_id", "deleted"}
 _OLD_AUDIT_DETAIL = {
     "temp_ban": re.compile(r"⏳ (?P<until>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC ?(?P<reason>.*)", re.DOTALL),
     "dismiss": re.compile(r"report #(?P<report_id>\d+)"),
@@ -87,6 +87,7 @@ class AuditEntry:
     report_id: int | None = None  # the report dismissed
     stars: int | None = None  # a refund's amount
     charge_id: str = ""  # the payment refunded
+    deleted: int | None = None  # a purge's count of messages deleted
 
 
 def audit_entry(row: sqlite3.Row) -> AuditEntry:
@@ -113,6 +114,7 @@ def audit_entry(row: sqlite3.Row) -> AuditEntry:
         report_id=_whole(fields.get("report_id")),
         stars=_whole(fields.get("stars")),
         charge_id=str(fields.get("charge_id") or ""),
+        deleted=_whole(fields.get("deleted")),
     )
 
 
@@ -324,6 +326,7 @@ class ModerationStore(Store):
         report_id: int | None = None,
         stars: int | None = None,
         charge_id: str = "",
+        deleted: int | None = None,
     ) -> None:
         """Record an admin action; what it named is kept as fields (JSON), not as text in one language."""
         fields = {
@@ -332,6 +335,7 @@ class ModerationStore(Store):
             "report_id": report_id,
             "stars": stars,
             "charge_id": charge_id,
+            "deleted": deleted,
         }
         kept = {name: value for name, value in fields.items() if value not in (None, "")}
         with self.conn:

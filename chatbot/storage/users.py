@@ -98,6 +98,19 @@ class UserStore(Store):
         with self.conn:
             self.conn.execute("UPDATE users SET interests = ? WHERE user_id = ?", (mask, user_id))
 
+    def chat_options(self, user_id: int) -> tuple[bool, bool]:
+        """(copies of the user's messages are protected, the partner's media reach them covered)."""
+        row = self.conn.execute("SELECT protect_content, hide_media FROM users WHERE user_id = ?", (user_id,)).fetchone()
+        return (bool(row[0]), bool(row[1])) if row else (False, True)
+
+    def toggle_protect_content(self, user_id: int) -> None:
+        with self.conn:
+            self.conn.execute("UPDATE users SET protect_content = 1 - protect_content WHERE user_id = ?", (user_id,))
+
+    def toggle_hide_media(self, user_id: int) -> None:
+        with self.conn:
+            self.conn.execute("UPDATE users SET hide_media = 1 - hide_media WHERE user_id = ?", (user_id,))
+
     def announcements_on(self, user_id: int) -> bool:
         row = self.conn.execute("SELECT announcements FROM users WHERE user_id = ?", (user_id,)).fetchone()
         return bool(row[0]) if row else True

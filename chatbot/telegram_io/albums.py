@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from telegram import InputMediaPhoto, InputMediaVideo
+
 
 @dataclass
 class PendingAlbum:
@@ -13,6 +15,9 @@ class PendingAlbum:
     media_group_id: str
     message_ids: list[int] = field(default_factory=list)
     blocked: str | None = None  # the text key of the reason, if any message of it failed the filter
+    # Each message as the same file covered (sending.covered_media), for a partner who hides media;
+    # None for an item that cannot be covered (then the album is copied as it is).
+    covered: dict[int, InputMediaPhoto | InputMediaVideo | None] = field(default_factory=dict)
 
 
 class Albums(dict[int, PendingAlbum]):

@@ -32,6 +32,7 @@ MENU_COMMANDS = (
 ADMIN_MENU_COMMANDS = (
     ("ban", "menu_ban"),
     ("unban", "menu_unban"),
+    ("purge", "menu_purge"),
     ("audit", "menu_audit"),
     ("broadcast", "menu_broadcast"),
     ("stats", "menu_stats"),

@@ -25,17 +25,21 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from telegram import (
     Bot,
     CallbackQuery,
     InlineKeyboardMarkup,
+    InputMediaAnimation,
+    InputMediaPhoto,
+    InputMediaVideo,
     LabeledPrice,
     Message,
     MessageEntity,
     MessageId,
     PreCheckoutQuery,
+    ReactionTypeEmoji,
     ReplyParameters,
 )
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -190,17 +194,101 @@ async def remove_buttons(query: CallbackQuery, keep: InlineKeyboardMarkup | None
 
 
 async def copy(
-    bot: Bot, to_id: int, from_id: int, message_id: int, reply_to: ReplyParameters | None
+    bot: Bot, to_id: int, from_id: int, message_id: int, reply_to: ReplyParameters | None, protect: bool = False
 ) -> MessageId | Failure:
-    """Copy one message (never forward: a forward shows who sent it)."""
-    call = bot.copy_message(to_id, from_id, message_id, reply_parameters=reply_to)
+    """Copy one message (never forward: a forward shows who sent it); `protect`: the copy can't be
+    forwarded or saved."""
+    call = bot.copy_message(to_id, from_id, message_id, reply_parameters=reply_to, protect_content=protect or None)
     return await attempt(call, f"copy from {from_id} to {to_id}", refusable=True)
 
 
-async def copy_album(bot: Bot, to_id: int, from_id: int, message_ids: Sequence[int]) -> tuple[MessageId, ...] | Failure:
+async def copy_album(
+    bot: Bot, to_id: int, from_id: int, message_ids: Sequence[int], protect: bool = False
+) -> tuple[MessageId, ...] | Failure:
     """Copy an album as one album."""
-    call = bot.copy_messages(to_id, from_id, message_ids)
+    call = bot.copy_messages(to_id, from_id, message_ids, protect_content=protect or None)
     return await attempt(call, f"album from {from_id} to {to_id}", refusable=True)
+
+
+# The media that can arrive covered (has_spoiler), and the file of each in a message.
+COVERABLE = ("photo", "video", "animation")
+
+
+def covered_media(message: Message) -> InputMediaPhoto | InputMediaVideo | InputMediaAnimation | None:
+    """A photo, video or animation as the same file, covered until tapped, with its caption and its
+    formatting; None for any other kind. copyMessage cannot add a spoiler: such media are sent anew."""
+    caption: dict[str, Any] = {
+        "caption": message.caption, "caption_entities": message.caption_entities, "has_spoiler": True,
+        "show_caption_above_media": message.show_caption_above_media or None,
+    }  # fmt: skip
+    if message.animation:  # an animation also carries a document: check it first
+        return InputMediaAnimation(message.animation.file_id, **caption)
+    if message.photo:
+        return InputMediaPhoto(message.photo[-1].file_id, **caption)
+    if message.video:
+        return InputMediaVideo(message.video.file_id, **caption)
+    return None
+
+
+async def send_covered(
+    bot: Bot, to_id: int, media: InputMediaPhoto | InputMediaVideo | InputMediaAnimation,
+    reply_to: ReplyParameters | None, protect: bool,
+) -> MessageId | Failure:  # fmt: skip
+    """Send one covered medium (covered_media) to the partner, in place of a copy."""
+    common: dict[str, Any] = {
+        "caption": media.caption, "caption_entities": media.caption_entities, "has_spoiler": True,
+        "show_caption_above_media": media.show_caption_above_media, "reply_parameters": reply_to,
+        "protect_content": protect or None,
+    }  # fmt: skip
+    file_id = cast(str, media.media)
+    call: Awaitable[Message]
+    if isinstance(media, InputMediaAnimation):
+        call = bot.send_animation(to_id, file_id, **common)
+    elif isinstance(media, InputMediaVideo):
+        call = bot.send_video(to_id, file_id, **common)
+    else:
+        call = bot.send_photo(to_id, file_id, **common)
+    result = await attempt(call, f"covered media to {to_id}", refusable=True)
+    return result if isinstance(result, Failure) else MessageId(result.message_id)
+
+
+async def send_covered_album(
+    bot: Bot, to_id: int, media: Sequence[InputMediaPhoto | InputMediaVideo], protect: bool
+) -> tuple[MessageId, ...] | Failure:
+    """Send an album of covered photos and videos as one album."""
+    result = await attempt(
+        bot.send_media_group(to_id, media, protect_content=protect or None), f"covered album to {to_id}", refusable=True
+    )
+    return result if isinstance(result, Failure) else tuple(MessageId(m.message_id) for m in result)
+
+
+# Telegram lets a bot delete a message of a private chat this long after it was sent.
+DELETE_WINDOW = timedelta(hours=48)
+
+
+async def delete(bot: Bot, chat_id: int, message_ids: Sequence[int]) -> bool:
+    """Delete messages of a private chat (Telegram lets a bot for 48 hours); False if it would not
+    (too old, or gone already) or the user is gone."""
+    try:
+        if len(message_ids) == 1:
+            await bot.delete_message(chat_id, message_ids[0])
+        else:
+            await bot.delete_messages(chat_id, message_ids)
+        return True
+    except BadRequest as exc:
+        if "can't be deleted" not in exc.message and "not found" not in exc.message:
+            raise
+        logger.info("delete in %s: %s", chat_id, exc.message)
+        return False
+    except Forbidden:
+        return False
+
+
+async def mirror_reaction(bot: Bot, chat_id: int, message_id: int, emoji: str | None) -> None:
+    """Set the bot's reaction on a copy to `emoji` (None: take it off); a convenience, so any error is
+    only logged."""
+    reaction = [ReactionTypeEmoji(emoji)] if emoji else []
+    await optional(bot.set_message_reaction(chat_id, message_id, reaction), f"mirror a reaction in {chat_id}", logging.INFO)
 
 
 async def mirror_edit(

@@ -13,6 +13,7 @@ _COMMANDS = (
     "/settings - whom you meet (VIP) and your interests\n"
     "/reveal - offer your partner to exchange Telegram profiles\n"
     "/invite - your invite link\n"
+    "/delete - (as a reply to your message) delete it for both\n"
     "/rules - the rules\n"
     "/privacy - what we store\n"
     "/paysupport - help with a payment\n"
@@ -63,6 +64,7 @@ TEXTS: dict[str, str] = {
         "Admin commands:\n"
         "/ban <user_id> [duration] [reason] - ban a user, for a time like 30m, 24h, 7d or for good\n"
         "/unban <user_id> - lift a ban\n"
+        "/purge <user_id> - ban, and delete their messages from partners' chats (up to 48 h old)\n"
         "/audit [n] - the last n admin actions (20)\n"
         "/stats - figures and a 30-day chart\n"
         "/backup - back up the database now\n"
@@ -164,7 +166,7 @@ TEXTS: dict[str, str] = {
     "duration_hours": "{n} h",
     "duration_minutes": "{n} min",
     # Partner preferences (/settings)
-    "settings": "⚙️ Whom you meet\nPartner gender: {gender}\nPartner age: {min_age}–{max_age}\nInterests: {interests}\nAnnouncements: {announcements}\n\n{status}",
+    "settings": "⚙️ Whom you meet\nPartner gender: {gender}\nPartner age: {min_age}–{max_age}\nInterests: {interests}\nProtect my messages: {protect}\nHide partner's media: {hide}\nAnnouncements: {announcements}\n\n{status}",
     "settings_status_vip": "⭐ Your preferences apply to every search while your VIP lasts.",
     "settings_status_not_vip": "Preferences are a VIP feature: they apply while you're VIP. Send /vip",
     "pref_anyone": "anyone",
@@ -426,4 +428,22 @@ TEXTS: dict[str, str] = {
     "invite": "🔗 Your invite link:\n{link}\n\nJoined through it: {joined}. VIP earned: {days} days.",
     "invite_reward_terms": "A friend who joins through it and has a first real chat (at least 3 messages each way) earns you {reward} days of VIP, up to {most} times a month.",
     "invite_rewarded": "🎁 Someone you invited had their first real chat: you got {days} days of VIP, until {until}.",
+    # The chat a person controls: delete for both, protected messages, hidden media, purges
+    "btn_protect": "🔒 Protect my messages",
+    'btn_hide_media': "🫣 Hide partner's media",
+    'partner_protected': "🔒 Your partner's messages are protected: they can't be forwarded or saved.",
+    'delete_not_in_chat': "You're not in a chat. In a chat, reply /delete to one of your messages to delete it for both of you.",
+    "delete_usage": "Reply /delete to one of your own messages in this chat to delete it for both of you.",
+    'delete_other_chat': "That message isn't part of this chat, so it can't be deleted here.",
+    "delete_not_yours": "You can delete only your own messages.",
+    "delete_too_old": "That message is more than 48 hours old: Telegram no longer lets it be deleted.",
+    "delete_done": "🗑 Deleted for both of you.",
+    'delete_partner_kept': "🗑 Deleted on your side; your partner's copy was already gone.",
+    "btn_card_purge": "🧹 Ban and delete",
+    'admin_card_purged': "🧹 Banned by admin {admin_id}; {count} of their messages deleted from partners' chats.",
+    "admin_purge_usage": "Usage: /purge <user_id>",
+    'admin_purged': "🧹 User {user_id} is banned; {count} of their messages deleted from their partners' chats.",
+    "admin_audit_purge": "messages deleted",
+    "admin_audit_deleted": "{count} deleted",
+    "menu_purge": "Ban and delete messages: /purge <user_id>",
 }

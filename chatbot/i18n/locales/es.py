@@ -10,6 +10,7 @@ _COMMANDS = (
     "/settings - a quién conoces (VIP) y tus intereses\n"
     "/reveal - proponer a tu pareja intercambiar perfiles de Telegram\n"
     "/invite - tu enlace de invitación\n"
+    "/delete - (respondiendo a tu mensaje) borrarlo para los dos\n"
     "/rules - las normas\n"
     "/privacy - qué guardamos\n"
     "/paysupport - ayuda con un pago\n"
@@ -60,6 +61,7 @@ TEXTS: dict[str, str] = {
         "Comandos de admin:\n"
         "/ban <user_id> [duración] [motivo] - banear a alguien, por un tiempo (30m, 24h, 7d) o para siempre\n"
         "/unban <user_id> - quitar un baneo\n"
+        "/purge <user_id> - banear y borrar sus mensajes de los chats de sus parejas (hasta 48 h)\n"
         "/audit [n] - las últimas n acciones de admins (20)\n"
         "/stats - cifras y un gráfico de 30 días\n"
         "/backup - hacer ahora una copia de la base de datos\n"
@@ -161,7 +163,7 @@ TEXTS: dict[str, str] = {
     "duration_hours": "{n} h",
     "duration_minutes": "{n} min",
     # Preferencias (/settings)
-    "settings": "⚙️ A quién conoces\nGénero: {gender}\nEdad: {min_age}–{max_age}\nIntereses: {interests}\nAnuncios: {announcements}\n\n{status}",
+    "settings": "⚙️ A quién conoces\nGénero: {gender}\nEdad: {min_age}–{max_age}\nIntereses: {interests}\nProteger mis mensajes: {protect}\nOcultar multimedia de la pareja: {hide}\nAnuncios: {announcements}\n\n{status}",
     "settings_status_vip": "⭐ Tus preferencias se aplican a cada búsqueda mientras tengas VIP.",
     "settings_status_not_vip": "Las preferencias son una función VIP: se aplican mientras tengas VIP. Envía /vip",
     "pref_anyone": "cualquiera",
@@ -424,4 +426,22 @@ TEXTS: dict[str, str] = {
     "invite": "🔗 Tu enlace de invitación:\n{link}\n\nSe han unido con él: {joined}. VIP ganado: {days} días.",
     "invite_reward_terms": "Cada amigo que se una con él y tenga un primer chat de verdad (al menos 3 mensajes por cada lado) te da {reward} días de VIP, hasta {most} veces al mes.",
     "invite_rewarded": "🎁 Alguien a quien invitaste tuvo su primer chat de verdad: recibes {days} días de VIP, hasta el {until}.",
+    # The chat a person controls: delete for both, protected messages, hidden media, purges
+    "btn_protect": "🔒 Proteger mis mensajes",
+    "btn_hide_media": "🫣 Ocultar multimedia de la pareja",
+    "partner_protected": "🔒 Los mensajes de tu pareja están protegidos: no se pueden reenviar ni guardar.",
+    "delete_not_in_chat": "No estás en un chat. En un chat, responde /delete a uno de tus mensajes para borrarlo para los dos.",
+    "delete_usage": "Responde /delete a uno de tus mensajes de este chat para borrarlo para los dos.",
+    "delete_other_chat": "Ese mensaje no es de este chat, así que no se puede borrar aquí.",
+    "delete_not_yours": "Solo puedes borrar tus propios mensajes.",
+    "delete_too_old": "Ese mensaje tiene más de 48 horas: Telegram ya no deja borrarlo.",
+    "delete_done": "🗑 Borrado para los dos.",
+    "delete_partner_kept": "🗑 Borrado de tu lado; la copia de tu pareja ya no estaba.",
+    "btn_card_purge": "🧹 Banear y borrar",
+    "admin_card_purged": "🧹 Baneado por el admin {admin_id}; {count} de sus mensajes borrados de los chats de sus parejas.",
+    "admin_purge_usage": "Uso: /purge <user_id>",
+    "admin_purged": "🧹 El usuario {user_id} está baneado; {count} de sus mensajes borrados de los chats de sus parejas.",
+    "admin_audit_purge": "mensajes borrados",
+    "admin_audit_deleted": "{count} borrados",
+    "menu_purge": "Banear y borrar mensajes: /purge <user_id>",
 }
