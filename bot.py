@@ -64,12 +64,12 @@ from chatbot.handlers import (
 )
 from chatbot.handlers.common import CONTEXT_TYPES, BotData, Context, Services
 from chatbot.i18n.languages import Languages
-from chatbot.ops import metrics
+from chatbot.ops import instance, metrics
 from chatbot.ops import modes as ops
 from chatbot.ops.activity import ActivityLog
 from chatbot.telegram_io import callbacks
 from chatbot.telegram_io.filters import InChat, InFlow
-from chatbot.telegram_io.http import AiohttpRequest, PollingRequest, beat
+from chatbot.telegram_io.http import AiohttpRequest, ConflictWatch, PollingRequest, beat
 from chatbot.telegram_io.pacing import PerChatRateLimiter
 from chatbot.telegram_io.sending import ErrorPolicy
 from chatbot.telegram_io.updates import PerUserUpdateProcessor, RelayStats, UpdateJournal
@@ -126,6 +126,7 @@ class AnonymousChatBot:
             message_limiter=RateLimiter(config.message_rate_limit, config.message_rate_window),
             languages=Languages(db.users.language),
             activity=ActivityLog(),
+            conflicts=ConflictWatch(config.conflict_exit_seconds),
         )
 
     @property
@@ -268,6 +269,7 @@ class AnonymousChatBot:
             polling = PollingRequest(
                 self.config.heartbeat_file,
                 self.journal.record,
+                self.services.conflicts,
                 connection_pool_size=1,
                 read_timeout=self.config.poll_timeout + 10,
             )
@@ -357,6 +359,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Configuration error: LOG_FILE {config.log_file!r} cannot be written: {exc}", file=sys.stderr)
         return 2
     try:
+        # Held until the process ends: two bots on one database (and one token) would fight over both.
+        lock = instance.hold(config.database_path)
+    except instance.AlreadyRunning as exc:
+        print(
+            f"Not starting: another copy of the bot (pid {exc.pid}) is running on DATABASE_PATH"
+            f" {config.database_path!r}; only one may run at a time",
+            file=sys.stderr,
+        )
+        return 2
+    except OSError as exc:
+        print(f"Configuration error: DATABASE_PATH {config.database_path!r} cannot be opened: {exc}", file=sys.stderr)
+        return 2
+    try:
         db = Database(config.database_path)
     except (sqlite3.Error, RuntimeError) as exc:
         print(f"Configuration error: DATABASE_PATH {config.database_path!r} cannot be opened: {exc}", file=sys.stderr)
@@ -373,7 +388,9 @@ def main(argv: list[str] | None = None) -> int:
         db.close()
         time.sleep(config.start_failure_delay)
         return 1
-    return 0
+    lock.close()
+    # Stopped for good by a conflict that outlasted CONFLICT_EXIT_SECONDS (handlers/system.py).
+    return 1 if bot.services.conflicts.gave_up else 0
 
 
 if __name__ == "__main__":

@@ -99,6 +99,7 @@ class Config:
     flood_backoff_chats: int = 3
     api_max_retries: int = 5
     api_retry_seconds: float = 60.0
+    conflict_exit_seconds: float = 60.0  # 409 Conflicts this long without a good poll: exit 1
     api_concurrency: int = 100
     concurrent_updates: int = 256
     backup_dir: str = "backups"
@@ -259,6 +260,7 @@ def load_config(
         flood_backoff_chats=read.number("FLOOD_BACKOFF_CHATS", 1, 10_000),
         api_max_retries=read.number("API_MAX_RETRIES", 0, 100),
         api_retry_seconds=read.number("API_RETRY_SECONDS", 0.0, 3600.0),
+        conflict_exit_seconds=read.number("CONFLICT_EXIT_SECONDS", 1.0, 3600.0),
         api_concurrency=read.number("API_CONCURRENCY", 1, 256),
         concurrent_updates=read.number("CONCURRENT_UPDATES", 1, 10_000),
         backup_dir=read.text("BACKUP_DIR"),

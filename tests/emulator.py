@@ -43,6 +43,10 @@ from emulator_methods import BotApiMethods
 from person import Person
 
 
+# What Telegram answers a getUpdates while another process polls the same token.
+CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+
+
 class Emulator(BotApiMethods):
     """The server's state and its method implementations. Thread-safe through one condition."""
 
@@ -74,6 +78,7 @@ class Emulator(BotApiMethods):
         self.late_answers: dict[str, list[tuple[float, bool]]] = {}  # method -> (seconds, carried out) of its next answers
         self.outage_until = 0.0  # monotonic time until which every call but getUpdates gets outage_code
         self.outage_code = 502
+        self.conflict_until = 0.0  # monotonic time until which another process "polls" this token
         self.outage_methods: frozenset[str] | None = None  # None: every method but getUpdates
         self.holding: dict[str, int] = {}  # method -> calls being held by a delay now
         self.flood_rate_limit: dict[int, float] = {}  # chat id -> sends allowed per second
@@ -188,6 +193,11 @@ class Emulator(BotApiMethods):
                 return 200, {"ok": True, "result": result}
             if method == "getUpdates":
                 params = self.check_call(method, params)
+                if time.monotonic() < self.conflict_until:
+                    with self.cond:
+                        self.polls += 1
+                        self.cond.notify_all()
+                    raise ApiError(409, CONFLICT)
                 return 200, {"ok": True, "result": await self.get_updates(params)}
             if self.delays.get(method):
                 # A slow Telegram: the bot's handler is mid-flight meanwhile. The call is carried out
@@ -403,6 +413,11 @@ class Emulator(BotApiMethods):
             self.outage_until = time.monotonic() + seconds
             self.outage_code = code
             self.outage_methods = frozenset(methods) if methods is not None else None
+
+    def conflict(self, seconds: float) -> None:
+        """For `seconds`, another process polls the same token: every getUpdates gets Telegram's 409."""
+        with self.cond:
+            self.conflict_until = time.monotonic() + seconds
 
     def answer_late(self, method: str, seconds: float, carried_out: bool = True) -> None:
         """Answer the next call of `method` only after `seconds` (longer than the client waits, it times

@@ -15,6 +15,7 @@ from telegram.ext import CallbackContext, ContextTypes, ExtBot
 from config import Config
 from database import Database
 from chatbot.core.flows import Conversations
+from chatbot.telegram_io.http import ConflictWatch
 from chatbot.telegram_io.pacing import PerChatRateLimiter
 from chatbot.telegram_io.updates import PerUserUpdateProcessor, RelayStats
 from chatbot.telegram_io import callbacks
@@ -44,6 +45,7 @@ class Services:
     message_limiter: RateLimiter
     languages: Languages
     activity: ActivityLog
+    conflicts: ConflictWatch
 
     def lang(self, user_id: int) -> str:
         """The language a user reads (i18n's lookup)."""

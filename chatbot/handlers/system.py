@@ -7,11 +7,12 @@ import ctypes
 import ctypes.util
 import gc
 import logging
+import time
 from datetime import datetime, timedelta, timezone
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import NetworkError
+from telegram.error import Conflict, NetworkError
 
 from chatbot.ops import metrics
 from chatbot.handlers.channels import channel_checks
@@ -51,6 +52,9 @@ async def error_handler(update: object, context: Context) -> None:
             context.services.update_processor.leave_unfinished(update_id)
         logger.info("Update %s left for the next start: %s", update_id, error)
         return
+    if update is None and isinstance(error, Conflict):
+        await conflict(context, error)
+        return
     if update is None and isinstance(error, NetworkError):
         # getUpdates failed (Telegram unreachable, a 5xx, a timeout): PTB polls again with a backoff.
         logger.warning("Polling failed, trying again: %s", error)
@@ -71,6 +75,23 @@ async def error_handler(update: object, context: Context) -> None:
         await context.say(update.effective_user.id, key)
     except Exception as exc:  # noqa: BLE001 - the error handler is the last stop: nothing may escape it
         logger.warning("Could not tell user %s of the failure of update %s: %s", update.effective_user.id, update_id, exc)
+
+
+async def conflict(context: Context, error: Conflict) -> None:
+    """getUpdates answered 409: another process takes this bot's updates. Said once per streak; after
+    CONFLICT_EXIT_SECONDS of it with no good poll between, the bot stops (main() exits with 1)."""
+    watch = context.services.conflicts
+    first, give_up = watch.conflict(time.monotonic())
+    if first:
+        logger.error(
+            "Telegram answers 409 Conflict (%s): another process takes this bot's updates, a second copy"
+            " of the bot with this token or a webhook set elsewhere. Only one may run; exiting if this"
+            " lasts %g s (CONFLICT_EXIT_SECONDS)",
+            error.message, watch.exit_after,
+        )  # fmt: skip
+    if give_up:
+        logger.critical("Still in conflict after %g s with no successful poll: exiting", watch.exit_after)
+        context.application.stop_running()
 
 
 async def bot_profile_job(context: Context) -> None:

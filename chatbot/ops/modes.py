@@ -17,8 +17,9 @@ from pathlib import Path
 
 from telegram import Bot
 from telegram.constants import ChatMemberStatus
-from telegram.error import TelegramError
+from telegram.error import Conflict, TelegramError
 
+from chatbot.ops import instance
 from config import Config
 from database import SCHEMA_VERSION, Database
 
@@ -40,13 +41,20 @@ def setup_logging(config: Config) -> None:
     # PTB logs whole updates, message text included, at DEBUG: never go below INFO there.
     logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLevelName(config.log_level)))
     if config.log_level != "DEBUG":
-        logging.getLogger("telegram.ext").addFilter(drop_start_up_traceback)
+        # A filter applies to its own logger's records only, not to those of the loggers below it.
+        for name in ("telegram.ext", "telegram.ext.Updater"):
+            logging.getLogger(name).addFilter(drop_said_tracebacks)
 
 
-def drop_start_up_traceback(record: logging.LogRecord) -> bool:
-    """PTB's start-up retry loop logs a traceback when it gives up (Telegram unreachable, a bad token);
-    the bot then says why in one line of its own, so the traceback is kept for LOG_LEVEL=DEBUG."""
-    return not (record.levelno >= logging.ERROR and record.getMessage().startswith("Network Retry Loop"))
+def drop_said_tracebacks(record: logging.LogRecord) -> bool:
+    """Tracebacks PTB logs for failures the bot says in one line of its own, kept for LOG_LEVEL=DEBUG:
+    its start-up retry loop giving up (Telegram unreachable, a bad token), and its last getUpdates at
+    shutdown answered 409 when the bot stops over a conflict (handlers/system.py)."""
+    message = record.getMessage()
+    if record.levelno >= logging.ERROR and message.startswith("Network Retry Loop"):
+        return False
+    error = record.exc_info[1] if record.exc_info else None
+    return not (message.startswith("Error while calling `get_updates` one more time") and isinstance(error, Conflict))
 
 
 def check_setup(config: Config, online: bool) -> list[str]:
@@ -140,9 +148,19 @@ def run_mode(args: argparse.Namespace, config: Config) -> int:
         print("Refusing to restore: the bot seems to be running (fresh heartbeat). Stop it first.", file=sys.stderr)
         return 2
     try:
+        lock = instance.hold(config.database_path)
+    except instance.AlreadyRunning as exc:
+        print(f"Refusing to restore: the bot is running on this database (pid {exc.pid}). Stop it first.", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"Restore failed: {exc}", file=sys.stderr)
+        return 2
+    try:
         Database.restore(args.restore, config.database_path)
     except (ValueError, sqlite3.Error) as exc:
         print(f"Restore failed: {exc}", file=sys.stderr)
         return 2
+    finally:
+        lock.close()
     print(f"Restored {config.database_path} from {args.restore}")
     return 0

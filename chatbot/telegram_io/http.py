@@ -126,6 +126,29 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {message}") from exc
 
 
+class ConflictWatch:
+    """409 Conflicts on getUpdates: another process takes this token's updates (a second copy of the
+    bot, or a webhook set elsewhere). Said once per streak; a streak with no successful poll for
+    `exit_after` seconds means giving up, so that a supervisor never keeps two copies fighting."""
+
+    def __init__(self, exit_after: float) -> None:
+        self.exit_after = exit_after
+        self.since: float | None = None  # when the current streak began
+        self.gave_up = False
+
+    def polled(self) -> None:
+        """A poll succeeded: any streak is over."""
+        self.since = None
+
+    def conflict(self, now: float) -> tuple[bool, bool]:
+        """Count a conflict: (the streak's first, the streak is past exit_after)."""
+        first = self.since is None
+        if self.since is None:
+            self.since = now
+        self.gave_up = now - self.since >= self.exit_after
+        return first, self.gave_up
+
+
 class PollingRequest(AiohttpRequest):
     """The getUpdates HTTP client: journals each batch of updates before PTB sees it, and touches
     the heartbeat file whenever a poll succeeds.
@@ -135,10 +158,17 @@ class PollingRequest(AiohttpRequest):
     heartbeat's age, so a stalled polling loop fails the health check.
     """
 
-    def __init__(self, heartbeat_file: str, on_updates: Callable[[list[dict[str, Any]]], None], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        heartbeat_file: str,
+        on_updates: Callable[[list[dict[str, Any]]], None],
+        conflicts: ConflictWatch | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.heartbeat_file = heartbeat_file
         self.on_updates = on_updates
+        self.conflicts = conflicts
         self._last_beat = 0.0
 
     def parse_json_payload(self, payload: bytes) -> JSONDict:  # type: ignore[override]
@@ -147,6 +177,8 @@ class PollingRequest(AiohttpRequest):
         answer = AiohttpRequest.parse_json_payload(payload)
         if not answer.get("ok"):
             return answer  # PTB raises what Telegram said
+        if self.conflicts is not None:
+            self.conflicts.polled()
         updates = answer.get("result")
         if isinstance(updates, list) and updates:
             self.on_updates(updates)
