@@ -88,6 +88,11 @@ class Emulator(BotApiMethods):
         self.deleted: list[tuple[int, int]] = []  # (chat, message id) the bot deleted, in order
         self.reactions: dict[tuple[int, int], list[dict]] = {}  # (chat, message id) -> the bot's reaction
         self.files: dict[str, tuple[int, int]] = {}  # file id -> the (chat, message id) it first came in
+        # What the bot set of its profile: (field, scope JSON, language) -> value; and the set calls'
+        # times, limited to profile_sets_per_minute (None: no limit) as Telegram does.
+        self.profile: dict[tuple[str, ...], Any] = {}
+        self.profile_sets: list[float] = []
+        self.profile_sets_per_minute: int | None = None
         self.url = ""  # set by the fixtures to what start() returns
         self.connection_tasks: set[asyncio.Task[None]] = set()
         self.polls = 0

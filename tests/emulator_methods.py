@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import threading
 import time
 import uuid
@@ -41,6 +42,9 @@ class BotApiMethods:
     deleted: list[tuple[int, int]]
     reactions: dict[tuple[int, int], list[dict]]
     files: dict[str, tuple[int, int]]
+    profile: dict[tuple[str, ...], Any]
+    profile_sets: list[float]
+    profile_sets_per_minute: int | None
     polls: int
     polls_at_last_push: int
 
@@ -247,17 +251,50 @@ class BotApiMethods:
         if code is not None and (len(code) != 2 or not code.isalpha() or not code.islower()):
             raise ApiError(400, "Bad Request: invalid language code specified")
 
-    def api_setMyCommands(self, params: dict) -> bool:  # noqa: N802
+    # The bot's profile: command menus per scope and language, descriptions per language
+
+    def profile_key(self, params: dict) -> tuple[str, str]:
         self.check_language_code(params)
+        scope = params.get("scope") or {"type": "default"}
+        return json.dumps(scope, sort_keys=True), params.get("language_code") or ""
+
+    def count_profile_set(self) -> None:
+        """Telegram limits how often a bot changes its profile: with `profile_sets_per_minute` set,
+        a set call beyond that many in the last minute gets 429."""
+        limit = self.profile_sets_per_minute
+        now = time.monotonic()
+        self.profile_sets = [t for t in self.profile_sets if now - t < 60]
+        if limit is not None and len(self.profile_sets) >= limit:
+            retry = int(60 - (now - self.profile_sets[0])) + 1
+            raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
+        self.profile_sets.append(now)
+
+    def api_setMyCommands(self, params: dict) -> bool:  # noqa: N802
+        key = self.profile_key(params)
+        self.count_profile_set()
+        self.profile["commands", *key] = params["commands"]
         return True
+
+    def api_getMyCommands(self, params: dict) -> list[dict]:  # noqa: N802
+        return self.profile.get(("commands", *self.profile_key(params)), [])
 
     def api_setMyDescription(self, params: dict) -> bool:  # noqa: N802
-        self.check_language_code(params)
+        key = self.profile_key(params)
+        self.count_profile_set()
+        self.profile["description", *key] = params.get("description") or ""
         return True
 
+    def api_getMyDescription(self, params: dict) -> dict:  # noqa: N802
+        return {"description": self.profile.get(("description", *self.profile_key(params)), "")}
+
     def api_setMyShortDescription(self, params: dict) -> bool:  # noqa: N802
-        self.check_language_code(params)
+        key = self.profile_key(params)
+        self.count_profile_set()
+        self.profile["short_description", *key] = params.get("short_description") or ""
         return True
+
+    def api_getMyShortDescription(self, params: dict) -> dict:  # noqa: N802
+        return {"short_description": self.profile.get(("short_description", *self.profile_key(params)), "")}
 
     def api_answerPreCheckoutQuery(self, params: dict) -> bool:  # noqa: N802
         if params["pre_checkout_query_id"] in self.precheckout_answers:

@@ -50,6 +50,9 @@ METHODS = (
     "deleteMyCommands",
     "setMyDescription",
     "setMyShortDescription",
+    "getMyCommands",
+    "getMyDescription",
+    "getMyShortDescription",
     "sendChatAction",
 )
 
@@ -95,6 +98,8 @@ TYPES = (
     "ReactionTypePaid",
     "InputMediaPhoto",
     "InputMediaVideo",
+    "BotDescription",
+    "BotShortDescription",
 )
 
 

@@ -52,3 +52,22 @@ def test_a_second_copy_on_the_same_database_refuses_to_start_and_a_kill_leaves_n
     bot.start()
     alice, bob = register(emulator.person("Alice")), register(emulator.person("Bob"))
     pair(alice, bob)
+
+
+def test_restarts_set_only_what_changed_and_a_crash_loop_never_trips_the_profile_limit(start_bot, emulator, admin):
+    # Telegram's limit on profile changes, switched on: 15 set calls a minute, then 429.
+    emulator.profile_sets_per_minute = 15
+    bot = start_bot()
+    # The first start sets everything: 4 menus, 4 descriptions, 4 short descriptions, the admin's menu.
+    emulator.wait_until(lambda: len(emulator.calls_of("setMyCommands")) == 5, what="the first profile")
+    emulator.wait_until(lambda: "Bot profile checked: 13 item(s) set" in bot.log(), what="the profile set")
+    sets = lambda: sum(len(emulator.calls_of(m)) for m in ("setMyCommands", "setMyDescription", "setMyShortDescription"))  # noqa: E731
+    first = sets()
+    for _ in range(20):  # a crash loop: killed as soon as it is up, 20 times
+        bot.kill()
+        bot.start()
+    bot.stop()
+    bot.start()
+    emulator.wait_until(lambda: bot.log().count("Bot profile checked: 0 item(s) set") >= 1, what="a checked profile")
+    assert sets() == first and not [e for e in emulator.errors if e[1] == 429]
+    assert len(emulator.calls_of("getMyCommands")) >= 5

@@ -61,6 +61,10 @@ class FakeRequest(BaseRequest):
             result = {"message_id": next(self._ids), "date": 0, "chat": chat, "text": params.get("text", "")}
         elif api_method == "copyMessage":
             result = {"message_id": next(self._ids)}
+        elif api_method == "getMyCommands":
+            result = []
+        elif api_method in ("getMyDescription", "getMyShortDescription"):
+            result = {api_method.removeprefix("getMy").replace("ShortDescription", "short_description").lower(): ""}
         else:
             result = True
         return 200, json.dumps({"ok": True, "result": result}).encode()

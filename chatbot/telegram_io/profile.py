@@ -3,13 +3,15 @@ language), the description and the short description, in every language."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram import Bot, BotCommand, BotCommandScope, BotCommandScopeChat, BotCommandScopeDefault
 
 from chatbot.i18n.texts import DEFAULT_LANGUAGE, LANGUAGES, t
 from chatbot.telegram_io.sending import optional
+
+logger = logging.getLogger(__name__)
 
 # The command menu, in its order: (command, text key of its description).
 MENU_COMMANDS = (
@@ -47,23 +49,44 @@ def command_menu(lang: str, admin: bool) -> list[BotCommand]:
     return [BotCommand(name, t(key, lang)) for name, key in menu]
 
 
-async def set_bot_profile(bot: Bot, admin_ids: frozenset[int], lang_of: Callable[[int], str]) -> None:
+async def set_bot_profile(bot: Bot, admin_ids: frozenset[int], lang_of: Callable[[int], str]) -> int:
     """The command menu, description and short description in every language (English for any other
-    app language), and each admin's menu with the admin commands, in the admin's language."""
-    calls: list[tuple[str, Awaitable[Any]]] = []
+    app language), and each admin's menu with the admin commands, in the admin's language.
+
+    What Telegram already has is read first and only what differs is set: Telegram limits how often a
+    bot changes its profile, and a restart (or a crash loop) with nothing changed must make no set
+    call. Returns how many items were set."""
+    changed = 0
     for lang in LANGUAGES:
         # English is also the default: what apps in any other language show.
         for code in (None, lang) if lang == DEFAULT_LANGUAGE else (lang,):
-            calls += [
-                (f"{lang} commands", bot.set_my_commands(command_menu(lang, False), BotCommandScopeDefault(), code)),
-                (f"{lang} description", bot.set_my_description(t("bot_description", lang), code)),
-                (f"{lang} short description", bot.set_my_short_description(t("bot_short_description", lang), code)),
-            ]
+            changed += await ensure_commands(bot, command_menu(lang, False), BotCommandScopeDefault(), code, f"{lang} commands")
+            description, short = t("bot_description", lang), t("bot_short_description", lang)
+            current = await optional(bot.get_my_description(code), f"read the {lang} description")
+            if current is None or current.description != description:
+                changed += await set_item(bot.set_my_description(description, code), f"{lang} description")
+            current_short = await optional(bot.get_my_short_description(code), f"read the {lang} short description")
+            if current_short is None or current_short.short_description != short:
+                changed += await set_item(bot.set_my_short_description(short, code), f"{lang} short description")
     for admin_id in sorted(admin_ids):
-        calls.append((f"admin {admin_id} commands", set_commands_call(bot, admin_id, lang_of(admin_id), True)))
-    for what, call in calls:
-        # A convenience only: an admin who never opened the bot ("chat not found") must not stop it.
-        await optional(call, f"set the {what}")
+        scope = BotCommandScopeChat(admin_id)
+        changed += await ensure_commands(bot, command_menu(lang_of(admin_id), True), scope, None, f"admin {admin_id} commands")
+    logger.info("Bot profile checked: %s item(s) set", changed)
+    return changed
+
+
+async def ensure_commands(bot: Bot, wanted: list[BotCommand], scope: BotCommandScope, code: str | None, what: str) -> int:
+    """Set a command menu unless Telegram has it already; 1 if it was set."""
+    current = await optional(bot.get_my_commands(scope, code), f"read the {what}")
+    if current is not None and [(c.command, c.description) for c in current] == [(c.command, c.description) for c in wanted]:
+        return 0
+    return await set_item(bot.set_my_commands(wanted, scope, code), what)
+
+
+async def set_item(call: Awaitable[bool], what: str) -> int:
+    """One set call; a convenience only (an admin who never opened the bot: "chat not found"), so a
+    failure is logged and the bot goes on. 1 if it was set."""
+    return 1 if await optional(call, f"set the {what}") else 0
 
 
 def set_commands_call(bot: Bot, chat_id: int, lang: str, admin: bool) -> Awaitable[bool]:
