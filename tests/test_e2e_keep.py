@@ -221,9 +221,12 @@ def test_reveal_when_privacy_forbids_a_link_says_so_and_suggests_a_username(bot,
     bob.send("/reveal")
     alice.press("🤝 Exchange")
     assert "privacy settings don't allow" in alice.wait_for("can't be shown")["text"]
-    # Bob still gets Alice's profile, is told why his could not be shared, and the chat goes on.
-    assert bob.wait_for("You exchanged profiles")["reply_markup"]["inline_keyboard"][0][0]["url"].startswith("https://t.me/")
+    # Bob is told why his profile could not be shared; Alice's, sent to him first, is taken back: an
+    # exchange is never one-sided. The chat goes on.
     assert "username" in bob.wait_for("Your privacy settings")["text"]
+    emulator.wait_until(lambda: not [m for m in bob.bot_messages() if "t.me/" in str(m.get("reply_markup"))],
+                        what="Alice's link taken back")  # fmt: skip
+    assert [c for c in emulator.deleted if c[0] == bob.id]
     alice.wait_for_copy(bob.send("ok"))
     assert not [m for m in alice.bot_messages() if "tg://" in str(m.get("reply_markup"))]
 
@@ -387,6 +390,19 @@ def register_through(person, code: str):
     return person
 
 
+def test_no_reward_for_a_chat_with_the_inviter_nor_between_two_invitees(bot, emulator):
+    alice = register(emulator.person("Alice"))
+    code = invite_code(alice)
+    bob = register_through(emulator.person("Bob"), code)
+    carol = register_through(emulator.person("Carol"), code)
+    # Bob's partner is Alice herself: a reward would tell her who he is.
+    chat_and_stop(alice, bob, texts=3)
+    # Two of Alice's invitees with each other: not strangers' real chat.
+    chat_and_stop(bob, carol, texts=3)
+    assert db_rows(bot, "SELECT outcome FROM referrals ORDER BY invitee_id") == [("pending",), ("pending",)]
+    assert not [m for m in alice.bot_messages() if "Someone you invited" in (m.get("text") or "")]
+
+
 def test_invites_that_change_nothing_and_the_monthly_cap(start_bot, emulator, admin):
     bot = start_bot(REFERRAL_MAX_PER_MONTH="1")
     alice = register(emulator.person("Alice"))
@@ -398,9 +414,12 @@ def test_invites_that_change_nothing_and_the_monthly_cap(start_bot, emulator, ad
     assert db_rows(bot, "SELECT COUNT(*) FROM referrals") == [(0,)]
     bob = register_through(emulator.person("Bob"), code)
     carol = register_through(emulator.person("Carol"), code)
-    # Both invited users have their first real chat together: one reward, the second is capped.
-    chat_and_stop(bob, carol, texts=3)
+    # Each has a first real chat with a stranger: one reward, the second is past the monthly cap.
+    chat_and_stop(bob, register(emulator.person("Stranger1")), texts=3)
     alice.wait_for("Someone you invited")
+    chat_and_stop(carol, register(emulator.person("Stranger2")), texts=3)
+    emulator.wait_until(lambda: db_rows(bot, "SELECT COUNT(*) FROM referrals WHERE outcome = 'capped'") == [(1,)],
+                        what="the capped referral")  # fmt: skip
     assert sorted(db_rows(bot, "SELECT outcome FROM referrals")) == [("capped",), ("rewarded",)]
     # Bob deletes his data and registers through the link again: not counted twice.
     bob.send("/deleteme")

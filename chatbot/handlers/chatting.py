@@ -136,7 +136,9 @@ async def start_chat_with(context: Context, user_id: int, partner_id: int) -> bo
     if pairing is None:
         return False
     if not await announce_partner(context, partner_id, user_id):
-        state.unpair(user_id)
+        # Only this chat: the presser's own updates may have moved on meanwhile.
+        if state.active_chats.get(user_id) == pairing:
+            state.unpair(user_id)
         return False
     await announce_partner(context, user_id, partner_id)
     metrics.MATCHES.inc()
@@ -156,7 +158,13 @@ def reward_inviters(context: Context, chat_id: int, user_id: int, partner_id: in
         return []
     now = datetime.now(timezone.utc)
     rewarded = []
+    other_side = {user_id: partner_id, partner_id: user_id}
     for invitee, inviter in pending:
+        other = other_side[invitee]
+        if other == inviter or s.db.invites.inviter_of(other) == inviter or s.db.moderation.is_banned(invitee):
+            # A chat with the inviter (the reward would tell them who the partner was) or between two
+            # of their invitees (farming) is not a stranger's real chat; nor is a banned user's.
+            continue
         active = s.db.users.get(inviter) is not None and not s.db.moderation.is_banned(inviter)
         recent = s.db.invites.rewards_since(inviter, now - timedelta(days=invites.CAP_DAYS))
         outcome = invites.outcome(active, recent, s.config.referral_max_per_month)

@@ -2,8 +2,9 @@
 
 1. `admit` (asked by the update processor as each update arrives, before it waits for its turn):
    rate limits count the update and drop a flood at the door.
-2. `seen` (group -4): who was active, and the language of someone not yet registered.
-3. `ban_gate` (group -2): a banned user's update stops here, but for what a banned user may still do.
+2. `seen` (group -5): who was active, and the language of someone not yet registered.
+3. `ban_gate` (group -3): a banned user's update stops here, but for what a banned user may still do.
+   (Group -4 copies a waiting album first; group -2 notes an invite link: bot.py.)
 4. `channel_gate` (group -1): /start, /search and /next wait until the required channels are joined.
 
 A step stops an update with ApplicationHandlerStop.
@@ -59,7 +60,7 @@ async def admit(bot: ExtBot[Any], services: Services, update: Update) -> bool:
 
 def rate_limiter_for(services: Services, update: Update) -> RateLimiter | None:
     """The limit an update counts against: /start, /search and /next the action limit, what a user in a
-    chat writes or edits the message limit; nothing else (payments never) is limited."""
+    chat writes, edits or reacts the message limit; nothing else (payments never) is limited."""
     message = update.message
     if update.effective_user is None or update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
         return None
@@ -68,7 +69,8 @@ def rate_limiter_for(services: Services, update: Update) -> RateLimiter | None:
     command = command_of(message)
     if command in RATE_LIMITED_COMMANDS:
         return services.action_limiter
-    if ((message and command is None) or update.edited_message) and update.effective_user.id in services.state.active_chats:
+    written = (message and command is None) or update.edited_message or update.message_reaction
+    if written and update.effective_user.id in services.state.active_chats:
         return services.message_limiter
     return None
 

@@ -81,10 +81,13 @@ async def purge_command(update: Update, context: Context) -> None:
     target = await target_of(context, admin_id, "admin_purge_usage")
     if target is None:
         return
-    if context.services.db.users.get(target) is None and not context.services.db.moderation.is_banned(target):
+    db = context.services.db
+    current = db.moderation.active_ban(target)
+    if db.users.get(target) is None and current is None:
         await context.say(admin_id, "admin_no_such_user", user_id=target)
         return
-    if not context.services.db.moderation.is_banned(target):
+    if current is None or current.until is not None:
+        # As ⛔ Ban: for good (a temporary ban becomes permanent).
         await ban(context, target, None, admin_id, moderation.ban(admin_id, datetime.now(timezone.utc)))
     deleted = await purge(context, target, admin_id)
     await context.say(admin_id, "admin_purged", user_id=target, count=context.number(admin_id, deleted))

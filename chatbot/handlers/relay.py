@@ -20,6 +20,7 @@ from chatbot.handlers.moderating import strike
 from chatbot.telegram_io.albums import Albums, PendingAlbum
 from chatbot.telegram_io.messages import message_kind, visible_text
 from chatbot.telegram_io.sending import (
+    COVERABLE,
     Failure,
     copy,
     copy_album,
@@ -67,7 +68,7 @@ async def relay_message(update: Update, context: Context) -> None:
         if peer_id is not None:
             reply_to = ReplyParameters(peer_id, allow_sending_without_reply=True)
     protect = s.db.users.chat_options(user_id)[0]
-    covered = covered_media(message) if kind in ("photo", "video", "animation") else None
+    covered = covered_media(message) if kind in COVERABLE else None
     if covered is not None and s.db.users.chat_options(pairing.partner_id)[1]:
         result = await send_covered(context.bot, pairing.partner_id, covered, reply_to, protect)
     else:
@@ -226,8 +227,10 @@ async def reaction_update(update: Update, context: Context) -> None:
     change = update.message_reaction
     user_id = change.user.id if change and change.user else None
     pairing = s.state.active_chats.get(user_id) if user_id else None
-    if change is None or user_id is None or pairing is None:
-        return
+    if change is None or user_id is None or pairing is None or change.chat.id != user_id:
+        return  # not in a chat, or a reaction elsewhere (a group the bot is in): message ids differ there
+    if s.db.moderation.muted_until(user_id):
+        return  # a muted user's reactions are not mirrored, as their edits are not
     peer_message_id = s.db.chats.peer_message(user_id, change.message_id, pairing.chat_id)
     if peer_message_id is None:
         return

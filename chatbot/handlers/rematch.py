@@ -21,6 +21,12 @@ from chatbot.telegram_io.sending import answer, remove_buttons
 logger = logging.getLogger(__name__)
 
 
+def minutes(context: Context, user_id: int) -> str:
+    """REMATCH_MINUTES as the user's language writes it (fractions allowed)."""
+    value = context.services.config.rematch_minutes
+    return context.number(user_id, value, 0 if value == int(value) else 1)
+
+
 def refused(context: Context, user_id: int, other_id: int) -> bool:
     """Whether these two may never chat again: a 👎 or ⛔ between them (either way), or a ban. The
     text says neither which nor who, so nothing about the other is revealed."""
@@ -50,7 +56,7 @@ async def chat_again_callback(update: Update, context: Context) -> None:
     now = datetime.now(timezone.utc)
     window = timedelta(minutes=s.config.rematch_minutes)
     if chat[2] + window < now:
-        await answer(query, context.text_for(user_id, "rematch_too_late", minutes=f"{s.config.rematch_minutes:g}"), alert=True)
+        await answer(query, context.text_for(user_id, "rematch_too_late", minutes=minutes(context, user_id)), alert=True)
         return
     if refused(context, user_id, other_id):
         await answer(query, context.text_for(user_id, "rematch_refused"), alert=True)
@@ -122,7 +128,7 @@ async def accept(context: Context, request: RematchRequest) -> bool:
         await context.say(accepter, "rematch_you_are_busy" if accepter in busy else "rematch_partner_busy")
         return False
     s.db.rematches.close(request.request_id)
-    if not await start_chat_with(context, request.from_id, accepter):
+    if not await start_chat_with(context, accepter, request.from_id):
         await context.say(accepter, "rematch_unavailable")
         return False
     logger.info("Users of chat %s chat again", request.chat_id)

@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from chatbot.handlers.chatting import partner_gone
 from chatbot.handlers.common import Context, press_of, user_of
 from chatbot.telegram_io import callbacks
-from chatbot.telegram_io.sending import Failure, answer, remove_buttons, send_profile_link
+from chatbot.telegram_io.sending import Failure, answer, delete, remove_buttons, send_profile_link
 
 logger = logging.getLogger(__name__)
 
@@ -71,17 +71,25 @@ async def reveal_callback(update: Update, context: Context) -> None:
         await context.say(user_id, "reveal_you_declined")
         await context.say(offerer_id, "reveal_declined")
         return
+    # An exchange, never one-sided: the second link goes only if the first did, and if the second
+    # cannot go, the first is taken back.
+    first = await show_profile(context, offerer_id, user_id, query.from_user.username)
+    if first is None:
+        return
+    if await show_profile(context, user_id, offerer_id, offer.offerer_username) is None:
+        await delete(context.bot, offerer_id, [first])
+        return
     logger.info("Profiles exchanged in chat %s", chat_id)
-    await show_profile(context, offerer_id, user_id, query.from_user.username)
-    await show_profile(context, user_id, offerer_id, offer.offerer_username)
 
 
-async def show_profile(context: Context, reader_id: int, owner_id: int, username: str | None) -> None:
-    """Send the reader a button to the owner's profile; if the owner's privacy settings forbid a link,
-    the reader is told so and the owner how to allow it (a username)."""
+async def show_profile(context: Context, reader_id: int, owner_id: int, username: str | None) -> int | None:
+    """Send the reader a button to the owner's profile; its message id, or None if it could not go:
+    if the owner's privacy settings forbid a link, the reader is told so and the owner how to allow
+    it (a username)."""
     label = context.text_for(reader_id, "btn_open_profile")
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, url=profile_url(owner_id, username))]])
     sent = await send_profile_link(context.bot, reader_id, context.text_for(reader_id, "reveal_profile"), markup)
     if sent is Failure.REFUSED:
         await context.say(reader_id, "reveal_privacy_partner")
         await context.say(owner_id, "reveal_privacy_yours")
+    return None if isinstance(sent, Failure) else sent.message_id

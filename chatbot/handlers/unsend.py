@@ -1,8 +1,8 @@
 """/delete, as a reply to one of your own messages in the chat: deletes it for both, your message
 and the partner's copy (Telegram lets a bot delete a message of a private chat for 48 hours).
 
-Refused, with the reason and nothing deleted: no reply, a reply to the partner's message or to a
-message of an earlier chat, or to one older than 48 hours. An album's items go one by one, each
+Refused, with the reason and nothing deleted: no reply, a reply to the partner's message, to a
+message of an earlier chat, to one never relayed (refused by the filter), or to one older than 48 hours. An album's items go one by one, each
 replied to.
 """
 
@@ -32,7 +32,10 @@ async def delete_command(update: Update, context: Context) -> None:
         await context.say(user_id, "delete_usage")
         return
     mapped = s.db.chats.mapped(user_id, target.message_id)
-    if mapped is None or mapped.chat_id != pairing.chat_id:
+    if mapped is None:
+        await context.say(user_id, "delete_not_relayed")
+        return
+    if mapped.chat_id != pairing.chat_id:
         await context.say(user_id, "delete_other_chat")
         return
     if not mapped.sent:
@@ -41,9 +44,9 @@ async def delete_command(update: Update, context: Context) -> None:
     if datetime.now(timezone.utc) - target.date >= DELETE_WINDOW:
         await context.say(user_id, "delete_too_old")
         return
-    # The reply map forgets it first: a later reply or edit must not look for a deleted copy.
-    s.db.chats.forget_message(user_id, target.message_id)
     deleted = await delete(context.bot, pairing.partner_id, [mapped.peer_message_id])
     await delete(context.bot, user_id, [target.message_id])
+    # Forgotten once deleted (a crash before this replays the /delete, which finds it still mapped).
+    s.db.chats.forget_message(user_id, target.message_id)
     logger.info("A message of chat %s deleted for both", pairing.chat_id)
     await context.say(user_id, "delete_done" if deleted else "delete_partner_kept")

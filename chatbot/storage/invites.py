@@ -58,6 +58,11 @@ class InviteStore(Store):
         ).fetchone()
         return int(row[0]) if row else None
 
+    def inviter_of(self, invitee_id: int) -> int | None:
+        """Whose invite the user joined through, whatever it earned (None: through nobody's)."""
+        row = self.conn.execute("SELECT inviter_id FROM referrals WHERE invitee_id = ?", (invitee_id,)).fetchone()
+        return int(row[0]) if row else None
+
     def rewards_since(self, inviter_id: int, since: datetime) -> int:
         """How many rewards the inviter got since `since`."""
         row = self.conn.execute(

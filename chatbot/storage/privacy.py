@@ -43,7 +43,8 @@ class PrivacyStore(Store):
             self.conn.execute(
                 "UPDATE update_journal SET done = 1, body = '' WHERE done = 0 AND ? IN ("
                 " json_extract(body, '$.message.from.id'), json_extract(body, '$.edited_message.from.id'),"
-                " json_extract(body, '$.callback_query.from.id'), json_extract(body, '$.my_chat_member.from.id'))",
+                " json_extract(body, '$.callback_query.from.id'), json_extract(body, '$.my_chat_member.from.id'),"
+                " json_extract(body, '$.message_reaction.user.id'))",
                 (user_id,),
             )
             self.conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))

@@ -140,12 +140,12 @@ async def send_message(
     return None if isinstance(result, Failure) else result
 
 
-async def send_profile_link(bot: ExtBot[Any], chat_id: int, text: str, markup: InlineKeyboardMarkup) -> bool | Failure:
-    """A message whose button opens someone's profile: True if sent, False if the reader is gone,
+async def send_profile_link(bot: ExtBot[Any], chat_id: int, text: str, markup: InlineKeyboardMarkup) -> Message | Failure:
+    """A message whose button opens someone's profile; Failure.GONE if the reader is gone,
     Failure.REFUSED when that someone's privacy settings forbid links to their account (Telegram
     refuses a tg://user button with BUTTON_USER_PRIVACY_RESTRICTED)."""
     try:
-        return await send_message(bot, chat_id, text, markup) is not None
+        return await send_message(bot, chat_id, text, markup) or Failure.GONE
     except BadRequest as exc:
         if "BUTTON_USER_PRIVACY_RESTRICTED" not in exc.message.upper():
             raise

@@ -434,6 +434,7 @@ TEXTS: dict[str, str] = {
     'partner_protected': "🔒 Your partner's messages are protected: they can't be forwarded or saved.",
     'delete_not_in_chat': "You're not in a chat. In a chat, reply /delete to one of your messages to delete it for both of you.",
     "delete_usage": "Reply /delete to one of your own messages in this chat to delete it for both of you.",
+    "delete_not_relayed": "That message never reached your partner, so there is nothing to delete for both.",
     'delete_other_chat': "That message isn't part of this chat, so it can't be deleted here.",
     "delete_not_yours": "You can delete only your own messages.",
     "delete_too_old": "That message is more than 48 hours old: Telegram no longer lets it be deleted.",

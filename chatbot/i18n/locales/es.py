@@ -432,6 +432,7 @@ TEXTS: dict[str, str] = {
     "partner_protected": "🔒 Los mensajes de tu pareja están protegidos: no se pueden reenviar ni guardar.",
     "delete_not_in_chat": "No estás en un chat. En un chat, responde /delete a uno de tus mensajes para borrarlo para los dos.",
     "delete_usage": "Responde /delete a uno de tus mensajes de este chat para borrarlo para los dos.",
+    "delete_not_relayed": "Ese mensaje no llegó a tu pareja, así que no hay nada que borrar para los dos.",
     "delete_other_chat": "Ese mensaje no es de este chat, así que no se puede borrar aquí.",
     "delete_not_yours": "Solo puedes borrar tus propios mensajes.",
     "delete_too_old": "Ese mensaje tiene más de 48 horas: Telegram ya no deja borrarlo.",
