@@ -159,6 +159,23 @@ def test_relay_stats_give_the_rate_and_95th_percentile_over_the_window():
     assert stats.summary() == (0.0, None)
 
 
+def test_relay_stats_keep_the_newest_samples_when_full(monkeypatch):
+    monkeypatch.setattr(RelayStats, "MAX_SAMPLES", 4)
+    now = [0.0]
+    stats = RelayStats(clock=lambda: now[0])
+    now[0] = 100.0
+    stats.arrived(list(range(1, 7)))
+    for update_id in range(1, 7):  # six relays taking 1 s to 6 s; the ring keeps the last four
+        now[0] = 100.0 + update_id
+        stats.relayed(update_id)
+    rate, p95 = stats.summary()
+    assert p95 == 6.0 and rate == pytest.approx(4 / 3)  # 4 samples over what they cover: 3 s
+    # WINDOW later, less 1.5 s: the samples made at 103 and 104 are out of the window, 105 and 106 in.
+    now[0] = 106.0 + RelayStats.WINDOW - 1.5
+    rate, p95 = stats.summary()
+    assert p95 == 6.0 and rate == pytest.approx(2 / RelayStats.WINDOW)
+
+
 def test_an_update_delivered_again_gets_no_second_arrival_time_and_leaves_none_behind(tmp_path):
     from database import Database
     from chatbot.telegram_io.updates import PerUserUpdateProcessor, UpdateJournal

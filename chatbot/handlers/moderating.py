@@ -78,7 +78,7 @@ async def purge(context: Context, user_id: int, admin_id: int) -> int:
     for holder, message_ids in s.db.chats.copies_of(user_id, since).items():
         for start in range(0, len(message_ids), DELETE_BATCH):
             batch = message_ids[start : start + DELETE_BATCH]
-            if await delete(context.bot, holder, batch):
+            if await delete(context.bot, holder, batch, bulk=True):
                 deleted += len(batch)
     logger.info("Purged %s messages of user %s", deleted, user_id)
     s.db.moderation.audit(admin_id, moderation.AuditAction.PURGE.value, user_id, deleted=deleted)

@@ -9,7 +9,7 @@ from chatbot.i18n.texts import DEFAULT_LANGUAGE, language_of
 from utils import LruCache
 
 # People not yet registered whose language is remembered (the most recent ones).
-UNREGISTERED_LANGUAGES = 10_000
+UNREGISTERED_LANGUAGES = 2_000
 
 
 class Languages:

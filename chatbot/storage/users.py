@@ -10,7 +10,7 @@ from chatbot.storage import Connected, Store, parse_utc
 from utils import LruCache
 
 # Registered users whose language is kept in memory (the most recently active; the rest are read).
-LANGUAGE_CACHE_SIZE = 10_000
+LANGUAGE_CACHE_SIZE = 2_000
 
 
 @dataclass(frozen=True, slots=True)

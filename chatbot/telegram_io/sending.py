@@ -266,14 +266,16 @@ async def send_covered_album(
 DELETE_WINDOW = timedelta(hours=48)
 
 
-async def delete(bot: Bot, chat_id: int, message_ids: Sequence[int]) -> bool:
-    """Delete messages of a private chat (Telegram lets a bot for 48 hours); False if it would not
-    (too old, or gone already) or the user is gone."""
+async def delete(bot: ExtBot[Any], chat_id: int, message_ids: Sequence[int], bulk: bool = False) -> bool:
+    """Delete messages of a private chat (Telegram lets a bot for 48 hours; `bulk`: one of many the
+    bot deletes at once, paced under BULK_RATE); False if Telegram would not (too old, or gone
+    already) or the user is gone. The messages' own errors are this call's; the rest is raised."""
+    traffic = Traffic.BULK if bulk else Traffic.DIRECT
     try:
         if len(message_ids) == 1:
-            await bot.delete_message(chat_id, message_ids[0])
+            await bot.delete_message(chat_id, message_ids[0], rate_limit_args=traffic)
         else:
-            await bot.delete_messages(chat_id, message_ids)
+            await bot.delete_messages(chat_id, message_ids, rate_limit_args=traffic)
         return True
     except BadRequest as exc:
         if "can't be deleted" not in exc.message and "not found" not in exc.message:
