@@ -161,14 +161,19 @@ class BotApiMethods:
             content["caption"] = params["caption"]
         if params.get("protect_content"):
             content["has_protected_content"] = True
-        reply = params.get("reply_parameters")
-        if reply:
-            target = self.messages.get(chat_id, {}).get(reply["message_id"])
-            if target is None and not reply.get("allow_sending_without_reply"):
-                raise ApiError(400, "Bad Request: message to be replied not found")
-            if target is not None:
-                content["reply_to_message"] = {k: v for k, v in target.items() if k != "reply_to_message"}
+        self.add_reply(content, chat_id, params.get("reply_parameters"))
         return {"message_id": self.store_copy(chat_id, source_chat, source, content)["message_id"]}
+
+    def add_reply(self, content: dict, chat_id: int, reply: dict | None) -> None:
+        """A sent message's reply_to_message, as reply_parameters ask; 400 if the message to answer is
+        gone and the sender did not allow sending without it."""
+        if not reply:
+            return
+        target = self.messages.get(chat_id, {}).get(reply["message_id"])
+        if target is None and not reply.get("allow_sending_without_reply"):
+            raise ApiError(400, "Bad Request: message to be replied not found")
+        if target is not None:
+            content["reply_to_message"] = {k: v for k, v in target.items() if k != "reply_to_message"}
 
     def store_copy(self, chat_id: int, source_chat: int, source: dict, content: dict) -> dict:
         copy = self.new_message(chat_id, BOT_USER, content)
@@ -375,13 +380,7 @@ class BotApiMethods:
             content["has_media_spoiler"] = True
         if params.get("protect_content"):
             content["has_protected_content"] = True
-        reply = params.get("reply_parameters")
-        if reply:
-            target = self.messages.get(chat_id, {}).get(reply["message_id"])
-            if target is None and not reply.get("allow_sending_without_reply"):
-                raise ApiError(400, "Bad Request: message to be replied not found")
-            if target is not None:
-                content["reply_to_message"] = {k: v for k, v in target.items() if k != "reply_to_message"}
+        self.add_reply(content, chat_id, params.get("reply_parameters"))
         return content
 
     def send_by_file_id(self, params: dict, kind: str) -> dict:

@@ -8,6 +8,7 @@ import time
 
 from conftest import pair, register, report
 from test_e2e_chat import db_rows
+from test_e2e_languages import register_in
 
 TOPICS = ["🎵 Music", "🎮 Games", "🎬 Movies", "📚 Books", "✈️ Travel", "⚽ Sports",
           "💻 Tech", "🎨 Art", "🍳 Food", "🐾 Animals", "🧠 Deep talk", "😂 Memes"]  # fmt: skip
@@ -23,6 +24,11 @@ def choose_interests(person, *labels: str) -> None:
         person.emu.wait_until(lambda label=label: person.has_button(f"{label} ✅"), what=f"{label} chosen")
     person.press("✔️ Done")
     person.emu.wait_until(lambda: person.has_button("🏷 Interests"), what="the settings screen again")
+
+
+def register_russian(emulator):
+    """Ivan, whose app speaks Russian, registers."""
+    return register_in(emulator.person("Ivan", language_code="ru"), "👨 Мужской", "Сколько тебе лет?", "30", "Готово!")
 
 
 def chat_and_stop(a, b, texts: int = 0) -> None:
@@ -68,12 +74,7 @@ def test_interests_are_toggled_up_to_five_and_listed_in_settings(bot, emulator):
 
 
 def test_every_topic_keeps_its_emoji_in_every_language(bot, emulator):
-    ivan = emulator.person("Ivan", language_code="ru")
-    ivan.send("/start")
-    ivan.press("👨 Мужской")
-    ivan.wait_for("Сколько тебе лет?")
-    ivan.send("30")
-    ivan.wait_for("Готово!")
+    ivan = register_russian(emulator)
     ivan.send("/settings")
     ivan.wait_for("Интересы")
     ivan.press("🏷 Интересы")
@@ -85,7 +86,6 @@ def test_every_topic_keeps_its_emoji_in_every_language(bot, emulator):
 def test_partner_found_names_shared_interests_and_the_partners_rating(bot, emulator):
     alice = register(emulator.person("Alice"))
     bob = register(emulator.person("Bob"))
-    ivan = emulator.person("Ivan", language_code="ru")
     choose_interests(alice, "🎵 Music", "✈️ Travel", "🎮 Games")
     choose_interests(bob, "✈️ Travel", "🎵 Music", "🍳 Food")
     alice.send("/search")
@@ -100,11 +100,7 @@ def test_partner_found_names_shared_interests_and_the_partners_rating(bot, emula
     alice.press("👍")
     report(bob)  # a ⛔ counts as a 👎
     # Ivan (Russian) meets Bob: Bob's rating and their shared topic in Russian.
-    ivan.send("/start")
-    ivan.press("👨 Мужской")
-    ivan.wait_for("Сколько тебе лет?")
-    ivan.send("30")
-    ivan.wait_for("Готово!")
+    ivan = register_russian(emulator)
     ivan.send("/settings")
     ivan.wait_for("Интересы")
     ivan.press("🏷 Интересы")

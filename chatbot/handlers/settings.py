@@ -5,7 +5,7 @@ Preferences outlive VIP; matching.py applies them only while VIP."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from chatbot.core import interests
 from chatbot.core.flows import Flow, Step
@@ -136,25 +136,28 @@ async def age_range_message(update: Update, context: Context) -> None:
     await search_again(context, user_id)
 
 
-async def announcements_callback(update: Update, context: Context) -> None:
-    """🔔 Announcements: on or off, for anyone registered (not a VIP feature)."""
-    query = query_of(update)
-    user_id = query.from_user.id
-    await answer(query)
-    if not await context.registered(user_id):
+async def toggle_callback(update: Update, context: Context) -> None:
+    """🔔 Announcements, 🔒 Protect my messages, 🫣 Hide partner's media: on or off, for anyone
+    registered (none is a VIP feature); the relay reads the last two for every message, so a change
+    counts from the next one."""
+    query = await registered_press(update, context)
+    if query is None:
         return
-    context.services.db.users.toggle_announcements(user_id)
+    users, user_id = context.services.db.users, query.from_user.id
+    toggles = {
+        callbacks.ANNOUNCEMENTS.prefix: users.toggle_announcements,
+        callbacks.PROTECT.prefix: users.toggle_protect_content,
+        callbacks.HIDE_MEDIA.prefix: users.toggle_hide_media,
+    }
+    toggles[query.data or ""](user_id)
     await edit_text(query, *settings_screen(context, user_id))
 
 
 async def interests_callback(update: Update, context: Context) -> None:
     """🏷 Interests: the topics screen in place of the settings."""
-    query = query_of(update)
-    user_id = query.from_user.id
-    await answer(query)
-    if not await context.registered(user_id):
-        return
-    await edit_text(query, *interests_screen(context, user_id))
+    query = await registered_press(update, context)
+    if query is not None:
+        await edit_text(query, *interests_screen(context, query.from_user.id))
 
 
 async def interest_callback(update: Update, context: Context) -> None:
@@ -178,28 +181,16 @@ async def interest_callback(update: Update, context: Context) -> None:
 
 async def interests_done_callback(update: Update, context: Context) -> None:
     """✔️ Done: back to the settings screen, which lists the chosen topics."""
-    query = query_of(update)
-    user_id = query.from_user.id
-    await answer(query)
-    if not await context.registered(user_id):
-        return
-    await edit_text(query, *settings_screen(context, user_id))
+    query = await registered_press(update, context)
+    if query is not None:
+        await edit_text(query, *settings_screen(context, query.from_user.id))
 
 
-async def chat_option_callback(update: Update, context: Context) -> None:
-    """🔒 Protect my messages / 🫣 Hide partner's media: on or off, for anyone registered; the relay
-    reads them for every message, so a change counts from the next one."""
+async def registered_press(update: Update, context: Context) -> CallbackQuery | None:
+    """The press, answered, if a registered user made it; None if not (they are told to register)."""
     query = query_of(update)
-    user_id = query.from_user.id
     await answer(query)
-    if not await context.registered(user_id):
-        return
-    users = context.services.db.users
-    if callbacks.PROTECT.parse(query.data) is not None:
-        users.toggle_protect_content(user_id)
-    else:
-        users.toggle_hide_media(user_id)
-    await edit_text(query, *settings_screen(context, user_id))
+    return query if await context.registered(query.from_user.id) else None
 
 
 async def vip_or_told(context: Context, user_id: int) -> bool:
