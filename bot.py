@@ -67,7 +67,7 @@ from chatbot.i18n.languages import Languages
 from chatbot.ops import instance, metrics
 from chatbot.ops import modes as ops
 from chatbot.ops.activity import ActivityLog
-from chatbot.telegram_io import callbacks
+from chatbot.telegram_io import callbacks, webhook
 from chatbot.telegram_io.filters import InChat, InFlow
 from chatbot.telegram_io.http import AiohttpRequest, ConflictWatch, PollingRequest, beat
 from chatbot.telegram_io.pacing import PerChatRateLimiter
@@ -293,15 +293,40 @@ class AnonymousChatBot:
         self.register_handlers(application)
         return application
 
+    def run(self) -> None:
+        """Long polling, or webhook mode when WEBHOOK_URL is set; until SIGTERM or SIGINT."""
+        application = self.build_application()
+        config = self.config
+        if not config.webhook_url:
+            # PTB calls deleteWebhook first (keeping pending updates): switching back strands nothing.
+            application.run_polling(allowed_updates=Update.ALL_TYPES, timeout=config.poll_timeout)
+            return
+        receiver = webhook.Receiver(
+            config.webhook_path, config.webhook_secret, self.journal.record, application.update_queue, application.bot
+        )
+        webhook.run(application, receiver, config.webhook_listen, config.webhook_port, lambda: self.set_webhook(application))
+
+    async def set_webhook(self, application: App) -> None:
+        """Points Telegram at WEBHOOK_URL, unless it already is (once the receiver listens)."""
+        config = self.config
+        changed = await webhook.register(
+            application.bot, self.db.webhook, config.webhook_url, config.webhook_secret,
+            config.webhook_max_connections, Update.ALL_TYPES,
+        )  # fmt: skip
+        logger.info(
+            "Receiving updates by webhook at %s, listening on %s:%s (%s)", config.webhook_url, config.webhook_listen,
+            config.webhook_port, "webhook set" if changed else "webhook already set",
+        )  # fmt: skip
+
     async def post_init(self, application: App) -> None:
         """Logs the start, replays a crash's updates, schedules the jobs (the command menu and profile texts first)."""
         config = self.config
         self.started = True
         figures = self.db.analytics.figures()
         logger.info(
-            "Started @%s version %s; token %s, API %s, database %s, admins %s, channels %s, VIP %s stars/%s days,"
+            "Started @%s version %s; %s; token %s, API %s, database %s, admins %s, channels %s, VIP %s stars/%s days,"
             " backups %s (keep %s at %s UTC); %s users, %s banned, %s VIP, %s active chats, %s searching",
-            application.bot.username, __version__, config.masked_token, config.telegram_api_url,
+            application.bot.username, __version__, "webhook mode" if config.webhook_url else "long polling", config.masked_token, config.telegram_api_url,
             config.database_path, len(config.admin_ids), ",".join(config.required_channels) or "none",
             config.vip_price_stars, config.vip_days, config.backup_dir, config.backup_keep,
             config.backup_time.strftime("%H:%M"), figures.users, figures.banned, figures.vip,
@@ -314,6 +339,9 @@ class AnonymousChatBot:
         beat(config.heartbeat_file)
         if application.job_queue:
             application.job_queue.run_once(system.bot_profile_job, 0)
+            if config.webhook_url:
+                # No polls to beat the heartbeat: the webhook's state is asked for as often instead.
+                application.job_queue.run_repeating(system.webhook_watch_job, interval=config.poll_timeout, first=1)
             application.job_queue.run_repeating(system.housekeeping_job, interval=3600, first=10)
             application.job_queue.run_daily(admin.backup_job, time=config.backup_time)
             application.job_queue.run_repeating(moderation.ban_expiry_job, interval=30, first=1)
@@ -340,7 +368,7 @@ class AnonymousChatBot:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Validate the settings, open the database and run long polling until SIGTERM or SIGINT."""
+    """Validate the settings, open the database and run (long polling or webhook) until SIGTERM or SIGINT."""
     # Opt in to PTB 23's durations (timedelta, e.g. RetryAfter.retry_after) now: pacing reads either
     # type, and the opt-in silences a deprecation warning on every first 429. PTB reads it at use.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -378,7 +406,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     bot = AnonymousChatBot(config, db)
     try:
-        bot.build_application().run_polling(allowed_updates=Update.ALL_TYPES, timeout=config.poll_timeout)
+        bot.run()
+    except webhook.CannotListen as exc:
+        print(f"Configuration error: WEBHOOK_LISTEN and WEBHOOK_PORT: cannot listen on {exc}", file=sys.stderr)
+        return 2
     except TelegramError as exc:
         # A bad token or an unreachable API: wait before exiting, so a supervisor that restarts the
         # bot at once cannot hammer Telegram (which answers a flood of getMe calls with a ban).

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import time as dtime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -51,6 +52,8 @@ MAX_SUBSCRIPTION_STARS = 10_000
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _CHANNEL_RE = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+# What Telegram accepts as a webhook's secret_token.
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 T = TypeVar("T")
 
 
@@ -109,7 +112,17 @@ class Config:
     health_max_age: int = 90
     start_failure_delay: int = 15
     poll_timeout: int = 10
+    webhook_url: str = ""  # empty: long polling
+    webhook_secret: str = ""
+    webhook_max_connections: int = 40
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
     allowed_message_types: frozenset[str] = frozenset(MESSAGE_TYPES)
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of WEBHOOK_URL, where the bot takes Telegram's requests."""
+        return urlsplit(self.webhook_url).path or "/"
 
     @property
     def masked_token(self) -> str:
@@ -223,6 +236,24 @@ def load_config(
             f"ALLOWED_MESSAGE_TYPES must be comma-separated kinds from {', '.join(MESSAGE_TYPES)}; got {kind!r}",
         )
 
+    webhook_url = read.raw("WEBHOOK_URL")
+    webhook_secret = read.raw("WEBHOOK_SECRET")
+    if webhook_url:
+        read.check(
+            bool(re.match(r"^https?://[^\s/?#]+(/\S*)?$", webhook_url)),
+            f"WEBHOOK_URL must be the https:// URL Telegram calls, like https://bot.example.com/telegram; got {webhook_url!r}",
+        )
+        # The secret itself is never printed: the one line says what is wrong with it.
+        if not _SECRET_RE.match(webhook_secret):
+            wrong = (
+                "it is missing" if not webhook_secret
+                else f"it has {len(webhook_secret)}" if len(webhook_secret) > 256
+                else "it has other characters"
+            )  # fmt: skip
+            read.problems.append(
+                f"WEBHOOK_SECRET is required with WEBHOOK_URL: 1 to 256 characters of A-Z, a-z, 0-9, _ and -; {wrong}"
+            )
+
     database_path = read.text("DATABASE_PATH")
     vip_price = read.number("VIP_PRICE_STARS", 1, 100_000)
     config = Config(
@@ -270,6 +301,11 @@ def load_config(
         health_max_age=read.number("HEALTH_MAX_AGE", 3, 86_400),
         start_failure_delay=read.number("START_FAILURE_DELAY", 0, 3600),
         poll_timeout=read.number("POLL_TIMEOUT", 1, 50),
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        webhook_max_connections=read.number("WEBHOOK_MAX_CONNECTIONS", 1, 100),
+        webhook_listen=read.text("WEBHOOK_LISTEN"),
+        webhook_port=read.number("WEBHOOK_PORT", 1, 65_535),
         allowed_message_types=frozenset(allowed_types),
     )
     read.check(

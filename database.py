@@ -31,6 +31,7 @@ from chatbot.storage.privacy import PrivacyStore
 from chatbot.storage.rematches import RematchStore
 from chatbot.storage.reveals import RevealStore
 from chatbot.storage.users import UserStore
+from chatbot.storage.webhook import WebhookStore
 
 SCHEMA_VERSION = len(MIGRATIONS)
 BACKUP_PATTERN = "bot-*.db"
@@ -68,6 +69,7 @@ class Database:
         self.rematches = RematchStore(self)
         self.invites = InviteStore(self)
         self.privacy = PrivacyStore(self)
+        self.webhook = WebhookStore(self)
 
     def get_connection(self) -> sqlite3.Connection:
         """This thread's connection, opened on first use."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,6 +20,26 @@ from emulator import Emulator, Person  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_NAME = "Admin"
+WEBHOOK_READY = "Receiving updates by webhook"
+WEBHOOK_SECRET = "test-Secret_0123456789"
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def webhook_settings(port: int | None = None, path: str = "/telegram") -> dict[str, str]:
+    """The settings of webhook mode on a free loopback port (the emulator accepts http:// there)."""
+    port = port or free_port()
+    return {
+        "WEBHOOK_URL": f"http://127.0.0.1:{port}{path}",
+        "WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "WEBHOOK_PORT": str(port),
+        "WEBHOOK_LISTEN": "127.0.0.1",
+    }
 
 
 class BotProcess:
@@ -47,14 +68,21 @@ class BotProcess:
         self.output = workdir / "stdout.log"
 
     def start(self, wait: bool = True) -> BotProcess:
-        """Start the bot; by default wait until it polls for updates."""
+        """Start the bot; by default wait until it polls for updates (in webhook mode: until it has
+        set the webhook, or found it set)."""
         polls = self.emulator.polls
+        webhooks = self.log().count(WEBHOOK_READY)
         with open(self.output, "ab") as out:
             # cwd is the test's folder, so a developer's .env in the repo is never read.
             self.proc = subprocess.Popen(
                 [sys.executable, str(ROOT / "bot.py")], cwd=self.workdir, env=self.env, stdout=out, stderr=out
             )
-        if wait:
+        if wait and self.env.get("WEBHOOK_URL"):
+            self.emulator.wait_until(
+                lambda: self.log().count(WEBHOOK_READY) > webhooks or self.proc.poll() is not None,
+                30, "the bot to receive by webhook",
+            )  # fmt: skip
+        elif wait:
             self.emulator.wait_until(
                 lambda: self.emulator.polls > polls or self.proc.poll() is not None, 30, "the bot to start polling"
             )

@@ -16,6 +16,7 @@ inline button by its label, `pay()` an invoice, `block()` the bot, and `wait_for
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import math
@@ -40,6 +41,7 @@ from botapi import (  # noqa: F401  (tests import these from here)
     text_entities,
 )
 from emulator_methods import BotApiMethods
+from emulator_webhook import WebhookDelivery
 from person import Person
 
 
@@ -47,7 +49,7 @@ from person import Person
 CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 
 
-class Emulator(BotApiMethods):
+class Emulator(BotApiMethods, WebhookDelivery):
     """The server's state and its method implementations. Thread-safe through one condition."""
 
     def __init__(self, token: str = "123456:TEST-token_abcdefghij") -> None:
@@ -99,6 +101,7 @@ class Emulator(BotApiMethods):
         self.polls_at_last_push = 0
         self.server: asyncio.base_events.Server | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.init_webhook()
 
     # Server
 
@@ -116,9 +119,13 @@ class Emulator(BotApiMethods):
             self.stopping = asyncio.Event()
             self.server = await asyncio.start_server(self.handle_connection, "127.0.0.1", 0, backlog=1024)
             self.port = self.server.sockets[0].getsockname()[1]
+            deliverer = asyncio.create_task(self.deliver_webhooks())
             ready.set()
             await self.stopping.wait()
             self.server.close()
+            deliverer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await deliverer
             connections = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
             for task in connections:
                 task.cancel()
@@ -140,6 +147,7 @@ class Emulator(BotApiMethods):
         """Tell waiting getUpdates calls that something happened (callable from any thread)."""
         if self.loop is not None and not self.loop.is_closed():
             self.loop.call_soon_threadsafe(self.wakeup.set)
+        self.wake_webhook()
 
     async def handle_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """HTTP/1.1 with keep-alive: one request after another on the connection."""
@@ -198,6 +206,7 @@ class Emulator(BotApiMethods):
                 return 200, {"ok": True, "result": result}
             if method == "getUpdates":
                 params = self.check_call(method, params)
+                self.check_polling_allowed()
                 if time.monotonic() < self.conflict_until:
                     with self.cond:
                         self.polls += 1

@@ -22,6 +22,8 @@ METHODS = (
     "getMe",
     "getUpdates",
     "deleteWebhook",
+    "setWebhook",
+    "getWebhookInfo",
     "close",
     "logOut",
     "sendMessage",

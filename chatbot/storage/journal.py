@@ -8,9 +8,10 @@ from chatbot.storage import Deferring, Store
 # A journaled update is replayed after a crash at most this many times (a poison update must not
 # crash the bot forever).
 MAX_REPLAYS = 2
-# Finished updates are remembered (id only) this far behind the newest batch: Telegram sends again at
-# most the last unconfirmed batch (100 updates), and only those need recognising.
-JOURNAL_DEDUPE_WINDOW = 1000
+# Finished updates are remembered (id only) this long, to recognise one Telegram sends again: by
+# polling, the last unconfirmed batch, at once; by webhook, an update whose 200 did not reach
+# Telegram, after a back-off, while the updates of other chats go on.
+JOURNAL_DEDUPE_SECONDS = 600
 
 
 class JournalStore(Store):
@@ -36,8 +37,10 @@ class JournalStore(Store):
                 "INSERT INTO update_journal (update_id, body) VALUES (?, ?) ON CONFLICT (update_id) DO NOTHING",
                 [(update_id, body) for update_id, body in updates if update_id not in seen],
             )
+            # idx_update_journal_received: each batch deletes only what expired since the one before.
             self.conn.execute(
-                "DELETE FROM update_journal WHERE done = 1 AND update_id < ?", (min(ids) - JOURNAL_DEDUPE_WINDOW,)
+                "DELETE FROM update_journal WHERE received_at < datetime('now', ?) AND done = 1",
+                (f"-{JOURNAL_DEDUPE_SECONDS} seconds",),
             )
         return seen
 

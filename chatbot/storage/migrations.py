@@ -358,4 +358,13 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE message_map ADD COLUMN sent_at INTEGER;
     CREATE INDEX idx_message_map_peer ON message_map(peer_id, sent_at) WHERE sent = 0;
     """,
+    # 10 -> 11: the webhook the bot last set (a hash of its URL, secret, max_connections and update
+    # kinds), so a restart with nothing changed does not set it again. Telegram never tells the secret.
+    """
+    CREATE TABLE webhook (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        fingerprint TEXT NOT NULL,
+        set_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+    );
+    """,
 )

@@ -1,0 +1,182 @@
+"""Webhook mode: Telegram POSTs each update to WEBHOOK_URL, and the bot answers 200 once the update is
+journaled.
+
+`Receiver` is the HTTP endpoint (aiohttp's server: aiohttp is already the bot's HTTP client, so webhooks
+add no dependency; PTB's own `run_webhook` needs tornado and answers before anything is written down).
+`register` sets the webhook only when it differs from what Telegram has, and `run` is the application's
+life in this mode, the counterpart of PTB's `run_polling`: initialize, post_init, start, listen, set the
+webhook, serve until SIGTERM or SIGINT (or `Application.stop_running`), then the same in reverse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import signal
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiohttp import web
+from telegram import Bot, Update, WebhookInfo
+from telegram.ext import Application
+
+from chatbot.storage.webhook import WebhookStore
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Refused requests are said at most this often, with how many there were: a scanner must not fill the log.
+REFUSED_LOG_SECONDS = 60.0
+
+
+class CannotListen(Exception):
+    """WEBHOOK_LISTEN:WEBHOOK_PORT cannot be listened on (taken, or not an address of this machine)."""
+
+
+class Receiver:
+    """Takes Telegram's POSTs at one path: 403 without the exact secret, 400 for a body that is not an
+    update, 500 if the journal cannot be written (Telegram sends it again), else journal, queue, 200."""
+
+    def __init__(
+        self,
+        path: str,
+        secret: str,
+        journal: Callable[[list[dict[str, Any]]], None],
+        queue: asyncio.Queue[object],
+        bot: Bot,
+    ) -> None:
+        self.secret = secret.encode()
+        self.journal = journal
+        self.queue = queue
+        self.bot = bot
+        self.app = web.Application()
+        self.app.router.add_post(path, self.receive)
+        self.runner: web.AppRunner | None = None
+        self.refused = 0
+        self._refused_said = 0.0
+
+    async def receive(self, request: web.Request) -> web.Response:
+        """One update from Telegram."""
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self.secret):
+            self._say_refused(request.remote)
+            return web.Response(status=403)
+        try:
+            data = json.loads(await request.read())
+            if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+                raise ValueError("no update_id")
+            update = Update.de_json(data, self.bot)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            # Not from Telegram (it had the secret, so a misconfigured proxy or a test): say what it was.
+            logger.warning("Refused a webhook request whose body is not an update (%s)", exc.__class__.__name__)
+            return web.Response(status=400)
+        try:
+            # Written down before the 200: after a kill -9 the journal replays it, and an update Telegram
+            # sends again because the 200 never reached it is recognised and skipped.
+            self.journal([data])
+        except sqlite3.Error as exc:
+            logger.error("Cannot journal update %s (%s): answering 500, Telegram will send it again", data["update_id"], exc)
+            return web.Response(status=500)
+        # The 200 goes after the update is queued, and Telegram sends a chat's next update only after
+        # the 200 of the one before: each user's updates reach the processor in order, as by polling.
+        self.queue.put_nowait(update)
+        return web.Response(status=200)
+
+    def _say_refused(self, remote: str | None) -> None:
+        self.refused += 1
+        now = time.monotonic()
+        if now - self._refused_said >= REFUSED_LOG_SECONDS:
+            logger.warning(
+                "Refused %s webhook request(s) without the right %s header (the latest from %s): not Telegram,"
+                " or WEBHOOK_SECRET changed since the webhook was set",
+                self.refused, SECRET_HEADER, remote,
+            )  # fmt: skip
+            self._refused_said, self.refused = now, 0
+
+    async def start(self, host: str, port: int) -> None:
+        """Listen, or raise CannotListen."""
+        # No access log: a line per update would be most of the log, and says nothing the metrics do not.
+        self.runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        await self.runner.setup()
+        try:
+            await web.TCPSite(self.runner, host, port, backlog=1024).start()
+        except OSError as exc:
+            raise CannotListen(f"{host}:{port}: {exc.strerror or exc}") from exc
+
+    async def stop(self) -> None:
+        """Stop listening; requests being answered finish first."""
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None
+
+
+def fingerprint(url: str, secret: str, max_connections: int, allowed_updates: Sequence[str]) -> str:
+    """A hash of the webhook settings (the secret is not kept in the clear)."""
+    text = json.dumps([url, secret, max_connections, sorted(allowed_updates)])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def same_webhook(info: WebhookInfo, url: str, max_connections: int, allowed_updates: Sequence[str]) -> bool:
+    """Whether Telegram's webhook is this one, as far as getWebhookInfo tells (it never tells the secret)."""
+    return (
+        info.url == url
+        and info.max_connections == max_connections
+        and sorted(info.allowed_updates or ()) == sorted(allowed_updates)
+    )
+
+
+async def register(
+    bot: Bot, store: WebhookStore, url: str, secret: str, max_connections: int, allowed_updates: Sequence[str]
+) -> bool:
+    """Set the webhook unless Telegram already has these settings; True if it was set. A restart with
+    nothing changed makes one getWebhookInfo call, so a crash loop never floods setWebhook."""
+    wanted = fingerprint(url, secret, max_connections, allowed_updates)
+    info = await bot.get_webhook_info()
+    if store.fingerprint() == wanted and same_webhook(info, url, max_connections, allowed_updates):
+        return False
+    await bot.set_webhook(url, secret_token=secret, max_connections=max_connections, allowed_updates=list(allowed_updates))
+    store.remember(wanted)
+    return True
+
+
+def run(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    receiver: Receiver,
+    host: str,
+    port: int,
+    register_webhook: Callable[[], Awaitable[None]],
+) -> None:
+    """The application's life in webhook mode (PTB's run_polling, with the receiver instead of the updater).
+
+    SIGTERM and SIGINT stop the loop, as does `application.stop_running()`; whatever stopped it, the
+    receiver stops first (no new updates), then the application handles or leaves what it has.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(application.initialize())
+        if application.post_init:
+            loop.run_until_complete(application.post_init(application))
+        loop.run_until_complete(application.start())
+        loop.run_until_complete(receiver.start(host, port))
+        loop.run_until_complete(register_webhook())
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, loop.stop)
+        loop.run_forever()
+    finally:
+        try:
+            loop.run_until_complete(receiver.stop())
+            if application.running:
+                loop.run_until_complete(application.stop())
+            if application.post_stop:
+                loop.run_until_complete(application.post_stop(application))
+            loop.run_until_complete(application.shutdown())
+            if application.post_shutdown:
+                loop.run_until_complete(application.post_shutdown(application))
+        finally:
+            loop.close()

@@ -1,0 +1,213 @@
+"""Webhooks as Telegram does them (a mixin of `Emulator`): `setWebhook`, `deleteWebhook`,
+`getWebhookInfo`, and delivery of pending updates by POST.
+
+Delivery follows Telegram's Bot API server: each update is POSTed as JSON with the
+`X-Telegram-Bot-Api-Secret-Token` header; at most `max_connections` requests are in flight; the
+updates of one chat go one at a time and in order (the next waits for the 2xx of the one before);
+anything but a 2xx (an error status, a refused connection, a timeout) is kept and sent again after a
+back-off, and recorded as the webhook's last error. While a webhook is set, getUpdates answers 409.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import threading
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from botapi import HTTP_REASONS, ApiError
+
+# What Telegram answers a getUpdates while a webhook is set.
+WEBHOOK_CONFLICT = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# How long Telegram waits for the webhook's answer, and its back-off after a failed delivery (shortened:
+# Telegram's grows to minutes; the tests need the same order of events, not the same waits).
+DELIVERY_TIMEOUT = 10.0
+RETRY_FIRST, RETRY_MAX = 0.1, 1.0
+
+
+def queue_key(update: dict) -> int:
+    """The chat (or user) whose updates go one at a time: the first of chat, from, user found."""
+    for value in update.values():
+        if isinstance(value, dict):
+            for holder in (value.get("chat"), value.get("from"), value.get("user"), value.get("message", {}).get("chat")):
+                if isinstance(holder, dict) and isinstance(holder.get("id"), int):
+                    return holder["id"]
+    return 0
+
+
+class WebhookDelivery:
+    """The webhook's settings, its delivery loop, and what a test can look at."""
+
+    cond: threading.Condition
+    updates: list[dict]
+    loop: asyncio.AbstractEventLoop | None
+
+    def init_webhook(self) -> None:
+        self.webhook: dict[str, Any] | None = None  # url, secret_token, max_connections, allowed_updates
+        self.webhook_error: tuple[int, str] | None = None  # (unix time, message) of the last failed delivery
+        self.webhook_sending: set[int] = set()  # update ids in flight
+        self.webhook_busy: set[int] = set()  # queue keys with an update in flight
+        self.webhook_retry_at: dict[int, float] = {}  # queue key -> monotonic time of its next try
+        self.webhook_backoff: dict[int, float] = {}
+        self.webhook_deliveries: list[tuple[int, int]] = []  # (update id, status or 0) of every attempt
+        self.webhook_peak = 0  # most requests in flight at once
+        self.webhook_wakeup = asyncio.Event()
+
+    # Bot API methods
+
+    def api_setWebhook(self, params: dict) -> bool:  # noqa: N802
+        url = params["url"]
+        if not url:
+            return self.api_deleteWebhook({"drop_pending_updates": params.get("drop_pending_updates", False)})
+        parts = urlsplit(url)
+        # A local Bot API server also takes http:// (as this emulator, on the loopback only).
+        if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")):
+            raise ApiError(400, "Bad Request: bad webhook: HTTPS url must be provided for webhook")
+        if parts.port not in (None, 80, 88, 443, 8443) and parts.hostname not in ("127.0.0.1", "localhost"):
+            raise ApiError(400, "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+        secret = params.get("secret_token")
+        if secret is not None and not SECRET_RE.fullmatch(secret):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        connections = params.get("max_connections", 40)
+        if not 1 <= connections <= 100:
+            raise ApiError(400, "Bad Request: bad max_connections")
+        allowed = params.get("allowed_updates")
+        previous = self.webhook or {}
+        self.webhook = {
+            "url": url,
+            "secret_token": secret,
+            "max_connections": connections,
+            # "If not specified, the previous setting will be used."
+            "allowed_updates": allowed if allowed is not None else previous.get("allowed_updates"),
+        }
+        if params.get("drop_pending_updates"):
+            self.updates.clear()
+        self.webhook_error = None
+        self.wake_webhook()
+        return True
+
+    def api_deleteWebhook(self, params: dict) -> bool:  # noqa: N802
+        self.webhook = None
+        if params.get("drop_pending_updates"):
+            self.updates.clear()
+        return True
+
+    def api_getWebhookInfo(self, params: dict) -> dict:  # noqa: N802
+        info: dict[str, Any] = {
+            "url": self.webhook["url"] if self.webhook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.updates),
+        }
+        if self.webhook:
+            info["max_connections"] = self.webhook["max_connections"]
+            if self.webhook["allowed_updates"]:
+                info["allowed_updates"] = self.webhook["allowed_updates"]
+            if self.webhook_error:
+                info["last_error_date"], info["last_error_message"] = self.webhook_error
+        return info
+
+    def check_polling_allowed(self) -> None:
+        with self.cond:
+            if self.webhook is not None:
+                raise ApiError(409, WEBHOOK_CONFLICT)
+
+    # Delivery
+
+    def wake_webhook(self) -> None:
+        """Tell the delivery loop that something changed (callable from any thread)."""
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self.webhook_wakeup.set)
+
+    async def deliver_webhooks(self) -> None:
+        """Runs in the emulator's loop: starts deliveries while a webhook is set and there is room."""
+        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), cookie_jar=aiohttp.DummyCookieJar())
+        tasks: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                self.webhook_wakeup.clear()
+                wait = 1.0
+                with self.cond:
+                    hook = self.webhook
+                    batch = self.next_deliveries(hook) if hook else []
+                    now = time.monotonic()
+                    later = [at - now for at in self.webhook_retry_at.values() if at > now]
+                    if later:
+                        wait = min(wait, *later)
+                for update in batch:
+                    assert hook is not None
+                    task = asyncio.create_task(self.deliver(session, hook, update))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self.webhook_wakeup.wait(), wait)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await session.close()
+
+    def next_deliveries(self, hook: dict) -> list[dict]:
+        """Updates to send now (under the lock): the first pending one of each idle chat, oldest
+        first, while fewer than max_connections are in flight."""
+        allowed = hook["allowed_updates"]
+        if allowed:  # Telegram never makes updates of kinds the bot did not ask for
+            self.updates[:] = [u for u in self.updates if any(k in u for k in allowed)]
+        room = hook["max_connections"] - len(self.webhook_sending)
+        now = time.monotonic()
+        taken = set(self.webhook_busy)
+        batch = []
+        for update in self.updates:
+            if room <= 0:
+                break
+            key = queue_key(update)
+            if key in taken:
+                continue
+            taken.add(key)  # later updates of this chat wait for this one
+            if self.webhook_retry_at.get(key, 0.0) > now:
+                continue
+            batch.append(update)
+            self.webhook_sending.add(update["update_id"])
+            self.webhook_busy.add(key)
+            room -= 1
+        self.webhook_peak = max(self.webhook_peak, len(self.webhook_sending))
+        return batch
+
+    async def deliver(self, session: aiohttp.ClientSession, hook: dict, update: dict) -> None:
+        """POST one update; drop it on a 2xx, else keep it for a later try."""
+        headers = {"X-Telegram-Bot-Api-Secret-Token": hook["secret_token"]} if hook["secret_token"] else {}
+        status, error = 0, ""
+        try:
+            timeout = aiohttp.ClientTimeout(total=DELIVERY_TIMEOUT)
+            async with session.post(hook["url"], json=update, headers=headers, timeout=timeout) as response:
+                await response.read()
+                status = response.status
+                if not 200 <= status < 300:
+                    error = f"Wrong response from the webhook: {status} {HTTP_REASONS.get(status, response.reason or '')}"
+        except asyncio.TimeoutError:
+            error = "Read timeout expired"
+        except aiohttp.ClientConnectorError:
+            error = "Connection refused"
+        except aiohttp.ClientError as exc:
+            error = f"Connection failed: {exc.__class__.__name__}"
+        key = queue_key(update)
+        with self.cond:
+            self.webhook_deliveries.append((update["update_id"], status))
+            self.webhook_sending.discard(update["update_id"])
+            self.webhook_busy.discard(key)
+            if error:
+                self.webhook_error = (int(time.time()), error)
+                backoff = min(RETRY_MAX, self.webhook_backoff.get(key, RETRY_FIRST / 2) * 2)
+                self.webhook_backoff[key] = backoff
+                self.webhook_retry_at[key] = time.monotonic() + backoff
+            else:
+                self.webhook_backoff.pop(key, None)
+                self.webhook_retry_at.pop(key, None)
+                self.updates[:] = [u for u in self.updates if u["update_id"] != update["update_id"]]
+            self.cond.notify_all()
+        self.webhook_wakeup.set()
