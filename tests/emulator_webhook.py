@@ -58,6 +58,7 @@ class WebhookDelivery:
         self.webhook_deliveries: list[tuple[int, int]] = []  # (update id, status or 0) of every attempt
         self.webhook_peak = 0  # most requests in flight at once
         self.webhook_wakeup = asyncio.Event()
+        self.webhook_answers_to_lose = 0  # the next deliveries whose answer never reaches "Telegram"
 
     # Bot API methods
 
@@ -111,6 +112,11 @@ class WebhookDelivery:
             if self.webhook_error:
                 info["last_error_date"], info["last_error_message"] = self.webhook_error
         return info
+
+    def lose_webhook_answers(self, count: int) -> None:
+        """The bot's answers to the next `count` deliveries are lost on the way: each is sent again."""
+        with self.cond:
+            self.webhook_answers_to_lose = count
 
     def check_polling_allowed(self) -> None:
         with self.cond:
@@ -189,6 +195,10 @@ class WebhookDelivery:
                 status = response.status
                 if not 200 <= status < 300:
                     error = f"Wrong response from the webhook: {status} {HTTP_REASONS.get(status, response.reason or '')}"
+            with self.cond:
+                if self.webhook_answers_to_lose and not error:
+                    self.webhook_answers_to_lose -= 1
+                    error = "Read timeout expired"  # the bot took it, but its 200 was lost on the way
         except asyncio.TimeoutError:
             error = "Read timeout expired"
         except aiohttp.ClientConnectorError:

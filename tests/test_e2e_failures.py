@@ -195,6 +195,12 @@ def run_bot_with(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess[s
         ({"BOT_TOKEN": "1:a", "MESSAGE_RATE_LIMIT": "-1"}, "MESSAGE_RATE_LIMIT"),
         ({"BOT_TOKEN": "1:a", "LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"BOT_TOKEN": "1:a", "DATABASE_PATH": "/nonexistent/dir/bot.db"}, "DATABASE_PATH"),
+        ({"BOT_TOKEN": "1:a", "WEBHOOK_URL": "https://bot.example.com/telegram"}, "WEBHOOK_SECRET"),
+        ({"BOT_TOKEN": "1:a", "WEBHOOK_URL": "https://bot.example.com/t", "WEBHOOK_SECRET": "has spaces!"}, "WEBHOOK_SECRET"),
+        ({"BOT_TOKEN": "1:a", "WEBHOOK_URL": "https://bot.example.com/t", "WEBHOOK_SECRET": "s" * 257}, "WEBHOOK_SECRET"),
+        ({"BOT_TOKEN": "1:a", "WEBHOOK_URL": "bot.example.com", "WEBHOOK_SECRET": "s"}, "WEBHOOK_URL"),
+        ({"BOT_TOKEN": "1:a", "WEBHOOK_MAX_CONNECTIONS": "101"}, "WEBHOOK_MAX_CONNECTIONS"),
+        ({"BOT_TOKEN": "1:a", "WEBHOOK_PORT": "70000"}, "WEBHOOK_PORT"),
     ],
 )
 def test_bad_settings_stop_the_bot_with_one_clear_line(env, named, tmp_path):

@@ -56,3 +56,198 @@ def test_a_whole_chat_and_a_payment_by_webhook(start_bot, emulator):
     emulator.wait_until(lambda: db_rows(bot, "SELECT COUNT(*) FROM update_journal WHERE done = 0") == [(0,)],
                         what="every update done")  # fmt: skip
     assert "Started" in bot.log() and "webhook mode" in bot.log()
+
+
+def test_requests_without_the_secret_or_not_updates_are_refused_and_not_handled(start_bot, emulator):
+    settings = webhook_settings()
+    bot = start_bot(**settings)
+    alice = register(emulator.person("Alice"))
+    journaled = db_rows(bot, "SELECT COUNT(*) FROM update_journal")
+    help_update = json.dumps({"update_id": 999_001, "message": {
+        "message_id": 900, "date": int(time.time()), "chat": alice.chat, "from": alice.user, "text": "/help",
+        "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+    }}).encode()  # fmt: skip
+    url = settings["WEBHOOK_URL"]
+    assert post(url, help_update, None) == 403
+    assert post(url, help_update, "wrong-secret") == 403
+    assert post(url, help_update, WEBHOOK_SECRET[:-1]) == 403
+    assert post(url, b"not json", WEBHOOK_SECRET) == 400
+    assert post(url, b'{"message": {}}', WEBHOOK_SECRET) == 400  # no update_id
+    assert post(url, b'{"update_id": 999002, "message": {"text": 5}}', WEBHOOK_SECRET) == 400
+    assert post(url.replace("/telegram", "/other"), help_update, WEBHOOK_SECRET) == 404
+    alice.assert_nothing_new(1.0)
+    assert db_rows(bot, "SELECT COUNT(*) FROM update_journal") == journaled
+    # With the secret, an update is taken from anyone (the secret is the proof), and handled once even
+    # if it comes twice.
+    assert post(url, help_update, WEBHOOK_SECRET) == 200
+    assert post(url, help_update, WEBHOOK_SECRET) == 200
+    alice.wait_for("/search")
+    alice.assert_nothing_new(1.0)
+    log = bot.log()
+    assert log.count("Refused 1 webhook request(s) without the right X-Telegram-Bot-Api-Secret-Token") == 1
+    assert "Refused 3 webhook" not in log and "Skipping 1 updates delivered again" in log
+
+
+def test_an_update_whose_200_was_lost_is_sent_again_and_handled_once(start_bot, emulator):
+    start_bot(**webhook_settings())
+    alice, bob = register(emulator.person("Alice")), register(emulator.person("Bob"), "👩 Female")
+    pair(alice, bob)
+    emulator.lose_webhook_answers(1)
+    sent = alice.send("only once")
+    bob.wait_for_copy(sent)
+    emulator.wait_until(lambda: not emulator.pending_updates(), what="Telegram to get a 200")
+    after = bob.send("and after")
+    alice.wait_for_copy(after)
+    ids = [update_id for update_id, _ in emulator.webhook_deliveries]
+    assert [i for i in dict.fromkeys(ids) if ids.count(i) > 1] == [ids[-3]]  # "only once", delivered twice
+    assert [m.get("text") for m in bob.bot_messages()].count("only once") == 1
+
+
+def test_a_kill_9_mid_burst_loses_nothing_and_keeps_each_chat_in_order(start_bot, emulator):
+    """As tests/test_e2e_conversation.py does by polling: five chats send faster than a slow Telegram
+    takes the copies; the bot is killed with updates acknowledged, half-handled and still pending."""
+    settings = webhook_settings()
+    load = {"MESSAGE_RATE_LIMIT": "10000", "MESSAGE_RATE_WINDOW": "1", "API_CHAT_RATE": "10000", "API_CHAT_BURST": "10000"}
+    bot = start_bot(**settings, **load)
+    pairs = [(register(emulator.person(f"A{i}")), register(emulator.person(f"B{i}"), "👩 Female")) for i in range(5)]
+    for a, b in pairs:
+        pair(a, b)
+    people = [p for a, b in pairs for p in (a, b)]
+    partner = {a.id: b for a, b in pairs} | {b.id: a for a, b in pairs}
+    emulator.delay("copyMessage", 0.05)
+    sent: list[tuple[int, int]] = []
+    for round_no in range(40):
+        sent += emulator.push_messages([(p, f"load {round_no} from {p.id}") for p in people])[1]
+        time.sleep(0.04)
+        if round_no == 20:
+            bot.kill()
+            relayed = len([key for key in sent if key in emulator.delivered_at])
+            assert 0 < relayed < len(sent) - 10
+    assert emulator.pending_updates() > 0  # Telegram holds what the dead bot did not acknowledge
+    emulator.delay("copyMessage", 0)
+    bot.start()
+    emulator.wait_until(lambda: all(key in emulator.delivered_at for key in sent), 30, "every message relayed")
+    assert "Replaying" in bot.log()
+    for person in people:
+        texts = [m["text"] for m in partner[person.id].bot_messages() if m.get("text", "").endswith(f" from {person.id}")]
+        rounds = [int(text.split()[1]) for text in texts]
+        first_seen = list(dict.fromkeys(rounds))
+        assert first_seen == list(range(40))
+        assert len(rounds) - len(first_seen) <= 3  # as by polling: only copies in flight at the kill
+
+
+def test_switching_to_polling_and_back_strands_no_update(start_bot, emulator):
+    settings = webhook_settings()
+    bot = start_bot(**settings)
+    alice, bob = register(emulator.person("Alice")), register(emulator.person("Bob"), "👩 Female")
+    pair(alice, bob)
+    bot.stop()
+    # Down: Telegram keeps trying the webhook, and keeps the updates.
+    first = alice.send("sent while the bot was down")
+    emulator.wait_until(lambda: emulator.webhook_error is not None, what="a failed delivery")
+    assert emulator.webhook_error is not None and emulator.webhook_error[1] == "Connection refused"
+    for name in settings:
+        del bot.env[name]
+    bot.start()  # long polling
+    bob.wait_for_copy(first)
+    assert emulator.calls_of("deleteWebhook")[-1].get("drop_pending_updates") in (None, False)
+    assert emulator.webhook is None
+    bot.stop()
+    second = bob.send("sent while it was down again")
+    bot.env.update(settings)
+    bot.start()  # webhook again
+    alice.wait_for_copy(second)
+    assert len(emulator.calls_of("setWebhook")) == 2  # Telegram's had been deleted: set again
+    assert not [e for e in emulator.errors if e[0] == "getUpdates"]
+
+
+def test_restarts_set_the_webhook_only_when_it_changed(start_bot, emulator):
+    settings = webhook_settings()
+    bot = start_bot(**settings)
+    for _ in range(3):
+        bot.restart()
+    assert len(emulator.calls_of("setWebhook")) == 1 and len(emulator.calls_of("getWebhookInfo")) >= 4
+    assert bot.log().count("(webhook already set)") == 3
+    bot.stop()
+    bot.env["WEBHOOK_SECRET"] = "a-new-secret"  # Telegram never tells the secret: the bot remembers a hash
+    bot.start()
+    assert len(emulator.calls_of("setWebhook")) == 2 and emulator.webhook is not None
+    assert emulator.webhook["secret_token"] == "a-new-secret"
+    alice = register(emulator.person("Alice"))
+    alice.send("/help")
+    alice.wait_for("/search")
+
+
+def test_a_webhook_taken_elsewhere_is_a_conflict_that_ends_the_bot(start_bot, emulator):
+    bot = start_bot(**webhook_settings(), CONFLICT_EXIT_SECONDS="3", POLL_TIMEOUT="1", HEALTH_MAX_AGE="5", LOG_LEVEL="INFO")
+    with emulator.cond:
+        assert emulator.webhook is not None
+        emulator.webhook["url"] = "https://elsewhere.example.com/hook"
+    assert bot.proc is not None
+    emulator.wait_until(lambda: bot.proc.poll() is not None, 30, "the bot to give up")
+    assert bot.proc.returncode == 1
+    log = bot.log()
+    assert log.count("Telegram's webhook is now 'https://elsewhere.example.com/hook'") == 1
+    assert "Still in conflict after 3 s" in log and "Traceback" not in log
+
+
+def test_delivery_errors_are_said_and_health_follows_the_webhook(start_bot, emulator):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    settings = webhook_settings()
+    bot = start_bot(**settings, POLL_TIMEOUT="1", HEALTH_MAX_AGE="4")
+    health = lambda: subprocess.run([sys.executable, str(ROOT / "bot.py"), "--health"], cwd=bot.workdir,  # noqa: E731
+                                    env=bot.env, capture_output=True, text=True, timeout=30)  # fmt: skip
+    emulator.wait_until(lambda: health().returncode == 0, 10, "a healthy bot")
+    emulator.lose_webhook_answers(1)  # say, a proxy in front of the bot timing out
+    alice = emulator.person("Alice")
+    alice.send("/start")
+    emulator.wait_until(lambda: alice.has_button("👨 Male"), what="the answer to /start")
+    emulator.wait_until(lambda: "Telegram reports a failed webhook delivery" in bot.log(), 10, "the error said")
+    assert "Read timeout expired" in bot.log()
+    assert health().returncode == 0
+    bot.stop()
+    assert health().returncode == 1  # a stopped bot removes its heartbeat
+
+
+def test_a_port_already_taken_stops_the_bot_with_one_line(emulator, tmp_path):
+    import socket
+
+    from conftest import BotProcess
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        bot = BotProcess(emulator, emulator.url, tmp_path, webhook_settings(port)).start(wait=False)
+        assert bot.proc is not None
+        assert bot.proc.wait(30) == 2
+    log = bot.log()
+    assert f"Configuration error: WEBHOOK_LISTEN and WEBHOOK_PORT: cannot listen on 127.0.0.1:{port}" in log
+    assert "Traceback" not in log
+
+
+def test_check_online_reports_the_mode_and_the_webhook(emulator, tmp_path):
+    from test_e2e_operations import paths, run_bot
+
+    (tmp_path / "data").mkdir()
+    base = {"BOT_TOKEN": emulator.token, "TELEGRAM_API_URL": emulator.url, **paths(tmp_path)}
+    settings = webhook_settings()
+    polling = run_bot(["--check", "--online"], base, tmp_path)
+    assert polling.returncode == 0 and "Mode: long polling" in polling.stdout
+    webhook = run_bot(["--check", "--online"], {**base, **settings}, tmp_path)
+    assert webhook.returncode == 0, webhook.stderr
+    assert f"Mode: webhook at {settings['WEBHOOK_URL']}" in webhook.stdout
+    assert "Telegram's webhook: not set (0 update(s) pending); the bot sets WEBHOOK_URL at start" in webhook.stdout
+    emulator.api_setWebhook({"url": settings["WEBHOOK_URL"], "secret_token": WEBHOOK_SECRET})
+    emulator.person("Alice").send("/start")  # nobody listens: Telegram keeps it and says why
+    emulator.wait_until(lambda: emulator.webhook_error is not None, what="a failed delivery")
+    webhook = run_bot(["--check", "--online"], {**base, **settings}, tmp_path)
+    assert "Telegram's webhook: set to WEBHOOK_URL, 1 update(s) pending, max 40 connections" in webhook.stdout
+    assert "last delivery error" in webhook.stdout and "Connection refused" in webhook.stdout
+    polling = run_bot(["--check", "--online"], base, tmp_path)
+    assert f"Telegram's webhook: {settings['WEBHOOK_URL']} (1 update(s) pending); the bot deletes it" in polling.stdout
+    assert emulator.webhook is not None  # --check changes nothing

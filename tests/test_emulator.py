@@ -172,3 +172,88 @@ def test_url_buttons_are_checked_as_telegram_does(emu):
     assert (status, body["description"]) == (400, "Bad Request: BUTTON_USER_PRIVACY_RESTRICTED")
     assert send_button("javascript:alert(1)")[1]["description"] == "Bad Request: BUTTON_URL_INVALID"
     assert "username" not in private.user and private.user["id"] == private.id
+
+
+def test_webhook_methods_answer_as_telegram(emu):
+    assert call(emu, "getWebhookInfo") == (200, {"ok": True, "result": {"url": "", "has_custom_certificate": False, "pending_update_count": 0}})
+    status, body = call(emu, "setWebhook", url="http://bot.example.com/hook")
+    assert status == 400 and "HTTPS url must be provided" in body["description"]
+    status, body = call(emu, "setWebhook", url="https://bot.example.com:9000/hook")
+    assert status == 400 and "ports 80, 88, 443 or 8443" in body["description"]
+    status, body = call(emu, "setWebhook", url="https://bot.example.com/hook", secret_token="not allowed!")
+    assert status == 400 and "secret token" in body["description"]
+    status, body = call(emu, "setWebhook", url="https://bot.example.com/hook", max_connections=101)
+    assert status == 400 and "max_connections" in body["description"]
+    assert call(emu, "setWebhook", url="https://bot.example.com/hook", secret_token="s", allowed_updates=["message"])[0] == 200
+    status, body = call(emu, "getUpdates")
+    assert status == 409 and body["description"].startswith("Conflict: can't use getUpdates method while webhook is active")
+    info = call(emu, "getWebhookInfo")[1]["result"]
+    assert info["url"] == "https://bot.example.com/hook" and info["max_connections"] == 40
+    assert info["allowed_updates"] == ["message"] and not check_object(info, "WebhookInfo")
+    # "If not specified, the previous setting will be used."
+    call(emu, "setWebhook", url="https://bot.example.com/hook", max_connections=5)
+    assert call(emu, "getWebhookInfo")[1]["result"]["allowed_updates"] == ["message"]
+    assert call(emu, "deleteWebhook") == (200, {"ok": True, "result": True})
+    assert call(emu, "getUpdates", timeout=0) == (200, {"ok": True, "result": []})
+    assert emu.violations == []
+
+
+def test_webhook_delivery_keeps_to_max_connections_and_each_chat_in_order(emu):
+    """A webhook that takes 0.1 s an update: never more than max_connections at once, never two of one
+    chat at once, each chat's in order; a 500 is sent again, and nothing is lost."""
+    import asyncio
+    import threading
+
+    from aiohttp import web
+
+    seen: list[tuple[int, str]] = []
+    active: dict[int, int] = {}
+    peaks = {"all": 0, "chat": 0}
+    failed_once: set[str] = set()
+    ready = threading.Event()
+    state: dict = {}
+
+    async def hook(request: web.Request) -> web.Response:
+        assert request.headers["X-Telegram-Bot-Api-Secret-Token"] == "s3cret"
+        update = await request.json()
+        chat, text = update["message"]["chat"]["id"], update["message"]["text"]
+        active[chat] = active.get(chat, 0) + 1
+        peaks["all"] = max(peaks["all"], sum(active.values()))
+        peaks["chat"] = max(peaks["chat"], active[chat])
+        await asyncio.sleep(0.1)
+        active[chat] -= 1
+        if text.endswith(" 1") and text not in failed_once:  # the second of each chat fails once
+            failed_once.add(text)
+            return web.Response(status=500)
+        seen.append((chat, text))
+        return web.Response()
+
+    async def serve() -> None:
+        app = web.Application()
+        app.router.add_post("/hook", hook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        state["port"] = runner.addresses[0][1]
+        state["stop"], state["loop"] = asyncio.Event(), asyncio.get_running_loop()
+        ready.set()
+        await state["stop"].wait()
+        await runner.cleanup()
+
+    thread = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)
+    thread.start()
+    ready.wait(5)
+    people = [emu.person(f"P{i}") for i in range(6)]
+    for person in people:
+        for n in range(3):
+            person.send(f"{person.id} {n}")
+    assert emu.api_setWebhook({"url": f"http://127.0.0.1:{state['port']}/hook", "secret_token": "s3cret", "max_connections": 3})
+    emu.wait_until(lambda: emu.pending_updates() == 0, 15, "every update delivered")
+    assert peaks == {"all": 3, "chat": 1}
+    for person in people:
+        assert [text for chat, text in seen if chat == person.id] == [f"{person.id} {n}" for n in range(3)]
+    assert len([s for _, s in emu.webhook_deliveries if s == 500]) == 6
+    assert emu.webhook_error is not None and emu.webhook_error[1] == "Wrong response from the webhook: 500 Internal Server Error"
+    state["loop"].call_soon_threadsafe(state["stop"].set)
+    thread.join(5)

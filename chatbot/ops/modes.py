@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from telegram import Bot
+from telegram import Bot, WebhookInfo
 from telegram.constants import ChatMemberStatus
 from telegram.error import Conflict, TelegramError
 
@@ -57,9 +57,11 @@ def drop_said_tracebacks(record: logging.LogRecord) -> bool:
     return not (message.startswith("Error while calling `get_updates` one more time") and isinstance(error, Conflict))
 
 
-def check_setup(config: Config, online: bool) -> list[str]:
-    """Problems that would stop the bot: paths, database, and with `online` the token and channels."""
-    problems = []
+def check_setup(config: Config, online: bool) -> tuple[list[str], list[str]]:
+    """Problems that would stop the bot (paths, database, and with `online` the token and channels),
+    and with `online` what Telegram says of the mode (lines for the operator)."""
+    problems: list[str] = []
+    notes: list[str] = []
     try:
         Database(config.database_path).close()
     except (sqlite3.Error, RuntimeError) as exc:
@@ -79,19 +81,26 @@ def check_setup(config: Config, online: bool) -> list[str]:
         if not os.access(folder, os.W_OK):
             problems.append(f"{name}: {str(folder)!r} is not writable")
     if online:
-        problems += asyncio.run(check_online(config))
-    return problems
+        online_problems, notes = asyncio.run(check_online(config))
+        problems += online_problems
+    return problems, notes
 
 
-async def check_online(config: Config) -> list[str]:
-    """The token works, and the bot is an admin of every required channel (so it can see members)."""
+async def check_online(config: Config) -> tuple[list[str], list[str]]:
+    """The token works, and the bot is an admin of every required channel (so it can see members);
+    and the mode, with what getWebhookInfo says."""
     bot = Bot(config.bot_token, base_url=f"{config.telegram_api_url}/bot")
     try:
         await bot.initialize()  # calls getMe
     except TelegramError as exc:
-        return [f"BOT_TOKEN or TELEGRAM_API_URL: getMe failed: {exc.message}"]
+        return [f"BOT_TOKEN or TELEGRAM_API_URL: getMe failed: {exc.message}"], []
     problems = []
+    notes = []
     try:
+        try:
+            notes = describe_mode(config, await bot.get_webhook_info())
+        except TelegramError as exc:
+            problems.append(f"getWebhookInfo failed: {exc.message}")
         for channel in config.required_channels:
             try:
                 member = await bot.get_chat_member(channel, bot.id)
@@ -102,27 +111,48 @@ async def check_online(config: Config) -> list[str]:
                 problems.append(f"REQUIRED_CHANNELS: the bot is not an admin of {channel}, so it cannot see members")
     finally:
         await bot.shutdown()
-    return problems
+    return problems, notes
+
+
+def describe_mode(config: Config, info: WebhookInfo) -> list[str]:
+    """The mode the settings choose, and Telegram's webhook (getWebhookInfo) beside it."""
+    pending = f"{info.pending_update_count} update(s) pending"
+    error = ""
+    if info.last_error_date:
+        error = f"; last delivery error {info.last_error_date:%Y-%m-%d %H:%M:%S} UTC: {info.last_error_message}"
+    if not config.webhook_url:
+        lines = ["Mode: long polling (WEBHOOK_URL is empty)"]
+        if info.url:
+            lines.append(f"Telegram's webhook: {info.url} ({pending}); the bot deletes it at start, keeping the updates")
+        return lines
+    lines = [f"Mode: webhook at {config.webhook_url}, listening on {config.webhook_listen}:{config.webhook_port}"]
+    if info.url == config.webhook_url:
+        lines.append(f"Telegram's webhook: set to WEBHOOK_URL, {pending}, max {info.max_connections} connections{error}")
+    else:
+        lines.append(f"Telegram's webhook: {info.url or 'not set'} ({pending}); the bot sets WEBHOOK_URL at start")
+    return lines
 
 
 def check_health(config: Config) -> tuple[bool, str]:
-    """Whether the polling loop has returned from getUpdates within HEALTH_MAX_AGE seconds."""
+    """Whether the bot has heard from Telegram within HEALTH_MAX_AGE seconds: a long poll returned,
+    or in webhook mode Telegram confirmed the webhook (asked every POLL_TIMEOUT seconds)."""
+    what = "webhook check" if config.webhook_url else "poll"
     try:
         age = time.time() - Path(config.heartbeat_file).stat().st_mtime
     except OSError:
         return False, f"unhealthy: no heartbeat file {config.heartbeat_file}"
     if age > config.health_max_age:
-        return False, f"unhealthy: the last poll returned {age:.0f}s ago (limit {config.health_max_age}s)"
-    return True, f"healthy: the last poll returned {age:.0f}s ago"
+        return False, f"unhealthy: the last {what} returned {age:.0f}s ago (limit {config.health_max_age}s)"
+    return True, f"healthy: the last {what} returned {age:.0f}s ago"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line: no option runs the bot; the others are operator modes."""
-    parser = argparse.ArgumentParser(description="Anonymous chat bot for Telegram (long polling).")
+    parser = argparse.ArgumentParser(description="Anonymous chat bot for Telegram (long polling or webhook).")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="validate settings and the database, then exit 0 or 2")
-    parser.add_argument("--online", action="store_true", help="with --check: also call getMe and check the channels")
-    mode.add_argument("--health", action="store_true", help="exit 0 if the polling loop is alive, else 1")
+    parser.add_argument("--online", action="store_true", help="with --check: also call getMe, check the channels and report the mode")
+    mode.add_argument("--health", action="store_true", help="exit 0 if the bot heard from Telegram lately, else 1")
     mode.add_argument("--restore", metavar="BACKUP", help="replace the database with a backup (stop the bot first)")
     args = parser.parse_args(argv)
     if args.online and not args.check:
@@ -137,7 +167,9 @@ def run_mode(args: argparse.Namespace, config: Config) -> int:
         print(line)
         return 0 if healthy else 1
     if args.check:
-        problems = check_setup(config, args.online)
+        problems, notes = check_setup(config, args.online)
+        for note in notes:
+            print(note)
         for problem in problems:
             print(f"Configuration error: {problem}", file=sys.stderr)
         if not problems:
