@@ -302,7 +302,7 @@ class AnonymousChatBot:
             application.run_polling(allowed_updates=Update.ALL_TYPES, timeout=config.poll_timeout)
             return
         receiver = webhook.Receiver(
-            config.webhook_path, config.webhook_secret, self.journal.record, application.update_queue, application.bot
+            config.webhook_path, config.webhook_secret, self.journal.record_bodies, application.update_queue, application.bot
         )
         webhook.run(application, receiver, config.webhook_listen, config.webhook_port, lambda: self.set_webhook(application))
 

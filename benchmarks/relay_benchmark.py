@@ -1,6 +1,7 @@
 """Relay throughput, latency and memory of the real bot, against a minimal PTB echo bot, on one emulator.
 
     python benchmarks/relay_benchmark.py [--pairs 50] [--messages 20] [--rounds 3] [--api-latency 0.05]
+    python benchmarks/relay_benchmark.py --webhook   (the bot by webhook beside the bot by long polling)
 
 Both bots run as subprocesses against the Bot API emulator of tests/. For each round, every user of
 every pair sends `--messages` texts, all released into the update queue at one instant; the
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from database import Database  # noqa: E402
+from conftest import free_port  # noqa: E402
 from emulator import BOT_ID, Emulator, Person  # noqa: E402
 
 
@@ -94,9 +96,13 @@ def open_chats(workdir: Path, pairs: list[tuple[Person, Person]]) -> None:
 
 
 def start(command: list[str], env: dict[str, str], emulator: Emulator, cwd: Path) -> subprocess.Popen[bytes]:
+    """Start a bot and wait until it polls (or, with WEBHOOK_URL, has set its webhook)."""
     polls = emulator.polls
     proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    emulator.wait_until(lambda: emulator.polls > polls or proc.poll() is not None, 60, "the bot to poll")
+    if env.get("WEBHOOK_URL"):
+        emulator.wait_until(lambda: emulator.webhook is not None or proc.poll() is not None, 60, "the webhook")
+    else:
+        emulator.wait_until(lambda: emulator.polls > polls or proc.poll() is not None, 60, "the bot to poll")
     if proc.poll() is not None:
         raise SystemExit(f"{command} exited at start")
     return proc
@@ -125,12 +131,17 @@ def paced_latencies(emulator: Emulator, people: list[tuple[Person, Person]], rat
 def run(
     name: str, command: list[str], extra_env: dict[str, str], pairs: int, messages: int, rounds: int, echo: bool,
     paced_rate: float = 200, paced_seconds: float = 5, api_latency: float = 0.0, kind: str | None = None,
-    covered: bool = True,
+    covered: bool = True, webhook: bool = False,
 ) -> Result:  # fmt: skip
     """`kind`: media of that kind instead of texts (their captions carry the order); `covered`: the
-    readers hide their partner's media (the default: sent again by file id) or not (copied)."""
+    readers hide their partner's media (the default: sent again by file id) or not (copied);
+    `webhook`: the emulator POSTs the updates to the bot (the shipped WEBHOOK_MAX_CONNECTIONS)."""
     emulator = Emulator()
     url = emulator.start()
+    if webhook:
+        port = free_port()
+        extra_env = {**extra_env, "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram", "WEBHOOK_PORT": str(port),
+                     "WEBHOOK_SECRET": "benchmark-secret"}  # fmt: skip
     if api_latency:
         emulator.delays["copyMessage"] = api_latency
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
@@ -215,6 +226,7 @@ def main() -> None:
         help="media instead of texts: the bot alone, its readers hiding the partner's media (sent by file id,"
         " covered) and not (copied)",
     )  # fmt: skip
+    parser.add_argument("--webhook", action="store_true", help="the bot by webhook beside the bot by long polling")
     args = parser.parse_args()
     # The bot's per-chat pace and per-user message limit would measure the limits, not the code:
     # lift them, as the echo bot has none.
@@ -223,7 +235,12 @@ def main() -> None:
     sizes = {"pairs": args.pairs, "messages": args.messages, "rounds": args.rounds,
              "paced_rate": args.paced_rate, "paced_seconds": args.paced_seconds, "api_latency": args.api_latency}  # fmt: skip
     bot = [sys.executable, str(ROOT / "bot.py")]
-    if args.kind:
+    if args.webhook:
+        results = [
+            run("bot, long polling", bot, bot_env, echo=False, **sizes),
+            run("bot, webhook", bot, bot_env, echo=False, webhook=True, **sizes),
+        ]
+    elif args.kind:
         results = [
             run(f"{args.kind}s, covered", bot, bot_env, echo=False, kind=args.kind, **sizes),
             run(f"{args.kind}s, copied", bot, bot_env, echo=False, kind=args.kind, covered=False, **sizes),
@@ -257,7 +274,9 @@ def main() -> None:
             f"{r.name:20} {r.rate:7.0f} {r.p50_ms:7.0f}ms {r.p99_ms:7.0f}ms {r.paced_p50_ms:7.1f}ms {r.paced_p99_ms:7.1f}ms"
             f" {r.peak_mb:7.1f} {r.cpu_ms_per_message:10.2f} {r.lost:4d} {r.out_of_order:5d}"
         )
-    if args.api_latency or args.kind:
+    if args.webhook:
+        print(f"ratio webhook / long polling: {results[1].rate / results[0].rate:.2f} (target >= 1.00)")
+    if args.api_latency or args.kind or args.webhook:
         return
     floor = max(results[1:3], key=lambda r: r.rate)
     print(f"ratio bot / fastest stock echo ({floor.name}): {results[0].rate / floor.rate:.2f} (target >= 0.90)")

@@ -30,6 +30,15 @@ def test_a_tiny_benchmark_run_loses_nothing_and_keeps_order():
     assert result.rate > 0 and result.peak_mb > 0
 
 
+def test_a_tiny_webhook_run_loses_nothing_and_keeps_order():
+    lifted = {"API_CHAT_RATE": "10000", "API_CHAT_BURST": "10000", "MESSAGE_RATE_LIMIT": "10000", "MESSAGE_RATE_WINDOW": "1"}
+    result = relay_benchmark.run(
+        "webhook", [sys.executable, str(ROOT / "bot.py")], lifted, pairs=3, messages=4, rounds=1, echo=False,
+        paced_rate=20, paced_seconds=0.5, webhook=True,
+    )  # fmt: skip
+    assert result.lost == 0 and result.out_of_order == 0, result
+
+
 def test_a_tiny_media_run_covered_and_copied_loses_nothing_and_keeps_order():
     lifted = {"API_CHAT_RATE": "10000", "API_CHAT_BURST": "10000", "MESSAGE_RATE_LIMIT": "10000", "MESSAGE_RATE_WINDOW": "1"}
     for covered in (True, False):

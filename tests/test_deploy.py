@@ -142,6 +142,21 @@ def test_compose_file_matches_the_dockerfile():
     assert env["HEARTBEAT_FILE"].startswith("/tmp/") and env["MPLCONFIGDIR"].startswith("/tmp/")
 
 
+def test_compose_webhook_profile_puts_caddy_in_front_of_the_bot():
+    compose = yaml.safe_load(COMPOSE.read_text())
+    caddy = compose["services"]["caddy"]
+    assert caddy["profiles"] == ["webhook"] and caddy["depends_on"] == ["bot"]
+    assert sorted(caddy["ports"]) == ["443:443", "80:80"]  # 443 is one of Telegram's four webhook ports
+    mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in caddy["volumes"]}
+    assert mounts["/etc/caddy/Caddyfile"] == "./caddy/Caddyfile" and mounts["/data"] in compose["volumes"]
+    caddyfile = (ROOT / "caddy" / "Caddyfile").read_text()
+    assert "{$WEBHOOK_DOMAIN} {" in caddyfile and "reverse_proxy bot:{$WEBHOOK_PORT:8443}" in caddyfile
+    # The bot listens inside the compose network, and publishes no port of its own.
+    bot = compose["services"]["bot"]
+    assert bot["environment"]["WEBHOOK_LISTEN"] == "0.0.0.0" and "ports" not in bot
+    assert "WEBHOOK_DOMAIN=" in (ROOT / ".env.example").read_text()
+
+
 @pytest.mark.skipif(shutil.which("docker") is None, reason="no docker CLI")
 def test_compose_config_parses_with_docker_compose(tmp_path):
     probe = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True)

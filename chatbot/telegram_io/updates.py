@@ -162,6 +162,11 @@ class RelayStats:
         return len(taken) / span, taken[max(0, math.ceil(0.95 * len(taken)) - 1)]
 
 
+def kind_of(update: dict[str, Any]) -> str:
+    """An update's kind: its one field besides update_id (message, callback_query, ...)."""
+    return next((key for key in update if key != "update_id"), "unknown")
+
+
 class UpdateJournal:
     """Every fetched update is written down before PTB handles it and marked done after, so a
     `kill -9` loses none: at start the unfinished ones are queued again (each at most twice, so a
@@ -174,11 +179,15 @@ class UpdateJournal:
 
     def record(self, updates: list[dict[str, Any]]) -> None:
         """Journal a fetched batch; updates Telegram delivered again are not handled twice."""
-        seen = self.db.journal.record([(u["update_id"], json.dumps(u)) for u in updates])
-        for u in updates:
-            metrics.UPDATES.labels(next((key for key in u if key != "update_id"), "unknown")).inc()
+        self.record_bodies([(u["update_id"], kind_of(u), json.dumps(u)) for u in updates])
+
+    def record_bodies(self, updates: list[tuple[int, str, str]]) -> None:
+        """`record` for updates whose JSON text is at hand (id, kind, JSON): a webhook's bodies."""
+        seen = self.db.journal.record([(update_id, body) for update_id, _, body in updates])
+        for _, kind, _ in updates:
+            metrics.UPDATES.labels(kind).inc()
         # An update delivered again is skipped and never finishes: only new ones get an arrival time.
-        self.stats.arrived([u["update_id"] for u in updates if u["update_id"] not in seen])
+        self.stats.arrived([update_id for update_id, _, _ in updates if update_id not in seen])
         if seen:
             logger.info("Skipping %s updates delivered again", len(seen))
             self.processor.skip |= seen

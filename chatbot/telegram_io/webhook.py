@@ -26,6 +26,7 @@ from telegram import Bot, Update, WebhookInfo
 from telegram.ext import Application
 
 from chatbot.storage.webhook import WebhookStore
+from chatbot.telegram_io.updates import kind_of
 
 logger = logging.getLogger(__name__)
 
@@ -40,34 +41,45 @@ class CannotListen(Exception):
 
 class Receiver:
     """Takes Telegram's POSTs at one path: 403 without the exact secret, 400 for a body that is not an
-    update, 500 if the journal cannot be written (Telegram sends it again), else journal, queue, 200."""
+    update, 500 if the journal cannot be written (Telegram sends it again), else journal, queue, 200.
+
+    Telegram keeps up to WEBHOOK_MAX_CONNECTIONS requests in flight, so updates arrive together: those
+    that arrive in one turn of the event loop are journaled in one transaction (as a polled batch is).
+    aiohttp's low-level server: one path, one method, no router or middlewares to run per update.
+    """
 
     def __init__(
         self,
         path: str,
         secret: str,
-        journal: Callable[[list[dict[str, Any]]], None],
+        journal: Callable[[list[tuple[int, str, str]]], None],
         queue: asyncio.Queue[object],
         bot: Bot,
     ) -> None:
+        self.path = path
         self.secret = secret.encode()
         self.journal = journal
         self.queue = queue
         self.bot = bot
-        self.app = web.Application()
-        self.app.router.add_post(path, self.receive)
-        self.runner: web.AppRunner | None = None
+        self.runner: web.ServerRunner | None = None
         self.refused = 0
         self._refused_said = 0.0
+        # Updates waiting for this turn's journal commit: (id, kind, JSON, update, its request's answer).
+        self._batch: list[tuple[int, str, str, Update, asyncio.Future[bool]]] = []
 
-    async def receive(self, request: web.Request) -> web.Response:
+    async def receive(self, request: web.BaseRequest) -> web.StreamResponse:
         """One update from Telegram."""
+        if request.path != self.path:
+            return web.Response(status=404)
+        if request.method != "POST":
+            return web.Response(status=405)
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self.secret):
             self._say_refused(request.remote)
             return web.Response(status=403)
         try:
-            data = json.loads(await request.read())
+            body = (await request.read()).decode()
+            data = json.loads(body)
             if not isinstance(data, dict) or type(data.get("update_id")) is not int:
                 raise ValueError("no update_id")
             update = Update.de_json(data, self.bot)
@@ -75,17 +87,29 @@ class Receiver:
             # Not from Telegram (it had the secret, so a misconfigured proxy or a test): say what it was.
             logger.warning("Refused a webhook request whose body is not an update (%s)", exc.__class__.__name__)
             return web.Response(status=400)
+        answered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._batch.append((data["update_id"], kind_of(data), body, update, answered))
+        if len(self._batch) == 1:
+            asyncio.get_running_loop().call_soon(self._journal_batch)
+        return web.Response(status=200 if await answered else 500)
+
+    def _journal_batch(self) -> None:
+        """Journal this turn's updates, then queue them in arrival order and let their 200s go."""
+        batch, self._batch = self._batch, []
         try:
-            # Written down before the 200: after a kill -9 the journal replays it, and an update Telegram
-            # sends again because the 200 never reached it is recognised and skipped.
-            self.journal([data])
+            # Written down before the 200: after a kill -9 the journal replays them, and an update
+            # Telegram sends again because its 200 never arrived is recognised and skipped.
+            self.journal([(update_id, kind, body) for update_id, kind, body, _, _ in batch])
         except sqlite3.Error as exc:
-            logger.error("Cannot journal update %s (%s): answering 500, Telegram will send it again", data["update_id"], exc)
-            return web.Response(status=500)
-        # The 200 goes after the update is queued, and Telegram sends a chat's next update only after
-        # the 200 of the one before: each user's updates reach the processor in order, as by polling.
-        self.queue.put_nowait(update)
-        return web.Response(status=200)
+            logger.error("Cannot journal %s update(s) (%s): answering 500, Telegram will send them again", len(batch), exc)
+            for *_, answered in batch:
+                answered.set_result(False)
+            return
+        # Telegram sends a chat's next update only after the 200 of the one before, and each goes in the
+        # queue before its 200: each user's updates reach the processor in order, as by polling.
+        for _, _, _, update, answered in batch:
+            self.queue.put_nowait(update)
+            answered.set_result(True)
 
     def _say_refused(self, remote: str | None) -> None:
         self.refused += 1
@@ -101,7 +125,7 @@ class Receiver:
     async def start(self, host: str, port: int) -> None:
         """Listen, or raise CannotListen."""
         # No access log: a line per update would be most of the log, and says nothing the metrics do not.
-        self.runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        self.runner = web.ServerRunner(web.Server(self.receive, access_log=None), handle_signals=False)
         await self.runner.setup()
         try:
             await web.TCPSite(self.runner, host, port, backlog=1024).start()
