@@ -251,3 +251,14 @@ def test_check_online_reports_the_mode_and_the_webhook(emulator, tmp_path):
     polling = run_bot(["--check", "--online"], base, tmp_path)
     assert f"Telegram's webhook: {settings['WEBHOOK_URL']} (1 update(s) pending); the bot deletes it" in polling.stdout
     assert emulator.webhook is not None  # --check changes nothing
+
+
+def test_a_sigterm_while_the_webhook_is_being_set_stops_cleanly(start_bot, emulator, tmp_path):
+    from conftest import BotProcess
+
+    emulator.delay("getWebhookInfo", 3.0)
+    bot = BotProcess(emulator, emulator.url, tmp_path, webhook_settings()).start(wait=False)
+    emulator.wait_until(lambda: emulator.holding.get("getWebhookInfo"), 30, "the start to ask for the webhook")
+    assert bot.stop() == 0
+    log = bot.log()
+    assert "Bot stopped" in log and "Traceback" not in log and "Receiving updates by webhook" not in log

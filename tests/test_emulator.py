@@ -195,6 +195,16 @@ def test_webhook_methods_answer_as_telegram(emu):
     assert call(emu, "getWebhookInfo")[1]["result"]["allowed_updates"] == ["message"]
     assert call(emu, "deleteWebhook") == (200, {"ok": True, "result": True})
     assert call(emu, "getUpdates", timeout=0) == (200, {"ok": True, "result": []})
+    # Pending updates are kept through both calls unless drop_pending_updates says otherwise.
+    emu.person("P").send("/start")
+    call(emu, "setWebhook", url="https://bot.example.com/hook")
+    call(emu, "deleteWebhook")
+    assert emu.pending_updates() == 1
+    call(emu, "setWebhook", url="https://bot.example.com/hook", drop_pending_updates=True)
+    assert emu.pending_updates() == 0
+    emu.person("Q").send("/start")
+    call(emu, "deleteWebhook", drop_pending_updates=True)
+    assert emu.pending_updates() == 0
     assert emu.violations == []
 
 

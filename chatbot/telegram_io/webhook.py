@@ -19,7 +19,7 @@ import signal
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from aiohttp import web
 from telegram import Bot, Update, WebhookInfo
@@ -168,6 +168,10 @@ async def register(
     return True
 
 
+def _raise_system_exit() -> NoReturn:
+    raise SystemExit
+
+
 def run(
     application: Application[Any, Any, Any, Any, Any, Any],
     receiver: Receiver,
@@ -177,22 +181,34 @@ def run(
 ) -> None:
     """The application's life in webhook mode (PTB's run_polling, with the receiver instead of the updater).
 
-    SIGTERM and SIGINT stop the loop, as does `application.stop_running()`; whatever stopped it, the
-    receiver stops first (no new updates), then the application handles or leaves what it has.
+    SIGTERM and SIGINT end it, as does `application.stop_running()` (which stops the loop); however it
+    ends, the receiver stops first (no new updates), then the application handles or leaves what it has.
     """
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    try:
-        loop.run_until_complete(application.initialize())
+    # Set first, as PTB does: a signal during the start also ends in the clean stop below.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, _raise_system_exit)
+
+    async def start() -> None:
+        await application.initialize()
         if application.post_init:
-            loop.run_until_complete(application.post_init(application))
-        loop.run_until_complete(application.start())
-        loop.run_until_complete(receiver.start(host, port))
-        loop.run_until_complete(register_webhook())
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, loop.stop)
+            await application.post_init(application)
+        await application.start()
+        await receiver.start(host, port)
+        await register_webhook()
+
+    # One task, so that a signal in the middle of the start can cancel what it was waiting for.
+    starting = loop.create_task(start())
+    try:
+        loop.run_until_complete(starting)
         loop.run_forever()
+    except (KeyboardInterrupt, SystemExit):
+        logger.debug("Stop signal received: shutting down")
     finally:
+        if not starting.done():
+            starting.cancel()
+            loop.run_until_complete(asyncio.gather(starting, return_exceptions=True))
         try:
             loop.run_until_complete(receiver.stop())
             if application.running:
