@@ -262,3 +262,15 @@ def test_a_sigterm_while_the_webhook_is_being_set_stops_cleanly(start_bot, emula
     assert bot.stop() == 0
     log = bot.log()
     assert "Bot stopped" in log and "Traceback" not in log and "Receiving updates by webhook" not in log
+
+
+def test_telegram_unreachable_while_setting_the_webhook_is_a_failed_start(emulator, tmp_path):
+    from conftest import BotProcess
+
+    emulator.outage(60, code=502, methods={"getWebhookInfo", "setWebhook"})
+    bot = BotProcess(emulator, emulator.url, tmp_path, {**webhook_settings(), "START_FAILURE_DELAY": "0",
+                                                        "API_MAX_RETRIES": "1", "API_RETRY_SECONDS": "1"})  # fmt: skip
+    bot.start(wait=False)
+    assert bot.proc is not None and bot.proc.wait(60) == 1
+    log = bot.log()
+    assert "Could not start" in log and "START_FAILURE_DELAY" in log and "Traceback" not in log
