@@ -304,19 +304,26 @@ class AnonymousChatBot:
         receiver = webhook.Receiver(
             config.webhook_path, config.webhook_secret, self.journal.record_bodies, application.update_queue, application.bot
         )
-        webhook.run(application, receiver, config.webhook_listen, config.webhook_port, lambda: self.set_webhook(application))
+        receiver.bind(config.webhook_listen, config.webhook_port)  # a taken port stops the bot before any call
+        webhook.run(application, receiver, lambda: self.set_webhook(application))
 
     async def set_webhook(self, application: App) -> None:
-        """Points Telegram at WEBHOOK_URL, unless it already is (once the receiver listens)."""
+        """Points Telegram at WEBHOOK_URL unless it already is (once the receiver listens), then watches it."""
         config = self.config
         changed = await webhook.register(
             application.bot, self.db.webhook, config.webhook_url, config.webhook_secret,
             config.webhook_max_connections, Update.ALL_TYPES,
         )  # fmt: skip
         logger.info(
-            "Receiving updates by webhook at %s, listening on %s:%s (%s)", config.webhook_url, config.webhook_listen,
-            config.webhook_port, "webhook set" if changed else "webhook already set",
+            "Receiving updates by webhook at %s, listening on %s:%s (%s)", config.masked_webhook_url,
+            config.webhook_listen, config.webhook_port, "webhook set" if changed else "webhook already set",
         )  # fmt: skip
+        if application.job_queue:
+            # No polls to beat the heartbeat: the webhook's state is asked for as often instead. Only
+            # now: before, a webhook still being set would look like one taken by another process.
+            application.job_queue.run_repeating(
+                system.webhook_watch_job, interval=config.poll_timeout, data=webhook.WebhookWatch(config.webhook_url)
+            )
 
     async def post_init(self, application: App) -> None:
         """Logs the start, replays a crash's updates, schedules the jobs (the command menu and profile texts first)."""
@@ -339,9 +346,6 @@ class AnonymousChatBot:
         beat(config.heartbeat_file)
         if application.job_queue:
             application.job_queue.run_once(system.bot_profile_job, 0)
-            if config.webhook_url:
-                # No polls to beat the heartbeat: the webhook's state is asked for as often instead.
-                application.job_queue.run_repeating(system.webhook_watch_job, interval=config.poll_timeout, first=1)
             application.job_queue.run_repeating(system.housekeeping_job, interval=3600, first=10)
             application.job_queue.run_daily(admin.backup_job, time=config.backup_time)
             application.job_queue.run_repeating(moderation.ban_expiry_job, interval=30, first=1)
@@ -408,6 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bot.run()
     except webhook.CannotListen as exc:
+        db.close()
         print(f"Configuration error: WEBHOOK_LISTEN and WEBHOOK_PORT: cannot listen on {exc}", file=sys.stderr)
         return 2
     except TelegramError as exc:

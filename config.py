@@ -57,6 +57,11 @@ _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 T = TypeVar("T")
 
 
+def mask_token(text: str, token: str) -> str:
+    """`text` with the token, if it holds it, replaced by <token>."""
+    return text.replace(token, "<token>") if token else text
+
+
 class ConfigError(ValueError):
     """One or more settings are missing or malformed; each problem names its variable."""
 
@@ -123,6 +128,11 @@ class Config:
     def webhook_path(self) -> str:
         """The path of WEBHOOK_URL, where the bot takes Telegram's requests."""
         return urlsplit(self.webhook_url).path or "/"
+
+    @property
+    def masked_webhook_url(self) -> str:
+        """WEBHOOK_URL safe for logs: some put the token in the path."""
+        return mask_token(self.webhook_url, self.bot_token)
 
     @property
     def masked_token(self) -> str:
@@ -241,7 +251,8 @@ def load_config(
     if webhook_url:
         read.check(
             bool(re.match(r"^https?://[^\s/?#]+(/\S*)?$", webhook_url)),
-            f"WEBHOOK_URL must be the https:// URL Telegram calls, like https://bot.example.com/telegram; got {webhook_url!r}",
+            f"WEBHOOK_URL must be an http(s) URL (Telegram calls only https://), like https://bot.example.com/telegram;"
+            f" got {mask_token(webhook_url, token)!r}",
         )
         # The secret itself is never printed: the one line says what is wrong with it.
         if not _SECRET_RE.match(webhook_secret):

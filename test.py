@@ -346,6 +346,16 @@ def test_update_journal_remembers_only_what_it_must(db):
     )
     db.journal.record([(5001, "{}")])
     assert ids() == [5000, 5001]
+    # Sent twice in one batch (a webhook's redelivery in the same turn): the second is seen.
+    assert db.journal.record([(6000, "{}"), (6000, "{}")]) == {6000}
+    # A sighting refreshes the window: an update Telegram keeps sending is remembered from the latest.
+    db.journal.finish(5000)
+    db.flush_writes()
+    db.conn.execute("UPDATE update_journal SET received_at = datetime('now', ?)", (f"-{JOURNAL_DEDUPE_SECONDS - 5} seconds",))
+    assert db.journal.record([(5000, "{}")]) == {5000}
+    db.conn.execute("UPDATE update_journal SET received_at = datetime(received_at, '-10 seconds') WHERE update_id != 5000")
+    db.journal.record([(6001, "{}")])
+    assert 5000 in ids()
 
 
 def test_restore_never_replays_the_backups_journal(db, tmp_path):

@@ -12,6 +12,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from botapi import BOT_ID, BOT_USER, CONTENT_FIELDS, DELETE_WINDOW, PNG_SIGNATURE, REACTION_EMOJI, SUBSCRIPTION_PERIOD, ApiError
+from emulator_webhook import WEBHOOK_CONFLICT
 
 if TYPE_CHECKING:
     from person import Person
@@ -47,6 +48,7 @@ class BotApiMethods:
     profile_sets_per_minute: int | None
     polls: int
     polls_at_last_push: int
+    webhook: dict[str, Any] | None
 
     def wake_pollers(self) -> None:
         raise NotImplementedError
@@ -109,6 +111,8 @@ class BotApiMethods:
         while True:
             self.wakeup.clear()
             with self.cond:
+                if self.webhook is not None:  # set while this poll waited
+                    raise ApiError(409, WEBHOOK_CONFLICT)
                 if offset:
                     self.updates = [u for u in self.updates if u["update_id"] >= offset]
                 ready = [u for u in self.updates if not allowed or any(k in u for k in allowed)][:limit]

@@ -150,7 +150,7 @@ def test_compose_webhook_profile_puts_caddy_in_front_of_the_bot():
     mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in caddy["volumes"]}
     assert mounts["/etc/caddy/Caddyfile"] == "./caddy/Caddyfile" and mounts["/data"] in compose["volumes"]
     caddyfile = (ROOT / "caddy" / "Caddyfile").read_text()
-    assert "{$WEBHOOK_DOMAIN} {" in caddyfile and "reverse_proxy bot:{$WEBHOOK_PORT:8443}" in caddyfile
+    assert "{$WEBHOOK_DOMAIN} {" in caddyfile and "reverse_proxy bot:{$WEBHOOK_PORT}" in caddyfile
     # The bot listens inside the compose network, and publishes no port of its own.
     bot = compose["services"]["bot"]
     assert bot["environment"]["WEBHOOK_LISTEN"] == "0.0.0.0" and "ports" not in bot

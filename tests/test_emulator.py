@@ -208,6 +208,20 @@ def test_webhook_methods_answer_as_telegram(emu):
     assert emu.violations == []
 
 
+def test_a_long_poll_waiting_when_a_webhook_is_set_gets_409(emu):
+    import threading
+
+    answers: list[tuple[int, dict]] = []
+    poller = threading.Thread(target=lambda: answers.append(call(emu, "getUpdates", timeout=4)))
+    poller.start()
+    emu.wait_until(lambda: emu.polls == 1, what="the poll to wait")
+    started = time.monotonic()
+    assert call(emu, "setWebhook", url="https://bot.example.com/hook")[0] == 200
+    poller.join(5)
+    assert answers[0][0] == 409 and "webhook is active" in answers[0][1]["description"]
+    assert time.monotonic() - started < 2
+
+
 def test_webhook_delivery_keeps_to_max_connections_and_each_chat_in_order(emu):
     """A webhook that takes 0.1 s an update: never more than max_connections at once, never two of one
     chat at once, each chat's in order; a 500 is sent again, and nothing is lost."""

@@ -16,9 +16,10 @@ from telegram.error import Conflict, NetworkError
 
 from chatbot.ops import metrics
 from chatbot.handlers.channels import channel_checks
-from chatbot.telegram_io import http, profile
+from chatbot.telegram_io import http, profile, webhook
 from chatbot.telegram_io.pacing import Interrupted, Undelivered
 from chatbot.handlers.common import Context, Services
+from config import mask_token
 
 logger = logging.getLogger(__name__)
 
@@ -95,19 +96,19 @@ async def conflict(context: Context, error: Conflict) -> None:
 
 
 async def webhook_watch_job(context: Context) -> None:
-    """Webhook mode's heartbeat, every POLL_TIMEOUT seconds: Telegram still sends to WEBHOOK_URL (else
-    another process took the updates: a conflict, as a 409 is by polling), and a new delivery error
-    Telegram reports (it cannot reach the bot: proxy, certificate, firewall) is said once."""
+    """Webhook mode's heartbeat: Telegram still sends to WEBHOOK_URL (else a conflict), and its delivery errors said once."""
     s: Services = context.services
+    assert context.job is not None and isinstance(context.job.data, webhook.WebhookWatch)
+    watch = context.job.data
     info = await context.bot.get_webhook_info()
-    if info.url != s.config.webhook_url:
+    if not watch.ours(info):
         first, give_up = s.conflicts.conflict(time.monotonic())
         if first:
             logger.error(
                 "Telegram's webhook is now %r, not WEBHOOK_URL: another process takes this bot's updates, a"
                 " second copy of the bot with this token (by webhook or polling) or someone who deleted the"
                 " webhook. Only one may run; exiting if this lasts %g s (CONFLICT_EXIT_SECONDS)",
-                info.url, s.conflicts.exit_after,
+                mask_token(info.url, s.config.bot_token), s.conflicts.exit_after,
             )  # fmt: skip
         if give_up:
             logger.critical("Still in conflict after %g s: exiting", s.conflicts.exit_after)
@@ -115,20 +116,12 @@ async def webhook_watch_job(context: Context) -> None:
         return
     s.conflicts.polled()
     http.beat(s.config.heartbeat_file)
-    said = context.bot_data.owned(WebhookErrorSaid)
-    if info.last_error_date and info.last_error_date != said.date:
-        said.date = info.last_error_date
+    error = watch.new_error(info)
+    if error:
         logger.warning(
             "Telegram reports a failed webhook delivery: %s (%s updates pending; it sends them again)",
-            info.last_error_message, info.pending_update_count,
+            error, info.pending_update_count,
         )  # fmt: skip
-
-
-class WebhookErrorSaid:
-    """The date of the last webhook error said (bot_data's, for webhook_watch_job)."""
-
-    def __init__(self) -> None:
-        self.date: datetime | None = None
 
 
 async def bot_profile_job(context: Context) -> None:

@@ -20,7 +20,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import Conflict, TelegramError
 
 from chatbot.ops import instance
-from config import Config
+from config import Config, mask_token
 from database import SCHEMA_VERSION, Database
 
 
@@ -116,6 +116,7 @@ async def check_online(config: Config) -> tuple[list[str], list[str]]:
 
 def describe_mode(config: Config, info: WebhookInfo) -> list[str]:
     """The mode the settings choose, and Telegram's webhook (getWebhookInfo) beside it."""
+    telegrams = mask_token(info.url, config.bot_token)  # some put the token in the URL's path
     pending = f"{info.pending_update_count} update(s) pending"
     error = ""
     if info.last_error_date:
@@ -123,13 +124,13 @@ def describe_mode(config: Config, info: WebhookInfo) -> list[str]:
     if not config.webhook_url:
         lines = ["Mode: long polling (WEBHOOK_URL is empty)"]
         if info.url:
-            lines.append(f"Telegram's webhook: {info.url} ({pending}); the bot deletes it at start, keeping the updates")
+            lines.append(f"Telegram's webhook: {telegrams} ({pending}); the bot deletes it at start, keeping the updates")
         return lines
-    lines = [f"Mode: webhook at {config.webhook_url}, listening on {config.webhook_listen}:{config.webhook_port}"]
+    lines = [f"Mode: webhook at {config.masked_webhook_url}, listening on {config.webhook_listen}:{config.webhook_port}"]
     if info.url == config.webhook_url:
         lines.append(f"Telegram's webhook: set to WEBHOOK_URL, {pending}, max {info.max_connections} connections{error}")
     else:
-        lines.append(f"Telegram's webhook: {info.url or 'not set'} ({pending}); the bot sets WEBHOOK_URL at start")
+        lines.append(f"Telegram's webhook: {telegrams or 'not set'} ({pending}); the bot sets WEBHOOK_URL at start")
     return lines
 
 

@@ -22,7 +22,8 @@ class JournalStore(Store):
         self._writer = db
 
     def record(self, updates: list[tuple[int, str]]) -> set[int]:
-        """Record fetched updates (id, JSON); returns the ids already journaled (delivered again)."""
+        """Record fetched updates (id, JSON); returns the ids already journaled (delivered again),
+        including an id the batch itself holds twice (a webhook's redelivery in the same turn)."""
         if not updates:
             return set()
         ids = [update_id for update_id, _ in updates]
@@ -33,10 +34,18 @@ class JournalStore(Store):
                     f"SELECT update_id FROM update_journal WHERE update_id IN ({','.join('?' * len(ids))})", ids
                 )
             }
-            self.conn.executemany(
-                "INSERT INTO update_journal (update_id, body) VALUES (?, ?) ON CONFLICT (update_id) DO NOTHING",
-                [(update_id, body) for update_id, body in updates if update_id not in seen],
-            )
+            new: dict[int, str] = {}
+            for update_id, body in updates:
+                if update_id in seen or update_id in new:
+                    seen.add(update_id)
+                else:
+                    new[update_id] = body
+            self.conn.executemany("INSERT INTO update_journal (update_id, body) VALUES (?, ?)", new.items())
+            if seen:
+                # Telegram is still sending it: remember it JOURNAL_DEDUPE_SECONDS from now.
+                self.conn.executemany(
+                    "UPDATE update_journal SET received_at = CURRENT_TIMESTAMP WHERE update_id = ?", [(i,) for i in seen]
+                )
             # idx_update_journal_received: each batch deletes only what expired since the one before.
             self.conn.execute(
                 "DELETE FROM update_journal WHERE received_at < datetime('now', ?) AND done = 1",

@@ -16,9 +16,11 @@ import hmac
 import json
 import logging
 import signal
+import socket
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any, NoReturn
 
 from aiohttp import web
@@ -62,6 +64,7 @@ class Receiver:
         self.queue = queue
         self.bot = bot
         self.runner: web.ServerRunner | None = None
+        self.socket: socket.socket | None = None
         self.refused = 0
         self._refused_said = 0.0
         # Updates waiting for this turn's journal commit: (id, kind, JSON, update, its request's answer).
@@ -75,7 +78,8 @@ class Receiver:
             return web.Response(status=405)
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self.secret):
-            self._say_refused(request.remote)
+            # Behind a proxy the peer is the proxy: the address it forwards says more (for the log only).
+            self._say_refused(request.headers.get("X-Forwarded-For", request.remote))
             return web.Response(status=403)
         try:
             body = (await request.read()).decode()
@@ -96,20 +100,24 @@ class Receiver:
     def _journal_batch(self) -> None:
         """Journal this turn's updates, then queue them in arrival order and let their 200s go."""
         batch, self._batch = self._batch, []
+        journaled = False
         try:
             # Written down before the 200: after a kill -9 the journal replays them, and an update
             # Telegram sends again because its 200 never arrived is recognised and skipped.
             self.journal([(update_id, kind, body) for update_id, kind, body, _, _ in batch])
+            journaled = True
         except sqlite3.Error as exc:
             logger.error("Cannot journal %s update(s) (%s): answering 500, Telegram will send them again", len(batch), exc)
-            for *_, answered in batch:
-                answered.set_result(False)
-            return
-        # Telegram sends a chat's next update only after the 200 of the one before, and each goes in the
-        # queue before its 200: each user's updates reach the processor in order, as by polling.
-        for _, _, _, update, answered in batch:
-            self.queue.put_nowait(update)
-            answered.set_result(True)
+        finally:
+            # Whatever happened, every request gets its answer (an unexpected error goes on to the
+            # loop's handler): a request left waiting would hold its chat's updates back and the stop.
+            for _, _, _, update, answered in batch:
+                if journaled:
+                    # Telegram sends a chat's next update only after the 200 of the one before, and each
+                    # is queued before its 200: each user's updates reach the processor in order.
+                    self.queue.put_nowait(update)
+                if not answered.done():
+                    answered.set_result(journaled)
 
     def _say_refused(self, remote: str | None) -> None:
         self.refused += 1
@@ -122,27 +130,59 @@ class Receiver:
             )  # fmt: skip
             self._refused_said, self.refused = now, 0
 
-    async def start(self, host: str, port: int) -> None:
-        """Listen, or raise CannotListen."""
-        # No access log: a line per update would be most of the log, and says nothing the metrics do not.
-        self.runner = web.ServerRunner(web.Server(self.receive, access_log=None), handle_signals=False)
-        await self.runner.setup()
+    def bind(self, host: str, port: int) -> None:
+        """Take the address now, before anything talks to Telegram (raises CannotListen); requests
+        wait in the backlog until `start`, so none arrives before the journal's replay is queued."""
         try:
-            await web.TCPSite(self.runner, host, port, backlog=1024).start()
+            family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+            self.socket = socket.create_server((host, port), family=family, backlog=1024)
         except OSError as exc:
             raise CannotListen(f"{host}:{port}: {exc.strerror or exc}") from exc
+
+    async def start(self) -> None:
+        """Serve on the bound address."""
+        assert self.socket is not None, "bind() first"
+        # No access log: a line per update would be most of the log, and says nothing the metrics do not.
+        # A request still running at the stop has 5 s (its update is journaled: a cut one is replayed).
+        self.runner = web.ServerRunner(web.Server(self.receive, access_log=None), handle_signals=False, shutdown_timeout=5.0)
+        await self.runner.setup()
+        await web.SockSite(self.runner, self.socket).start()
 
     async def stop(self) -> None:
         """Stop listening; requests being answered finish first."""
         if self.runner is not None:
             await self.runner.cleanup()
             self.runner = None
+        if self.socket is not None:
+            self.socket.close()
+            self.socket = None
 
 
-def fingerprint(url: str, secret: str, max_connections: int, allowed_updates: Sequence[str]) -> str:
-    """A hash of the webhook settings (the secret is not kept in the clear)."""
+class WebhookWatch:
+    """What getWebhookInfo, asked now and then, means: whether Telegram still sends to our URL (else
+    another process took the updates), and a delivery error it reports that was not said yet."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._error_date: datetime | None = None
+
+    def ours(self, info: WebhookInfo) -> bool:
+        """Telegram's webhook is still WEBHOOK_URL."""
+        return info.url == self.url
+
+    def new_error(self, info: WebhookInfo) -> str | None:
+        """Telegram's last delivery error, if it is newer than the last one said."""
+        if info.last_error_date is None or info.last_error_date == self._error_date:
+            return None
+        self._error_date = info.last_error_date
+        return info.last_error_message or "unknown error"
+
+
+def fingerprint(token: str, url: str, secret: str, max_connections: int, allowed_updates: Sequence[str]) -> str:
+    """A keyed hash of the webhook settings: a copy of the database tells nothing of the secret
+    without the token, which the database never holds."""
     text = json.dumps([url, secret, max_connections, sorted(allowed_updates)])
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hmac.new(token.encode(), text.encode(), hashlib.sha256).hexdigest()
 
 
 def same_webhook(info: WebhookInfo, url: str, max_connections: int, allowed_updates: Sequence[str]) -> bool:
@@ -159,7 +199,7 @@ async def register(
 ) -> bool:
     """Set the webhook unless Telegram already has these settings; True if it was set. A restart with
     nothing changed makes one getWebhookInfo call, so a crash loop never floods setWebhook."""
-    wanted = fingerprint(url, secret, max_connections, allowed_updates)
+    wanted = fingerprint(bot.token, url, secret, max_connections, allowed_updates)
     info = await bot.get_webhook_info()
     if store.fingerprint() == wanted and same_webhook(info, url, max_connections, allowed_updates):
         return False
@@ -172,11 +212,13 @@ def _raise_system_exit() -> NoReturn:
     raise SystemExit
 
 
+def _stopping_already() -> None:
+    logger.info("Stopping already: handlers are finishing")
+
+
 def run(
     application: Application[Any, Any, Any, Any, Any, Any],
     receiver: Receiver,
-    host: str,
-    port: int,
     register_webhook: Callable[[], Awaitable[None]],
 ) -> None:
     """The application's life in webhook mode (PTB's run_polling, with the receiver instead of the updater).
@@ -195,7 +237,7 @@ def run(
         if application.post_init:
             await application.post_init(application)
         await application.start()
-        await receiver.start(host, port)
+        await receiver.start()
         await register_webhook()
 
     # One task, so that a signal in the middle of the start can cancel what it was waiting for.
@@ -206,6 +248,9 @@ def run(
     except (KeyboardInterrupt, SystemExit):
         logger.debug("Stop signal received: shutting down")
     finally:
+        # A second signal must not cut the stop short (the last "done" marks would not be written).
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, _stopping_already)
         if not starting.done():
             starting.cancel()
             loop.run_until_complete(asyncio.gather(starting, return_exceptions=True))
