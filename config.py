@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import time as dtime
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from dotenv import load_dotenv
 
@@ -126,8 +126,8 @@ class Config:
 
     @property
     def webhook_path(self) -> str:
-        """The path of WEBHOOK_URL, where the bot takes Telegram's requests."""
-        return urlsplit(self.webhook_url).path or "/"
+        """The path of WEBHOOK_URL, where the bot takes Telegram's requests (decoded, as aiohttp reads it)."""
+        return unquote(urlsplit(self.webhook_url).path) or "/"
 
     @property
     def masked_webhook_url(self) -> str:

@@ -54,6 +54,16 @@ def test_env_example_documents_every_setting_with_its_default():
     assert documented == load_config({"BOT_TOKEN": TOKEN}, dotenv_path=None)
 
 
+def test_webhook_settings_and_the_path_the_bot_serves():
+    config = load_config({"BOT_TOKEN": TOKEN, "WEBHOOK_URL": f"https://bot.example.com/hook%3A{TOKEN}?x=1", "WEBHOOK_SECRET": "s"})
+    assert (config.webhook_max_connections, config.webhook_listen, config.webhook_port) == (40, "127.0.0.1", 8443)
+    assert config.webhook_path == f"/hook:{TOKEN}"
+    assert TOKEN not in config.masked_webhook_url and "<token>" in config.masked_webhook_url
+    assert load_config({"BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://bot.example.com", "WEBHOOK_SECRET": "s"}).webhook_path == "/"
+    # The secret is only required, and checked, with a URL: emptying WEBHOOK_URL goes back to polling.
+    assert load_config({"BOT_TOKEN": TOKEN, "WEBHOOK_SECRET": "not checked!"}).webhook_url == ""
+
+
 def test_config_parses_lists_and_numbers():
     config = load_config(
         {

@@ -3,9 +3,10 @@ journaled.
 
 `Receiver` is the HTTP endpoint (aiohttp's server: aiohttp is already the bot's HTTP client, so webhooks
 add no dependency; PTB's own `run_webhook` needs tornado and answers before anything is written down).
-`register` sets the webhook only when it differs from what Telegram has, and `run` is the application's
-life in this mode, the counterpart of PTB's `run_polling`: initialize, post_init, start, listen, set the
-webhook, serve until SIGTERM or SIGINT (or `Application.stop_running`), then the same in reverse.
+`register` sets the webhook only when it differs from what Telegram has; `WebhookWatch` reads what
+getWebhookInfo says later; `run` is the application's life in this mode, the counterpart of PTB's
+`run_polling`: (the address already taken by `Receiver.bind`) initialize, post_init, start, serve, set
+the webhook, run until SIGTERM or SIGINT (or `Application.stop_running`), then the same in reverse.
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ class Receiver:
         await web.SockSite(self.runner, self.socket).start()
 
     async def stop(self) -> None:
-        """Stop listening; requests being answered finish first."""
+        """Stop listening; requests being answered finish first (for up to 5 s)."""
         if self.runner is not None:
             await self.runner.cleanup()
             self.runner = None
