@@ -2,7 +2,8 @@
 
 `AnonymousChatBot` builds the services and is the registrar: `register_handlers` is the one ordered
 list of every command, button, flow step and update kind the bot answers, each pointing at the
-function that handles it. `main()` runs long polling, or one of the operator modes (chatbot/ops/modes.py).
+function that handles it. `main()` runs long polling (or webhook mode when WEBHOOK_URL is set, chatbot/telegram_io/webhook.py),
+or one of the operator modes (chatbot/ops/modes.py).
 """
 
 from __future__ import annotations

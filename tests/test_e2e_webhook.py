@@ -288,3 +288,21 @@ def test_telegram_unreachable_while_setting_the_webhook_is_a_failed_start(emulat
     assert bot.proc is not None and bot.proc.wait(60) == 1
     log = bot.log()
     assert "Could not start" in log and "START_FAILURE_DELAY" in log and "Traceback" not in log
+
+
+def test_a_502_for_a_while_loses_nothing_by_webhook(start_bot, emulator):
+    """Telegram's front end failing for the bot's calls while it keeps delivering updates: the relays
+    are retried, once each and in order, as by polling (tests/test_e2e_outages.py)."""
+    start_bot(**webhook_settings())
+    alice, bob = register(emulator.person("Alice")), register(emulator.person("Bob"), "👩 Female")
+    pair(alice, bob)
+    emulator.outage(4.0, 502, methods={"copyMessage", "sendMessage"})
+    texts = [f"during the outage {i}" for i in range(4)]
+    for text in texts:
+        alice.send(text)
+        time.sleep(0.3)
+    emulator.wait_until(lambda: [m.get("text") for m in bob.bot_messages() if m.get("text") in texts] == texts,
+                        20, "every copy once Telegram is back")  # fmt: skip
+    time.sleep(0.5)  # time for a duplicate to show
+    assert [m.get("text") for m in bob.bot_messages() if m.get("text") in texts] == texts
+    assert any(code == 502 for _, code, _ in emulator.errors)
