@@ -1,7 +1,7 @@
 """A soak: wave after wave of brand-new users register, chat, stop and rate; the bot's memory over time.
 
     python benchmarks/soak_benchmark.py [--users 20000] [--wave 500] [--seconds 240] [--idle-seconds 60]
-                                        [--warmup 500] [--in-flight 4] [--trace-memory]
+                                        [--warmup 500] [--in-flight 4] [--trace-memory] [--webhook]
 
 The real `python bot.py` runs against the Bot API emulator of tests/ with the shipped settings (only
 the token, the API's URL, the database and the logs are set). A wave of `--wave` new users starts
@@ -51,6 +51,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
+from conftest import webhook_settings  # noqa: E402
 from emulator import BOT_ID, Emulator, Person, text_entities  # noqa: E402
 from chatbot.i18n.locales.en import TEXTS  # noqa: E402
 from relay_benchmark import bot_env, cpu_seconds  # noqa: E402
@@ -428,16 +429,19 @@ def short(filename: str) -> str:
     return f"{path.parent.name}/{path.name}"
 
 
-def start_bot(emulator: Emulator, workdir: Path, trace: Path | None) -> subprocess.Popen[bytes]:
-    """`python bot.py` with the shipped settings, its output kept in workdir/bot.out; waits for its first poll."""
+def start_bot(emulator: Emulator, workdir: Path, trace: Path | None, webhook: bool = False) -> subprocess.Popen[bytes]:
+    """`python bot.py` with the shipped settings, its output kept in workdir/bot.out; waits for its first
+    poll (with `webhook`: until its webhook is set, the emulator then POSTs every update)."""
     command = [sys.executable, str(ROOT / "bot.py")]
     if trace is not None:
         command = [sys.executable, "-c", TRACED_BOT.format(bot=str(ROOT / "bot.py"), root=str(ROOT)), str(trace)]
+    settings = webhook_settings() if webhook else {}
     polls = emulator.polls
     with open(workdir / "bot.out", "wb") as out:
-        proc = subprocess.Popen(command, cwd=workdir, env=bot_env(emulator, emulator.url, workdir), stdout=out,
-                                stderr=subprocess.STDOUT)  # fmt: skip
-    emulator.wait_until(lambda: emulator.polls > polls or proc.poll() is not None, 60, "the bot to poll")
+        proc = subprocess.Popen(command, cwd=workdir, env=bot_env(emulator, emulator.url, workdir, **settings),
+                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+    ready = (lambda: emulator.webhook is not None) if webhook else (lambda: emulator.polls > polls)
+    emulator.wait_until(lambda: ready() or proc.poll() is not None, 60, "the bot to take updates")
     if proc.poll() is not None:
         raise SystemExit(f"the bot exited at start:\n{(workdir / 'bot.out').read_text(errors='replace')}")
     return proc
@@ -445,7 +449,7 @@ def start_bot(emulator: Emulator, workdir: Path, trace: Path | None) -> subproce
 
 def soak(
     users: int = 20_000, wave: int = 500, seconds: float = 240, idle_seconds: float = 60, warmup: int = 500,
-    in_flight: int = 4, trace_memory: bool = False,
+    in_flight: int = 4, trace_memory: bool = False, webhook: bool = False,
 ) -> SoakResult:  # fmt: skip
     if wave % 2 or warmup % 2:
         raise ValueError("a wave pairs its own users: --wave and --warmup must be even")
@@ -454,7 +458,7 @@ def soak(
     emulator.url = emulator.start()
     workdir = Path(tempfile.mkdtemp(prefix="soak-"))
     trace = workdir / "snapshot" if trace_memory else None
-    proc = start_bot(emulator, workdir, trace)
+    proc = start_bot(emulator, workdir, trace, webhook)
     run = Soak(emulator, proc)
     growth: list[str] = []
     try:
@@ -550,8 +554,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=500, help="users of the wave before the soak")
     parser.add_argument("--in-flight", type=int, default=4, help="at most this many waves under way at once")
     parser.add_argument("--trace-memory", action="store_true", help="tracemalloc in the bot: where memory grew")
+    parser.add_argument("--webhook", action="store_true", help="the bot in webhook mode (the emulator POSTs the updates)")
     args = parser.parse_args()
-    result = soak(args.users, args.wave, args.seconds, args.idle_seconds, args.warmup, args.in_flight, args.trace_memory)
+    result = soak(args.users, args.wave, args.seconds, args.idle_seconds, args.warmup, args.in_flight, args.trace_memory,
+                  args.webhook)  # fmt: skip
     print_result(result)
 
 

@@ -83,6 +83,7 @@ import soak_benchmark  # noqa: E402
 
 
 def test_a_tiny_soak_loses_nothing_duplicates_nothing_and_keeps_order():
-    result = soak_benchmark.soak(users=40, wave=20, seconds=1, idle_seconds=1, warmup=4)
-    assert result.sent == (40 + 4) * soak_benchmark.MESSAGES  # the warm-up wave included
-    assert (result.lost, result.duplicated, result.out_of_order) == (0, 0, 0), result.unanswered
+    for webhook in (False, True):
+        result = soak_benchmark.soak(users=40, wave=20, seconds=1, idle_seconds=1, warmup=4, webhook=webhook)
+        assert result.sent == (40 + 4) * soak_benchmark.MESSAGES  # the warm-up wave included
+        assert (result.lost, result.duplicated, result.out_of_order) == (0, 0, 0), (webhook, result.unanswered)
