@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from database import Database  # noqa: E402
-from conftest import free_port  # noqa: E402
+from conftest import webhook_settings  # noqa: E402
 from emulator import BOT_ID, Emulator, Person  # noqa: E402
 
 
@@ -140,9 +140,7 @@ def run(
     emulator = Emulator()
     url = emulator.start()
     if webhook:
-        port = free_port()
-        extra_env = {**extra_env, "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram", "WEBHOOK_PORT": str(port),
-                     "WEBHOOK_SECRET": "benchmark-secret"}  # fmt: skip
+        extra_env = {**extra_env, **webhook_settings()}
     if api_latency:
         emulator.delays["copyMessage"] = api_latency
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))

@@ -206,7 +206,6 @@ class Emulator(BotApiMethods, WebhookDelivery):
                 return 200, {"ok": True, "result": result}
             if method == "getUpdates":
                 params = self.check_call(method, params)
-                self.check_polling_allowed()
                 if time.monotonic() < self.conflict_until:
                     with self.cond:
                         self.polls += 1

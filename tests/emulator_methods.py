@@ -111,7 +111,7 @@ class BotApiMethods:
         while True:
             self.wakeup.clear()
             with self.cond:
-                if self.webhook is not None:  # set while this poll waited
+                if self.webhook is not None:  # set, or set while this poll waited
                     raise ApiError(409, WEBHOOK_CONFLICT)
                 if offset:
                     self.updates = [u for u in self.updates if u["update_id"] >= offset]

@@ -128,11 +128,6 @@ class WebhookDelivery:
         with self.cond:
             self.webhook_answers_to_lose = count
 
-    def check_polling_allowed(self) -> None:
-        with self.cond:
-            if self.webhook is not None:
-                raise ApiError(409, WEBHOOK_CONFLICT)
-
     # Delivery
 
     def wake_webhook(self) -> None:

@@ -314,7 +314,14 @@ def test_messages_in_flight_at_a_kill_9_are_not_lost(start_bot, emulator):
 def test_a_kill_9_under_steady_load_loses_nothing_and_keeps_each_chat_in_order(start_bot, emulator):
     """Five chats send 25 messages a second each way, faster than a slow Telegram takes them; the bot
     is killed with a backlog fetched and half-handled, and started again."""
-    bot = start_bot(MESSAGE_RATE_LIMIT="10000", MESSAGE_RATE_WINDOW="1", API_CHAT_RATE="10000", API_CHAT_BURST="10000")
+    kill_under_load(start_bot, emulator)
+
+
+def kill_under_load(start_bot, emulator, while_down=lambda: None, **settings: str) -> None:
+    """The kill -9 under steady load, in either mode (`settings`: webhook mode's); `while_down()` runs
+    between the kill and the start."""
+    load = {"MESSAGE_RATE_LIMIT": "10000", "MESSAGE_RATE_WINDOW": "1", "API_CHAT_RATE": "10000", "API_CHAT_BURST": "10000"}
+    bot = start_bot(**load, **settings)
     pairs = [(register(emulator.person(f"A{i}")), register(emulator.person(f"B{i}"), "👩 Female")) for i in range(5)]
     for a, b in pairs:
         pair(a, b)
@@ -329,6 +336,7 @@ def test_a_kill_9_under_steady_load_loses_nothing_and_keeps_each_chat_in_order(s
             bot.kill()
             relayed = len([key for key in sent if key in emulator.delivered_at])
             assert 0 < relayed < len(sent) - 10  # killed with a backlog fetched and half-handled
+    while_down()
     emulator.delay("copyMessage", 0)
     bot.start()
     emulator.wait_until(lambda: all(key in emulator.delivered_at for key in sent), 30, "every message relayed")

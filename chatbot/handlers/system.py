@@ -79,20 +79,8 @@ async def error_handler(update: object, context: Context) -> None:
 
 
 async def conflict(context: Context, error: Conflict) -> None:
-    """getUpdates answered 409: another process takes this bot's updates. Said once per streak; after
-    CONFLICT_EXIT_SECONDS of it with no good poll between, the bot stops (main() exits with 1)."""
-    watch = context.services.conflicts
-    first, give_up = watch.conflict(time.monotonic())
-    if first:
-        logger.error(
-            "Telegram answers 409 Conflict (%s): another process takes this bot's updates, a second copy"
-            " of the bot with this token or a webhook set elsewhere. Only one may run; exiting if this"
-            " lasts %g s (CONFLICT_EXIT_SECONDS)",
-            error.message, watch.exit_after,
-        )  # fmt: skip
-    if give_up:
-        logger.critical("Still in conflict after %g s with no successful poll: exiting", watch.exit_after)
-        context.application.stop_running()
+    """getUpdates answered 409: another process takes this bot's updates."""
+    in_conflict(context, f"Telegram answers 409 Conflict ({error.message})")
 
 
 async def webhook_watch_job(context: Context) -> None:
@@ -102,17 +90,7 @@ async def webhook_watch_job(context: Context) -> None:
     watch = context.job.data
     info = await context.bot.get_webhook_info()
     if not watch.ours(info):
-        first, give_up = s.conflicts.conflict(time.monotonic())
-        if first:
-            logger.error(
-                "Telegram's webhook is now %r, not WEBHOOK_URL: another process takes this bot's updates, a"
-                " second copy of the bot with this token (by webhook or polling) or someone who deleted the"
-                " webhook. Only one may run; exiting if this lasts %g s (CONFLICT_EXIT_SECONDS)",
-                mask_token(info.url, s.config.bot_token), s.conflicts.exit_after,
-            )  # fmt: skip
-        if give_up:
-            logger.critical("Still in conflict after %g s: exiting", s.conflicts.exit_after)
-            context.application.stop_running()
+        in_conflict(context, f"Telegram's webhook is now {mask_token(info.url, s.config.bot_token)!r}, not WEBHOOK_URL")
         return
     s.conflicts.polled()
     http.beat(s.config.heartbeat_file)
@@ -122,6 +100,24 @@ async def webhook_watch_job(context: Context) -> None:
             "Telegram reports a failed webhook delivery: %s (%s updates pending; it sends them again)",
             error, info.pending_update_count,
         )  # fmt: skip
+
+
+def in_conflict(context: Context, seen: str) -> None:
+    """Another process takes this bot's updates (`seen`: how it showed). Said once per streak; after
+    CONFLICT_EXIT_SECONDS of it with no good poll or webhook check between, the bot stops (main()
+    exits with 1)."""
+    watch = context.services.conflicts
+    first, give_up = watch.conflict(time.monotonic())
+    if first:
+        logger.error(
+            "%s: another process takes this bot's updates, a second copy of the bot with this token (by"
+            " polling or webhook), or a webhook set or deleted elsewhere. Only one may run; exiting if this"
+            " lasts %g s (CONFLICT_EXIT_SECONDS)",
+            seen, watch.exit_after,
+        )  # fmt: skip
+    if give_up:
+        logger.critical("Still in conflict after %g s: exiting", watch.exit_after)
+        context.application.stop_running()
 
 
 async def bot_profile_job(context: Context) -> None:

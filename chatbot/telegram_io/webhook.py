@@ -92,10 +92,11 @@ class Receiver:
             # Not from Telegram (it had the secret, so a misconfigured proxy or a test): say what it was.
             logger.warning("Refused a webhook request whose body is not an update (%s)", exc.__class__.__name__)
             return web.Response(status=400)
-        answered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        answered: asyncio.Future[bool] = loop.create_future()
         self._batch.append((data["update_id"], kind_of(data), body, update, answered))
         if len(self._batch) == 1:
-            asyncio.get_running_loop().call_soon(self._journal_batch)
+            loop.call_soon(self._journal_batch)
         return web.Response(status=200 if await answered else 500)
 
     def _journal_batch(self) -> None:
