@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import urllib.error
@@ -281,3 +282,56 @@ def test_webhook_delivery_keeps_to_max_connections_and_each_chat_in_order(emu):
     assert emu.webhook_error is not None and emu.webhook_error[1] == "Wrong response from the webhook: 500 Internal Server Error"
     state["loop"].call_soon_threadsafe(state["stop"].set)
     thread.join(5)
+
+
+async def test_webhook_client_keeps_connections_alive_and_reads_every_kind_of_answer():
+    """The delivery client reuses a kept-alive connection, reads chunked and sized answers, closes a
+    connection the webhook says it closes, and opens a new one when the webhook restarted."""
+    from aiohttp import web
+
+    from emulator_webhook import WebhookClient
+
+    peers: list[tuple[str, int]] = []
+
+    async def hook(request: web.Request) -> web.StreamResponse:
+        peers.append(request.transport.get_extra_info("peername") if request.transport else ("", 0))
+        assert await request.json() == {"update_id": 1}
+        if request.path == "/chunked":
+            response = web.StreamResponse(status=202)
+            response.enable_chunked_encoding()
+            await response.prepare(request)
+            await response.write(b"accepted")
+            await response.write_eof()
+            return response
+        if request.path == "/close":
+            return web.Response(status=404, headers={"Connection": "close"})
+        return web.Response(text="ok")
+
+    async def serve(port: int = 0) -> web.AppRunner:
+        app = web.Application()
+        app.router.add_post("/{path}", hook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        return runner
+
+    runner = await serve()
+    port = runner.addresses[0][1]
+    client = WebhookClient()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert await client.post(f"{url}/plain", b'{"update_id": 1}', {}) == (200, "OK")
+        assert await client.post(f"{url}/chunked", b'{"update_id": 1}', {}) == (202, "Accepted")
+        assert await client.post(f"{url}/plain", b'{"update_id": 1}', {}) == (200, "OK")
+        assert len(set(peers)) == 1  # one connection, kept alive
+        assert await client.post(f"{url}/close", b'{"update_id": 1}', {}) == (404, "Not Found")
+        assert await client.post(f"{url}/plain", b'{"update_id": 1}', {}) == (200, "OK")
+        assert len(set(peers)) == 2  # the webhook closed it: a new one
+        await runner.cleanup()  # the bot restarts: its kept-alive connections close
+        runner = await serve(port)
+        await asyncio.sleep(0.05)
+        assert await client.post(f"{url}/plain", b'{"update_id": 1}', {}) == (200, "OK")
+        assert len(set(peers)) == 3
+    finally:
+        client.close()
+        await runner.cleanup()
