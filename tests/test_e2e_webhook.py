@@ -266,6 +266,7 @@ def test_telegram_unreachable_while_setting_the_webhook_is_a_failed_start(emulat
     assert bot.proc is not None and bot.proc.wait(60) == 1
     log = bot.log()
     assert "Could not start" in log and "START_FAILURE_DELAY" in log and "Traceback" not in log
+    assert "Bad Gateway (502) from a proxy in front of the Bot API" in log and "<html>" not in log
 
 
 def test_a_502_for_a_while_loses_nothing_by_webhook(start_bot, emulator):

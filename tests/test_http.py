@@ -52,6 +52,16 @@ async def test_telegram_errors_become_ptb_exceptions(emulator):
             await bot.send_message(123456789, "x")
 
 
+async def test_a_proxys_error_page_is_a_network_error_in_one_short_line(emulator):
+    """A 502 from the front end is nginx's HTML page: the error says what it was, not the page."""
+    alice = emulator.person("Alice")
+    emulator.outage(5, code=502, methods={"sendMessage"})
+    async with bot_for(emulator) as bot:
+        with pytest.raises(NetworkError) as caught:
+            await bot.send_message(alice.id, "x")
+    assert str(caught.value) == "Bad Gateway (502) from a proxy in front of the Bot API (text/html, not JSON)"
+
+
 async def test_a_slow_answer_is_a_timeout(emulator):
     alice = emulator.person("Alice")
     emulator.delays["sendMessage"] = 2
