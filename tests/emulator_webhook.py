@@ -250,7 +250,8 @@ class WebhookDelivery:
         headers = {"X-Telegram-Bot-Api-Secret-Token": hook["secret_token"]} if hook["secret_token"] else {}
         status, error = 0, ""
         try:
-            status, reason = await asyncio.wait_for(client.post(hook["url"], json.dumps(update).encode(), headers), DELIVERY_TIMEOUT)
+            answer = client.post(hook["url"], json.dumps(update).encode(), headers)
+            status, reason = await asyncio.wait_for(answer, DELIVERY_TIMEOUT)
             if not 200 <= status < 300:
                 error = f"Wrong response from the webhook: {status} {HTTP_REASONS.get(status, reason)}"
             with self.cond:

@@ -119,7 +119,10 @@ class AiohttpRequest(BaseRequest):
                 if response.status >= 400 and not payload.lstrip().startswith(b"{"):
                     # A front end's error page (nginx's HTML for a 502), not the Bot API's answer: PTB
                     # would quote all of it in the error, in every retry's log line during an outage.
-                    description = f"{response.reason} ({response.status}) from a proxy in front of the Bot API ({response.content_type}, not JSON)"
+                    description = (
+                        f"{response.reason} ({response.status}) from a proxy in front of the Bot API"
+                        f" ({response.content_type}, not JSON)"
+                    )
                     payload = json.dumps({"ok": False, "error_code": response.status, "description": description}).encode()
                 return response.status, payload
         except TimeoutError as exc:
