@@ -41,7 +41,7 @@ from botapi import (  # noqa: F401  (tests import these from here)
     text_entities,
 )
 from emulator_methods import BotApiMethods
-from emulator_webhook import WebhookDelivery
+from emulator_webhook import WebhookDelivery, parse_head
 from person import Person
 
 
@@ -156,14 +156,8 @@ class Emulator(BotApiMethods, WebhookDelivery):
             self.connection_tasks.add(task)
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                request_line, *header_lines = head.decode("latin-1").split("\r\n")
+                request_line, headers = parse_head(await reader.readuntil(b"\r\n\r\n"))
                 _, target, _ = request_line.split(" ", 2)
-                headers = {}
-                for line in header_lines:
-                    if ":" in line:
-                        name, _, value = line.partition(":")
-                        headers[name.strip().lower()] = value.strip()
                 length = int(headers.get("content-length") or 0)
                 body = await reader.readexactly(length) if length else b""
                 status, payload = await self.handle_request(target, headers.get("content-type", ""), body)

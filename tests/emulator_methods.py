@@ -12,7 +12,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from botapi import BOT_ID, BOT_USER, CONTENT_FIELDS, DELETE_WINDOW, PNG_SIGNATURE, REACTION_EMOJI, SUBSCRIPTION_PERIOD, ApiError
-from emulator_webhook import WEBHOOK_CONFLICT
+from emulator_webhook import WEBHOOK_CONFLICT, of_kinds
 
 if TYPE_CHECKING:
     from person import Person
@@ -115,7 +115,7 @@ class BotApiMethods:
                     raise ApiError(409, WEBHOOK_CONFLICT)
                 if offset:
                     self.updates = [u for u in self.updates if u["update_id"] >= offset]
-                ready = [u for u in self.updates if not allowed or any(k in u for k in allowed)][:limit]
+                ready = [u for u in self.updates if of_kinds(u, allowed)][:limit]
             left = deadline - time.monotonic()
             if ready or left <= 0:
                 return ready

@@ -40,6 +40,18 @@ def queue_key(update: dict) -> int:
     return 0
 
 
+def of_kinds(update: dict, allowed: list[str] | None) -> bool:
+    """Whether an update is of one of the `allowed` kinds (no list: any kind), as allowed_updates means."""
+    return not allowed or any(kind in update for kind in allowed)
+
+
+def parse_head(head: bytes) -> tuple[str, dict[str, str]]:
+    """An HTTP/1.1 head (up to the blank line): its first line, and its headers with lower-case names."""
+    first, *lines = head.decode("latin-1").split("\r\n")
+    headers = {name.strip().lower(): value.strip() for name, colon, value in (h.partition(":") for h in lines) if colon}
+    return first, headers
+
+
 class WebhookClient:
     """HTTP/1.1 POSTs over kept-alive connections, as Telegram's server sends them (one request at a
     time on a connection). Plain asyncio streams, like the emulator's server: a full HTTP client
@@ -66,9 +78,8 @@ class WebhookClient:
             lines = [f"POST {target} HTTP/1.1", f"Host: {parts.netloc}", "Content-Type: application/json",
                      f"Content-Length: {len(body)}", *(f"{name}: {value}" for name, value in headers.items())]  # fmt: skip
             writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
-            status_line, *header_lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+            status_line, answer = parse_head(await reader.readuntil(b"\r\n\r\n"))
             _, status, *reason = status_line.split(" ", 2)
-            answer = {n.strip().lower(): v.strip() for n, _, v in (h.partition(":") for h in header_lines if h)}
             if answer.get("transfer-encoding", "").lower() == "chunked":
                 while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
                     await reader.readexactly(size + 2)
@@ -153,8 +164,7 @@ class WebhookDelivery:
 
     def webhook_takes(self, update: dict) -> bool:
         """Whether Telegram makes this update at all: with a webhook's allowed_updates, only of those kinds."""
-        allowed = self.webhook["allowed_updates"] if self.webhook else None
-        return not allowed or any(kind in update for kind in allowed)
+        return of_kinds(update, self.webhook["allowed_updates"] if self.webhook else None)
 
     def api_deleteWebhook(self, params: dict) -> bool:  # noqa: N802
         self.webhook = None
