@@ -17,6 +17,9 @@ from emulator_webhook import WEBHOOK_CONFLICT, of_kinds
 if TYPE_CHECKING:
     from person import Person
 
+# What Telegram answers a getUpdates, or a long poll waiting, when another process polls the same token.
+CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+
 
 class BotApiMethods:
     """`api_<method>(params)` for each method the bot uses; `Emulator` holds the state they change."""
@@ -24,6 +27,7 @@ class BotApiMethods:
     cond: threading.Condition
     wakeup: asyncio.Event
     updates: list[dict]
+    conflict_until: float
     update_ids: itertools.count
     users: dict[int, Person]
     messages: dict[int, dict[int, dict]]
@@ -113,6 +117,8 @@ class BotApiMethods:
             with self.cond:
                 if self.webhook is not None:  # set, or set while this poll waited
                     raise ApiError(409, WEBHOOK_CONFLICT)
+                if time.monotonic() < self.conflict_until:  # another process polls, or began to meanwhile
+                    raise ApiError(409, CONFLICT)
                 if offset:
                     self.updates = [u for u in self.updates if u["update_id"] >= offset]
                 ready = [u for u in self.updates if of_kinds(u, allowed)][:limit]

@@ -223,6 +223,21 @@ def test_a_long_poll_waiting_when_a_webhook_is_set_gets_409(emu):
     assert time.monotonic() - started < 2
 
 
+def test_a_long_poll_waiting_when_another_process_polls_gets_409(emu):
+    """Telegram ends the waiting long poll at once ("terminated by other getUpdates request")."""
+    import threading
+
+    answers: list[tuple[int, dict]] = []
+    poller = threading.Thread(target=lambda: answers.append(call(emu, "getUpdates", timeout=4)))
+    poller.start()
+    emu.wait_until(lambda: emu.polls == 1, what="the poll to wait")
+    started = time.monotonic()
+    emu.conflict(2)
+    poller.join(5)
+    assert answers[0][0] == 409 and "terminated by other getUpdates request" in answers[0][1]["description"]
+    assert time.monotonic() - started < 2
+
+
 def test_webhook_delivery_keeps_to_max_connections_and_each_chat_in_order(emu):
     """A webhook that takes 0.1 s an update: never more than max_connections at once, never two of one
     chat at once, each chat's in order; a 500 is sent again, and nothing is lost."""
