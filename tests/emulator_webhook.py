@@ -224,8 +224,10 @@ class WebhookDelivery:
                     task = asyncio.create_task(self.deliver(client, hook, update))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
+                # asyncio.timeout, not wait_for: no task of its own each time (this loop turns per delivery).
                 with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self.webhook_wakeup.wait(), wait)
+                    async with asyncio.timeout(wait):
+                        await self.webhook_wakeup.wait()
         finally:
             for task in tasks:
                 task.cancel()
@@ -260,8 +262,8 @@ class WebhookDelivery:
         headers = {"X-Telegram-Bot-Api-Secret-Token": hook["secret_token"]} if hook["secret_token"] else {}
         status, error = 0, ""
         try:
-            answer = client.post(hook["url"], json.dumps(update).encode(), headers)
-            status, reason = await asyncio.wait_for(answer, DELIVERY_TIMEOUT)
+            async with asyncio.timeout(DELIVERY_TIMEOUT):
+                status, reason = await client.post(hook["url"], json.dumps(update).encode(), headers)
             if not 200 <= status < 300:
                 error = f"Wrong response from the webhook: {status} {HTTP_REASONS.get(status, reason)}"
             with self.cond:
