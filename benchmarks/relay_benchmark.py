@@ -44,6 +44,8 @@ class Result:
     peak_mb: float
     cpu_ms_per_message: float
     emulator_cpu_ms_per_message: float  # this process (the emulator, the harness): is it the limit?
+    front_cpu_ms_per_message: float  # by webhook, the bot's HTTP front (a process of its own); else 0
+    front_peak_mb: float
     lost: int
     out_of_order: int
 
@@ -66,6 +68,14 @@ def order_errors(emulator: Emulator, sender: Person, receiver: Person, round_no:
         and text.endswith(suffix)
     ]
     return sum(1 for x, y in zip(sequence, sequence[1:], strict=False) if y < x)
+
+
+def children(pid: int) -> list[int]:
+    """The process's children (by webhook, the bot's HTTP front)."""
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def cpu_seconds(pid: int) -> float:
@@ -162,6 +172,8 @@ def run(
         emulator.wait_until(lambda: len(emulator.delivered_at) >= len(warm), 60, "warm-up copies")
 
         cpu_before = cpu_seconds(proc.pid)
+        front = children(proc.pid)
+        front_before = sum(map(cpu_seconds, front))
         own_before = cpu_seconds(os.getpid())
         latencies: list[float] = []
         total = 0
@@ -187,9 +199,11 @@ def run(
                     for sender, receiver in ((a, a), (b, b)) if echo else ((a, b), (b, a)):
                         out_of_order += order_errors(emulator, sender, receiver, round_no)
         cpu = cpu_seconds(proc.pid) - cpu_before
+        front_cpu = sum(map(cpu_seconds, front)) - front_before
         own = cpu_seconds(os.getpid()) - own_before
         paced = paced_latencies(emulator, people, paced_rate, paced_seconds)
         peak = peak_memory_mb(proc.pid)
+        front_peak = sum(map(peak_memory_mb, front))
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -207,6 +221,8 @@ def run(
         peak_mb=peak,
         cpu_ms_per_message=cpu * 1000 / total if total else float("nan"),
         emulator_cpu_ms_per_message=own * 1000 / total if total else float("nan"),
+        front_cpu_ms_per_message=front_cpu * 1000 / total if total else float("nan"),
+        front_peak_mb=front_peak,
         lost=lost,
         out_of_order=out_of_order,
     )
@@ -277,12 +293,13 @@ def main() -> None:
         print(f"Telegram answers each copy after {args.api_latency * 1000:g} ms")
     print(
         f"{'':20} {'msgs/s':>7} {'burst p50':>9} {'burst p99':>9} {'paced p50':>9} {'paced p99':>9}"
-        f" {'peak MB':>7} {'CPU ms/msg':>10} {'emulator':>8} {'lost':>4} {'order':>5}"
+        f" {'peak MB':>7} {'CPU ms/msg':>10} {'emulator':>8} {'front':>5} {'front MB':>8} {'lost':>4} {'order':>5}"
     )
     for r in results:
         print(
             f"{r.name:20} {r.rate:7.0f} {r.p50_ms:7.0f}ms {r.p99_ms:7.0f}ms {r.paced_p50_ms:7.1f}ms {r.paced_p99_ms:7.1f}ms"
-            f" {r.peak_mb:7.1f} {r.cpu_ms_per_message:10.2f} {r.emulator_cpu_ms_per_message:8.2f} {r.lost:4d} {r.out_of_order:5d}"
+            f" {r.peak_mb:7.1f} {r.cpu_ms_per_message:10.2f} {r.emulator_cpu_ms_per_message:8.2f}"
+            f" {r.front_cpu_ms_per_message:5.2f} {r.front_peak_mb:8.1f} {r.lost:4d} {r.out_of_order:5d}"
         )
     if args.webhook:
         polling = statistics.median(r.rate for r in results if r.name.startswith("long polling"))
