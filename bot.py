@@ -416,6 +416,9 @@ def main(argv: list[str] | None = None) -> int:
         db.close()
         print(f"Configuration error: WEBHOOK_LISTEN and WEBHOOK_PORT: cannot listen on {exc}", file=sys.stderr)
         return 2
+    except webhook.FrontFailed as exc:
+        logger.critical("Stopped: %s", exc)  # after the clean stop: what was journaled is replayed at the next start
+        return 1
     except TelegramError as exc:
         # A bad token or an unreachable API: wait before exiting, so a supervisor that restarts the
         # bot at once cannot hammer Telegram (which answers a flood of getMe calls with a ban).

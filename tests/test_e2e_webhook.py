@@ -5,6 +5,10 @@ the bot answers 200 once the update is journaled."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -110,10 +114,58 @@ def test_a_kill_9_mid_burst_loses_nothing_and_keeps_each_chat_in_order(start_bot
     """As tests/test_e2e_conversation.py does by polling: five chats send faster than a slow Telegram
     takes the copies; the bot is killed with updates acknowledged, half-handled and still pending."""
 
+    settings = webhook_settings()
+
     def telegram_holds_updates() -> None:  # what the dead bot did not acknowledge
         assert emulator.pending_updates() > 0
+        # The front saw the bot go and went too, at once: nothing holds the port for the next start.
+        emulator.wait_until(lambda: port_is_free(int(settings["WEBHOOK_PORT"])), 5, "the webhook front to exit")
 
-    kill_under_load(start_bot, emulator, telegram_holds_updates, **webhook_settings())
+    kill_under_load(start_bot, emulator, telegram_holds_updates, **settings)
+
+
+def port_is_free(port: int) -> bool:
+    try:
+        socket.create_server(("127.0.0.1", port)).close()
+    except OSError:
+        return False
+    return True
+
+
+def front_pid(log: str) -> int:
+    """The pid of the webhook front the bot started last, from its log."""
+    return int(re.findall(r"Webhook front \(pid (\d+)\) takes", log)[-1])
+
+
+def test_a_webhook_front_that_dies_is_replaced_and_the_chat_goes_on(start_bot, emulator):
+    bot = start_bot(**webhook_settings())
+    alice, bob = register(emulator.person("Alice")), register(emulator.person("Bob"), "👩 Female")
+    pair(alice, bob)
+    alice.wait_for_copy(bob.send("before"))
+    first = front_pid(bot.log())
+    os.kill(first, signal.SIGKILL)
+    # Sent at once: Telegram's requests wait (the bot holds the port) or are sent again (one cut).
+    sent = [bob.send(f"after {i}") for i in range(5)]
+    for message in sent:
+        alice.wait_for_copy(message)
+    assert [m.get("text") for m in alice.bot_messages()][-5:] == [f"after {i}" for i in range(5)]
+    assert f"Webhook front (pid {first}) stopped with exit code -9: starting another" in bot.log()
+    assert front_pid(bot.log()) != first and bot.proc is not None and bot.proc.poll() is None
+
+
+def test_a_stop_that_reaches_both_processes_at_once_is_clean(start_bot, emulator):
+    """systemd stops a service by SIGTERM to each of its processes (KillMode=control-group)."""
+    bot = start_bot(**webhook_settings(), LOG_LEVEL="INFO")
+    alice = register(emulator.person("Alice"))
+    front = front_pid(bot.log())
+    assert bot.proc is not None
+    os.kill(front, signal.SIGTERM)
+    assert bot.stop() == 0
+    log = bot.log()
+    assert "Bot stopped" in log and "starting another" not in log and "Traceback" not in log
+    emulator.wait_until(lambda: not os.path.exists(f"/proc/{front}") or "State:\tZ" in open(f"/proc/{front}/status").read(), 5, "the front gone")
+    alice.send("/help")  # kept by Telegram for the next start
+    assert emulator.pending_updates() == 1
 
 
 def test_switching_to_polling_and_back_strands_no_update(start_bot, emulator):

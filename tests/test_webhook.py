@@ -1,14 +1,19 @@
-"""The webhook receiver (chatbot/telegram_io/webhook.py) on its own: what it answers, what it journals
-and queues, and in which order; and when the webhook is set again."""
+"""The webhook receiver (chatbot/telegram_io/webhook.py) and its HTTP front (webhook_front.py, a process
+of its own) without the bot: what they answer, what is journaled and queued, and in which order; a front
+that dies or cannot start; and when the webhook is set again."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import sqlite3
+import sys
 from typing import Any
 
 import aiohttp
+import pytest
 from telegram import Bot, Update, WebhookInfo
 
 from chatbot.telegram_io import webhook
@@ -111,14 +116,95 @@ def test_an_unexpected_journal_failure_still_answers_every_request_and_stops_at_
 def test_a_taken_address_is_refused_at_bind():
     import socket
 
-    import pytest
-
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         receiver = webhook.Receiver("/hook", SECRET, lambda updates: None, asyncio.Queue(), Bot("1:a"))
         with pytest.raises(webhook.CannotListen, match="127.0.0.1"):
             receiver.bind("127.0.0.1", taken.getsockname()[1])
+
+
+FAILING_FRONT = [sys.executable, "-c", "import sys; sys.exit(3)"]
+
+
+def test_a_front_that_cannot_start_fails_the_start_with_its_exit_code(monkeypatch):
+    monkeypatch.setattr(webhook, "FRONT_COMMAND", FAILING_FRONT)
+
+    async def main() -> None:
+        receiver = webhook.Receiver("/hook", SECRET, lambda updates: None, asyncio.Queue(), Bot("1:a"))
+        receiver.bind("127.0.0.1", free_port())
+        with pytest.raises(webhook.FrontFailed, match="did not start .exit code 3"):
+            await receiver.start()
+        await receiver.stop()
+
+    asyncio.run(main())
+
+
+def test_a_front_that_dies_is_replaced_and_one_that_cannot_be_stops_the_bot(monkeypatch, caplog):
+    journaled: list[int] = []
+
+    async def main() -> None:
+        receiver, queue, url = await serve(lambda updates: journaled.extend(i for i, _, _ in updates))
+        failed = asyncio.Event()
+        receiver.on_failure = failed.set
+        # A connection of its own per request: one kept alive to a killed front is simply gone.
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as session:
+
+            async def post(update_id: int) -> int:
+                async with session.post(url, json=update(update_id), headers={webhook.SECRET_HEADER: SECRET}) as response:
+                    return response.status
+
+            assert await post(1) == 200
+            assert receiver.front is not None
+            first = receiver.front.pid
+            os.kill(first, signal.SIGKILL)
+            # Sent while no front runs: the bot holds the port, so it waits for the next front.
+            assert await asyncio.wait_for(post(2), 10) == 200
+            assert receiver.front.pid != first and receiver.failed is None
+            monkeypatch.setattr(webhook, "FRONT_COMMAND", FAILING_FRONT)
+            os.kill(receiver.front.pid, signal.SIGKILL)
+            await asyncio.wait_for(failed.wait(), 10)
+        await receiver.stop()
+        assert "exit code 3" in str(receiver.failed)
+        assert queue.qsize() == 2
+
+    asyncio.run(main())
+    assert journaled == [1, 2]
+    assert f"stopped with exit code {-signal.SIGKILL}: starting another" in caplog.text
+
+
+def test_a_front_killed_before_reading_its_answers_is_replaced_too(monkeypatch, tmp_path):
+    """A socket closed with data unread resets its peer: the bot reads ECONNRESET, not an end."""
+    script = tmp_path / "front.py"
+    script.write_text(
+        "import json, os, socket, struct, sys, time\n"
+        "channel = socket.socket(fileno=int(sys.argv[2]))\n"
+        "channel.recv(4096)\n"  # the settings
+        f"body = json.dumps({update(5)!r}).encode()\n"
+        "channel.sendall(struct.pack('>cI', b'R', 0) + struct.pack('>cI', b'B', len(body)) + body)\n"
+        "time.sleep(1)\n"  # the bot's answer arrives, unread
+        "os._exit(0)\n"
+    )
+    real = webhook.FRONT_COMMAND
+    monkeypatch.setattr(webhook, "FRONT_COMMAND", [sys.executable, str(script)])
+    journaled: list[int] = []
+
+    async def main() -> None:
+        receiver, queue, url = await serve(lambda updates: journaled.extend(i for i, _, _ in updates))
+        monkeypatch.setattr(webhook, "FRONT_COMMAND", real)  # the next one is a real front
+        async with aiohttp.ClientSession() as session:
+            headers = {webhook.SECRET_HEADER: SECRET}
+
+            async def post() -> int:
+                async with session.post(url, json=update(6), headers=headers) as response:
+                    return response.status
+
+            assert await asyncio.wait_for(post(), 10) == 200
+        await receiver.stop()
+        assert receiver.failed is None and queue.qsize() == 2
+
+    asyncio.run(main())
+    assert journaled == [5, 6]
 
 
 def test_the_watch_says_each_delivery_error_once():

@@ -1,8 +1,10 @@
 """Webhook mode: Telegram POSTs each update to WEBHOOK_URL, and the bot answers 200 once the update is
 journaled.
 
-`Receiver` is the HTTP endpoint (aiohttp's server: aiohttp is already the bot's HTTP client, so webhooks
-add no dependency; PTB's own `run_webhook` needs tornado and answers before anything is written down).
+`Receiver` takes the updates from the webhook front (webhook_front.py), a process of its own that serves
+the HTTP with aiohttp's server (aiohttp is already the bot's HTTP client, so webhooks add no dependency;
+PTB's own `run_webhook` needs tornado, answers before anything is written down, and does its HTTP in the
+bot's process, where by webhook it would cost more than polling: one request per update).
 `register` sets the webhook only when it differs from what Telegram has; `WebhookWatch` reads what
 getWebhookInfo says later; `run` is the application's life in this mode, the counterpart of PTB's
 `run_polling`: (the address already taken by `Receiver.bind`) initialize, post_init, start, serve, set
@@ -19,21 +21,32 @@ import logging
 import signal
 import socket
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, NoReturn
 
-from aiohttp import web
 from telegram import Bot, Update, WebhookInfo
 from telegram.ext import Application
 
 from chatbot.storage.webhook import WebhookStore
+from chatbot.telegram_io import webhook_front as front_module
 from chatbot.telegram_io.updates import kind_of
 
 logger = logging.getLogger(__name__)
 
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_HEADER = front_module.SECRET_HEADER
+# The front, started from the directory that holds the package (wherever the bot was started from),
+# with the listening socket's and the channel's descriptors after it.
+FRONT_COMMAND = [sys.executable, "-m", front_module.__name__]
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+# A front that does not serve within this long is a broken installation.
+FRONT_START_SECONDS = 20.0
+# A front that died is started again after this long (a crash loop then costs little).
+FRONT_RESTART_SECONDS = 1.0
 # Refused requests are said at most this often, with how many there were: a scanner must not fill the log.
 REFUSED_LOG_SECONDS = 60.0
 
@@ -42,13 +55,18 @@ class CannotListen(Exception):
     """WEBHOOK_LISTEN:WEBHOOK_PORT cannot be listened on (taken, or not an address of this machine)."""
 
 
+class FrontFailed(Exception):
+    """The webhook front (webhook_front.py) could not be started."""
+
+
 class Receiver:
-    """Takes Telegram's POSTs at one path: 403 without the exact secret, 400 for a body that is not an
-    update, 500 if the journal cannot be written (Telegram sends it again), else journal, queue, 200.
+    """Takes Telegram's updates from the webhook front, a process of its own that does the HTTP (so the
+    bot's process spends nothing on it, as by polling): answers 400 for a body that is not an update,
+    500 if the journal cannot be written (Telegram sends it again), else journals, queues, and answers 200.
 
     Telegram keeps up to WEBHOOK_MAX_CONNECTIONS requests in flight, so updates arrive together: those
-    that arrive in one turn of the event loop are journaled in one transaction (as a polled batch is).
-    aiohttp's low-level server: one path, one method, no router or middlewares to run per update.
+    the front passes on together are journaled in one transaction (as a polled batch is). A front that
+    dies is started again (the bot holds the port, so Telegram's requests wait meanwhile).
     """
 
     def __init__(
@@ -60,77 +78,21 @@ class Receiver:
         bot: Bot,
     ) -> None:
         self.path = path
-        self.secret = secret.encode()
+        self.secret = secret
         self.journal = journal
         self.queue = queue
         self.bot = bot
-        self.runner: web.ServerRunner | None = None
         self.socket: socket.socket | None = None
+        self.front: subprocess.Popen[bytes] | None = None
+        # Set if a front that died could not be started again; `on_failure` is then called (webhook.run
+        # stops the bot, and raises this once it has stopped cleanly).
+        self.failed: FrontFailed | None = None
+        self.on_failure: Callable[[], None] = lambda: None
         self.refused = 0
         self._refused_said = 0.0
-        # Updates waiting for this turn's journal commit: (id, kind, JSON, update, its request's answer).
-        self._batch: list[tuple[int, str, str, Update, asyncio.Future[bool]]] = []
-
-    async def receive(self, request: web.BaseRequest) -> web.StreamResponse:
-        """One update from Telegram."""
-        if request.path != self.path:
-            return web.Response(status=404)
-        if request.method != "POST":
-            return web.Response(status=405)
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, self.secret):
-            # Behind a proxy the peer is the proxy: the address it forwards says more (for the log only).
-            self._say_refused(request.headers.get("X-Forwarded-For", request.remote))
-            return web.Response(status=403)
-        try:
-            body = (await request.read()).decode()
-            data = json.loads(body)
-            if not isinstance(data, dict) or type(data.get("update_id")) is not int:
-                raise ValueError("no update_id")
-            update = Update.de_json(data, self.bot)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            # Not from Telegram (it had the secret, so a misconfigured proxy or a test): say what it was.
-            logger.warning("Refused a webhook request whose body is not an update (%s)", exc.__class__.__name__)
-            return web.Response(status=400)
-        loop = asyncio.get_running_loop()
-        answered: asyncio.Future[bool] = loop.create_future()
-        self._batch.append((data["update_id"], kind_of(data), body, update, answered))
-        if len(self._batch) == 1:
-            loop.call_soon(self._journal_batch)
-        return web.Response(status=200 if await answered else 500)
-
-    def _journal_batch(self) -> None:
-        """Journal this turn's updates, then queue them in arrival order and let their 200s go."""
-        batch, self._batch = self._batch, []
-        journaled = False
-        try:
-            # Written down before the 200: after a kill -9 the journal replays them, and an update
-            # Telegram sends again because its 200 never arrived is recognised and skipped.
-            self.journal([(update_id, kind, body) for update_id, kind, body, _, _ in batch])
-            journaled = True
-        except sqlite3.Error as exc:
-            logger.error("Cannot journal %s update(s) (%s): answering 500, Telegram will send them again", len(batch), exc)
-        finally:
-            # Whatever happened, every request gets its answer (an unexpected error goes on to the
-            # loop's handler): a request left waiting would hold its chat's updates back and the stop.
-            for _, _, _, update, answered in batch:
-                if journaled:
-                    # Telegram sends a chat's next update only after the 200 of the one before, and each
-                    # is queued before its 200: each user's updates reach the processor in order.
-                    self.queue.put_nowait(update)
-                if not answered.done():
-                    answered.set_result(journaled)
-
-    def _say_refused(self, remote: str | None) -> None:
-        self.refused += 1
-        now = time.monotonic()
-        if now - self._refused_said >= REFUSED_LOG_SECONDS:
-            logger.warning(
-                "Refused %s webhook request(s) without the right %s header (the latest from %s): not Telegram,"
-                " or WEBHOOK_SECRET changed since the webhook was set",
-                self.refused, SECRET_HEADER, remote,
-            )  # fmt: skip
-            self._refused_said, self.refused = now, 0
+        self._channel: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        self._supervisor: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def bind(self, host: str, port: int) -> None:
         """Take the address now, before anything talks to Telegram (raises CannotListen); requests
@@ -142,22 +104,153 @@ class Receiver:
             raise CannotListen(f"{host}:{port}: {exc.strerror or exc}") from exc
 
     async def start(self) -> None:
-        """Serve on the bound address."""
-        assert self.socket is not None, "bind() first"
-        # No access log: a line per update would be most of the log, and says nothing the metrics do not.
-        # A request still running at the stop has 5 s (its update is journaled: a cut one is replayed).
-        self.runner = web.ServerRunner(web.Server(self.receive, access_log=None), handle_signals=False, shutdown_timeout=5.0)
-        await self.runner.setup()
-        await web.SockSite(self.runner, self.socket).start()
+        """Start the front on the bound address and return once it serves (raises FrontFailed)."""
+        await self._start_front()
+        self._supervisor = asyncio.create_task(self._supervise())
 
     async def stop(self) -> None:
-        """Stop listening; requests being answered finish first (for up to 5 s)."""
-        if self.runner is not None:
-            await self.runner.cleanup()
-            self.runner = None
+        """Stop the front: it stops taking requests and waits for the answers to those in flight."""
+        self._stopping = True
+        front = self.front
+        if front is not None and front.poll() is None:
+            front.terminate()
+            try:
+                await asyncio.to_thread(front.wait, front_module.STOP_SECONDS + 2)
+            except subprocess.TimeoutExpired:
+                front.kill()
+                await asyncio.to_thread(front.wait)
+        if self._supervisor is not None:
+            await self._supervisor  # it ends with the channel, once the front is gone
+        self._close_channel()
         if self.socket is not None:
             self.socket.close()
             self.socket = None
+
+    async def _start_front(self) -> None:
+        assert self.socket is not None, "bind() first"
+        ours, theirs = socket.socketpair()
+        fds = (self.socket.fileno(), theirs.fileno())
+        with theirs:
+            # subprocess, not asyncio's: its child watcher can lose a quick exit's code (it then says 255).
+            self.front = subprocess.Popen([*FRONT_COMMAND, *map(str, fds)], pass_fds=fds, cwd=PACKAGE_ROOT, stdin=subprocess.DEVNULL)
+        reader, writer = await asyncio.open_connection(sock=ours)
+        self._channel = reader, writer
+        writer.write(json.dumps({"path": self.path, "secret": self.secret}).encode() + b"\n")
+        try:
+            head = await asyncio.wait_for(reader.readexactly(front_module.FRAME.size), FRONT_START_SECONDS)
+            if front_module.FRAME.unpack(head)[0] != front_module.READY:
+                raise ValueError(head)
+        except (asyncio.IncompleteReadError, TimeoutError, ValueError, OSError) as exc:
+            if self.front.poll() is None:
+                self.front.kill()
+            code = await asyncio.to_thread(self.front.wait)
+            self._close_channel()
+            raise FrontFailed(f"the webhook front did not start (exit code {code}, {exc.__class__.__name__})") from exc
+        logger.info("Webhook front (pid %s) takes Telegram's requests", self.front.pid)
+
+    async def _supervise(self) -> None:
+        """Relays while the front lives; starts another if it dies, unless the bot is stopping."""
+        while True:
+            try:
+                await self._relay()
+            except ConnectionError:  # a killed front resets the channel if our answers were still unread
+                pass
+            assert self.front is not None
+            code = await asyncio.to_thread(self.front.wait)  # at once: its end closed the channel
+            self._close_channel()
+            if self._stopping:
+                return
+            logger.error(
+                "Webhook front (pid %s) stopped with exit code %s: starting another; Telegram sends"
+                " again what it had not answered", self.front.pid, code,
+            )  # fmt: skip
+            await asyncio.sleep(FRONT_RESTART_SECONDS)
+            if self._stopping:
+                return
+            try:
+                await self._start_front()
+            except FrontFailed as exc:
+                if self._stopping:  # stopped while it started: not a failure
+                    return
+                self.failed = exc
+                self.on_failure()
+                return
+
+    async def _relay(self) -> None:
+        """Takes the front's frames until it closes the channel; each read's bodies are one batch."""
+        assert self._channel is not None
+        reader, writer = self._channel
+        head = front_module.FRAME
+        buffer = bytearray()
+        while chunk := await reader.read(1 << 18):
+            buffer += chunk
+            bodies: list[bytes] = []
+            at = 0
+            while len(buffer) - at >= head.size:
+                kind, size = head.unpack_from(buffer, at)
+                if len(buffer) - at - head.size < size:
+                    break
+                payload = bytes(buffer[at + head.size : at + head.size + size])
+                at += head.size + size
+                if kind == front_module.BODY:
+                    bodies.append(payload)
+                elif kind == front_module.REFUSED:
+                    self._say_refused(payload.decode(errors="replace"))
+            del buffer[:at]
+            if bodies:
+                writer.write(self.take(bodies))
+
+    def take(self, bodies: list[bytes]) -> bytes:
+        """Journal the bodies that are updates, then queue them in arrival order; their statuses, in order."""
+        statuses = [b"400"] * len(bodies)
+        batch: list[tuple[int, int, str, str, Update]] = []
+        for at, raw in enumerate(bodies):
+            try:
+                body = raw.decode()
+                data = json.loads(body)
+                if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+                    raise ValueError("no update_id")
+                batch.append((at, data["update_id"], kind_of(data), body, Update.de_json(data, self.bot)))
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                # Not from Telegram (it had the secret, so a misconfigured proxy or a test): say what it was.
+                logger.warning("Refused a webhook request whose body is not an update (%s)", exc.__class__.__name__)
+        if not batch:
+            return b"".join(statuses)
+        status = b"500"
+        try:
+            # Written down before the 200: after a kill -9 the journal replays them, and an update
+            # Telegram sends again because its 200 never arrived is recognised and skipped.
+            self.journal([(update_id, kind, body) for _, update_id, kind, body, _ in batch])
+            status = b"200"
+            # Telegram sends a chat's next update only after the 200 of the one before, and each is
+            # queued before its 200: each user's updates reach the processor in order.
+            for *_, update in batch:
+                self.queue.put_nowait(update)
+        except sqlite3.Error as exc:
+            logger.error("Cannot journal %s update(s) (%s): answering 500, Telegram will send them again", len(batch), exc)
+        except Exception as exc:  # noqa: BLE001 - answered 500 all the same, and said where errors are said
+            asyncio.get_running_loop().call_exception_handler(
+                {"message": "Unexpected error journaling webhook updates", "exception": exc}
+            )
+        for at, *_ in batch:
+            statuses[at] = status
+        return b"".join(statuses)
+
+    def _close_channel(self) -> None:
+        if self._channel is not None:
+            self._channel[1].close()
+            self._channel = None
+
+    def _say_refused(self, remote: str | None) -> None:
+        self.refused += 1
+        now = time.monotonic()
+        if now - self._refused_said >= REFUSED_LOG_SECONDS:
+            logger.warning(
+                "Refused %s webhook request(s) without the right %s header (the latest from %s): not Telegram,"
+                " or WEBHOOK_SECRET changed since the webhook was set",
+                self.refused, SECRET_HEADER, remote,
+            )  # fmt: skip
+            self._refused_said, self.refused = now, 0
 
 
 class WebhookWatch:
@@ -227,9 +320,11 @@ def run(
 
     SIGTERM and SIGINT end it, as does `application.stop_running()` (which stops the loop); however it
     ends, the receiver stops first (no new updates), then the application handles or leaves what it has.
+    Raises FrontFailed (after the same stop) if the webhook front could not be started.
     """
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    receiver.on_failure = loop.stop
     # Set first, as PTB does: a signal during the start also ends in the clean stop below.
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, _raise_system_exit)
@@ -267,3 +362,5 @@ def run(
                 loop.run_until_complete(application.post_shutdown(application))
         finally:
             loop.close()
+    if receiver.failed is not None:
+        raise receiver.failed

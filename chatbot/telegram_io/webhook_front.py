@@ -1,0 +1,128 @@
+"""The webhook front: a process of its own that takes Telegram's POSTs, so that the bot's process spends
+nothing on HTTP (by webhook each update is a request of its own; by polling one request brings up to a
+hundred, and the front gives the bot what came in together, as a poll does).
+
+Started by `webhook.Receiver` (`python -m chatbot.telegram_io.webhook_front LISTEN_FD CHANNEL_FD`) on the
+socket the bot bound; it knows nothing of updates or the database. Per request it answers 404, 405 and
+403 (no exact secret) itself; any other body goes to the bot, and the bot's answer comes back: 200 once
+the update is journaled, 400 if the body is not an update, 500 if the journal could not be written.
+
+The channel, a socket pair (the bot never waits for the front; the front waits for the bot's answers):
+    bot -> front   the settings, one JSON line {"path", "secret"}; then a 3-digit status per body, in order
+    front -> bot   READY once serving; per request a BODY frame (its bytes), or a REFUSED frame (the
+                   address to log) for one without the secret
+It ends when the channel ends (the bot stopped, even by a kill -9: requests still waiting are cut, and
+Telegram sends them again), or at SIGTERM once the requests in flight are answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import hmac
+import json
+import logging
+import os
+import signal
+import socket
+import struct
+import sys
+
+from aiohttp import web
+
+# A frame: its kind, then the length of what follows. A body is at most aiohttp's 1 MiB.
+FRAME = struct.Struct(">cI")
+READY, BODY, REFUSED = b"R", b"B", b"X"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+STATUS_SIZE = 3
+# A request still running at the stop has this long to get the bot's answer.
+STOP_SECONDS = 5.0
+
+logger = logging.getLogger("chatbot.webhook_front")
+
+
+def frame(kind: bytes, payload: bytes = b"") -> bytes:
+    """One frame of the channel."""
+    return FRAME.pack(kind, len(payload)) + payload
+
+
+class Front:
+    """Answers what it can alone; passes bodies to the bot and returns its answers, in order."""
+
+    def __init__(self, path: str, secret: str, channel: asyncio.StreamWriter) -> None:
+        self.path = path
+        self.secret = secret.encode()
+        self.channel = channel
+        # One per body sent, oldest first: the bot answers bodies in the order it got them.
+        self.waiting: collections.deque[asyncio.Future[int]] = collections.deque()
+
+    async def receive(self, request: web.BaseRequest) -> web.StreamResponse:
+        """One request from Telegram (or from anybody who found the port)."""
+        if request.path != self.path:
+            return web.Response(status=404)
+        if request.method != "POST":
+            return web.Response(status=405)
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self.secret):
+            # Behind a proxy the peer is the proxy: the address it forwards says more (for the log only).
+            remote = request.headers.get("X-Forwarded-For", request.remote) or "unknown"
+            self.channel.write(frame(REFUSED, remote.encode()[:200]))
+            return web.Response(status=403)
+        body = await request.read()
+        answered: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self.waiting.append(answered)
+        self.channel.write(frame(BODY, body))
+        return web.Response(status=await answered)
+
+    async def read_answers(self, reader: asyncio.StreamReader) -> None:
+        """Hands each request the bot's answer, until the bot closes the channel."""
+        partial = b""
+        while chunk := await reader.read(1 << 16):
+            partial += chunk
+            whole = len(partial) - len(partial) % STATUS_SIZE
+            self._answer(partial[:whole])
+            partial = partial[whole:]
+
+    def _answer(self, statuses: bytes) -> None:
+        for at in range(0, len(statuses), STATUS_SIZE):
+            answered = self.waiting.popleft()
+            if not answered.done():  # a request whose client went away
+                answered.set_result(int(statuses[at : at + STATUS_SIZE]))
+
+
+async def serve(listening: socket.socket, channel_socket: socket.socket) -> None:
+    """Serve until SIGTERM, or until the bot closes the channel."""
+    reader, writer = await asyncio.open_connection(sock=channel_socket)
+    settings = json.loads(await reader.readline())
+    front = Front(settings["path"], settings["secret"], writer)
+    # No access log: a line per update would be all of it. aiohttp's 1 MiB limit on a body stands.
+    runner = web.ServerRunner(web.Server(front.receive, access_log=None), handle_signals=False, shutdown_timeout=STOP_SECONDS)
+    await runner.setup()
+    await web.SockSite(runner, listening).start()
+    writer.write(frame(READY))
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    answers = asyncio.create_task(front.read_answers(reader))
+    await asyncio.wait([answers, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if answers.done():
+        # The bot is gone: nobody can journal what is waiting, so Telegram must send it again. Exit at
+        # once, cutting those requests (no clean-up to wait for), so the port is free for the next start.
+        os._exit(0)
+    # SIGTERM: stop taking requests, and answer those in flight as the bot journals them.
+    await runner.cleanup()
+    answers.cancel()
+    writer.close()
+
+
+def main() -> None:
+    """`python -m chatbot.telegram_io.webhook_front LISTEN_FD CHANNEL_FD`."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.WARNING, stream=sys.stdout)
+    # Ctrl-C in a terminal reaches the whole process group: the bot stops the front in its own time.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    listening = socket.socket(fileno=int(sys.argv[1]))
+    channel = socket.socket(fileno=int(sys.argv[2]))
+    asyncio.run(serve(listening, channel))
+
+
+if __name__ == "__main__":
+    main()
