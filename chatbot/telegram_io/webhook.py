@@ -324,7 +324,6 @@ def run(
     """
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    receiver.on_failure = loop.stop
     # Set first, as PTB does: a signal during the start also ends in the clean stop below.
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, _raise_system_exit)
@@ -341,7 +340,9 @@ def run(
     starting = loop.create_task(start())
     try:
         loop.run_until_complete(starting)
-        loop.run_forever()
+        if receiver.failed is None:  # a front that could not be started again during the start ends it here
+            receiver.on_failure = loop.stop
+            loop.run_forever()
     except (KeyboardInterrupt, SystemExit):
         logger.debug("Stop signal received: shutting down")
     finally:
