@@ -79,6 +79,32 @@ def test_answers_and_the_batch_journaled_before_the_200s():
     asyncio.run(main())
 
 
+def test_bodies_that_are_not_updates_among_updates_get_their_own_answers_in_order():
+    journaled: list[int] = []
+    bad_date = update(3)
+    bad_date["message"]["date"] = 10**20  # PTB raises OverflowError building it: not an update either
+
+    async def main() -> None:
+        receiver, queue, url = await serve(lambda updates: journaled.extend(i for i, _, _ in updates))
+        try:
+            async with aiohttp.ClientSession() as session:
+                async def post(body: Any) -> int:
+                    headers = {webhook.SECRET_HEADER: SECRET}
+                    async with session.post(url, data=json.dumps(body), headers=headers) as response:
+                        return response.status
+
+                bodies: list[Any] = [update(1), [1], update(2), bad_date, {"update_id": None}, update(4)]
+                assert await asyncio.gather(*(post(b) for b in bodies * 3)) == [200, 400, 200, 400, 400, 200] * 3
+                # A header that is not even UTF-8 is a wrong secret like any other.
+                async with session.post(url, data=b"{}", headers={webhook.SECRET_HEADER: "caf\xe9".encode("latin-1").decode("latin-1")}) as response:
+                    assert response.status == 403
+        finally:
+            await receiver.stop()
+        assert receiver.failed is None and queue.qsize() == len(journaled) == 9
+
+    asyncio.run(main())
+
+
 def test_a_journal_that_cannot_write_answers_500_and_queues_nothing():
     def journal(updates: list[tuple[int, str, str]]) -> None:
         raise sqlite3.OperationalError("disk I/O error")

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import signal
 import socket
 import sqlite3
@@ -120,7 +121,7 @@ class Receiver:
                 front.kill()
                 await asyncio.to_thread(front.wait)
         if self._supervisor is not None:
-            await self._supervisor  # it ends with the channel, once the front is gone
+            await self._supervisor  # it ends with the channel, once the front is gone (it raises nothing)
         self._close_channel()
         if self.socket is not None:
             self.socket.close()
@@ -128,11 +129,18 @@ class Receiver:
 
     async def _start_front(self) -> None:
         assert self.socket is not None, "bind() first"
-        ours, theirs = socket.socketpair()
-        fds = (self.socket.fileno(), theirs.fileno())
-        with theirs:
-            # subprocess, not asyncio's: its child watcher can lose a quick exit's code (it then says 255).
-            self.front = subprocess.Popen([*FRONT_COMMAND, *map(str, fds)], pass_fds=fds, cwd=PACKAGE_ROOT, stdin=subprocess.DEVNULL)
+        # The process facing the internet gets neither the token nor the secret (the secret comes by the channel).
+        env = {name: value for name, value in os.environ.items() if name not in ("BOT_TOKEN", "WEBHOOK_SECRET")}
+        try:
+            ours, theirs = socket.socketpair()
+            fds = (self.socket.fileno(), theirs.fileno())
+            with theirs:
+                # subprocess, not asyncio's: its child watcher can lose a quick exit's code (it then says 255).
+                self.front = subprocess.Popen(
+                    [*FRONT_COMMAND, *map(str, fds)], pass_fds=fds, cwd=PACKAGE_ROOT, env=env, stdin=subprocess.DEVNULL
+                )
+        except OSError as exc:  # out of file descriptors or processes, or the Python gone (an upgrade)
+            raise FrontFailed(f"the webhook front could not be started ({exc})") from exc
         reader, writer = await asyncio.open_connection(sock=ours)
         self._channel = reader, writer
         writer.write(json.dumps({"path": self.path, "secret": self.secret}).encode() + b"\n")
@@ -149,7 +157,17 @@ class Receiver:
         logger.info("Webhook front (pid %s) takes Telegram's requests", self.front.pid)
 
     async def _supervise(self) -> None:
-        """Relays while the front lives; starts another if it dies, unless the bot is stopping."""
+        """Relays while the front lives; starts another if it dies, unless the bot is stopping; if that
+        fails, or anything else does, sets `failed` and calls `on_failure`."""
+        try:
+            await self._keep_front()
+        except Exception as exc:  # noqa: BLE001 - a bot that no longer takes updates must stop, and say why
+            logger.exception("The webhook receiver failed")
+            self.failed = FrontFailed(f"the webhook receiver failed ({exc.__class__.__name__}: {exc})")
+            if not self._stopping:
+                self.on_failure()
+
+    async def _keep_front(self) -> None:
         while True:
             try:
                 await self._relay()
@@ -160,10 +178,14 @@ class Receiver:
             self._close_channel()
             if self._stopping:
                 return
-            logger.error(
-                "Webhook front (pid %s) stopped with exit code %s: starting another; Telegram sends"
-                " again what it had not answered", self.front.pid, code,
-            )  # fmt: skip
+            if code == 0:
+                # A SIGTERM of its own: the whole service is being stopped (systemd signals every process).
+                logger.info("Webhook front (pid %s) stopped in order; another starts unless the bot stops", self.front.pid)
+            else:
+                logger.error(
+                    "Webhook front (pid %s) stopped with exit code %s: starting another; Telegram sends"
+                    " again what it had not answered", self.front.pid, code,
+                )  # fmt: skip
             await asyncio.sleep(FRONT_RESTART_SECONDS)
             if self._stopping:
                 return
@@ -211,7 +233,7 @@ class Receiver:
                 if not isinstance(data, dict) or type(data.get("update_id")) is not int:
                     raise ValueError("no update_id")
                 batch.append((at, data["update_id"], kind_of(data), body, Update.de_json(data, self.bot)))
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever a body makes PTB raise, it is not an update
                 # Not from Telegram (it had the secret, so a misconfigured proxy or a test): say what it was.
                 logger.warning("Refused a webhook request whose body is not an update (%s)", exc.__class__.__name__)
         if not batch:

@@ -7,7 +7,8 @@ socket the bot bound; it knows nothing of updates or the database. Per request i
 403 (no exact secret) itself; any other body goes to the bot, and the bot's answer comes back: 200 once
 the update is journaled, 400 if the body is not an update, 500 if the journal could not be written.
 
-The channel, a socket pair (the bot never waits for the front; the front waits for the bot's answers):
+The channel, a socket pair (once the front is ready the bot never waits for it; the front waits for
+the bot's answers):
     bot -> front   the settings, one JSON line {"path", "secret"}; then a 3-digit status per body, in order
     front -> bot   READY once serving; per request a BODY frame (its bytes), or a REFUSED frame (the
                    address to log) for one without the secret
@@ -62,7 +63,7 @@ class Front:
             return web.Response(status=404)
         if request.method != "POST":
             return web.Response(status=405)
-        given = request.headers.get(SECRET_HEADER, "").encode()
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")  # any bytes: a 403
         if not hmac.compare_digest(given, self.secret):
             # Behind a proxy the peer is the proxy: the address it forwards says more (for the log only).
             remote = request.headers.get("X-Forwarded-For", request.remote) or "unknown"
@@ -107,6 +108,10 @@ async def serve(listening: socket.socket, channel_socket: socket.socket) -> None
     if answers.done():
         # The bot is gone: nobody can journal what is waiting, so Telegram must send it again. Exit at
         # once, cutting those requests (no clean-up to wait for), so the port is free for the next start.
+        error = answers.exception()
+        if error is not None and not isinstance(error, ConnectionError):
+            logger.error("Reading the bot's answers failed", exc_info=error)
+            os._exit(1)
         os._exit(0)
     # SIGTERM: stop taking requests, and answer those in flight as the bot journals them.
     await runner.cleanup()
