@@ -209,7 +209,8 @@ def test_webhook_methods_answer_as_telegram(emu):
     assert emu.violations == []
 
 
-def test_a_long_poll_waiting_when_a_webhook_is_set_gets_409(emu):
+def long_poll_ended_by(emu, action) -> tuple[int, dict]:
+    """The answer to a long poll (4 s) that `action()` ends while it waits; it must end at once."""
     import threading
 
     answers: list[tuple[int, dict]] = []
@@ -217,25 +218,24 @@ def test_a_long_poll_waiting_when_a_webhook_is_set_gets_409(emu):
     poller.start()
     emu.wait_until(lambda: emu.polls == 1, what="the poll to wait")
     started = time.monotonic()
-    assert call(emu, "setWebhook", url="https://bot.example.com/hook")[0] == 200
+    action()
     poller.join(5)
-    assert answers[0][0] == 409 and "webhook is active" in answers[0][1]["description"]
     assert time.monotonic() - started < 2
+    return answers[0]
+
+
+def test_a_long_poll_waiting_when_a_webhook_is_set_gets_409(emu):
+    def set_webhook() -> None:
+        assert call(emu, "setWebhook", url="https://bot.example.com/hook")[0] == 200
+
+    status, answer = long_poll_ended_by(emu, set_webhook)
+    assert status == 409 and "webhook is active" in answer["description"]
 
 
 def test_a_long_poll_waiting_when_another_process_polls_gets_409(emu):
     """Telegram ends the waiting long poll at once ("terminated by other getUpdates request")."""
-    import threading
-
-    answers: list[tuple[int, dict]] = []
-    poller = threading.Thread(target=lambda: answers.append(call(emu, "getUpdates", timeout=4)))
-    poller.start()
-    emu.wait_until(lambda: emu.polls == 1, what="the poll to wait")
-    started = time.monotonic()
-    emu.conflict(2)
-    poller.join(5)
-    assert answers[0][0] == 409 and "terminated by other getUpdates request" in answers[0][1]["description"]
-    assert time.monotonic() - started < 2
+    status, answer = long_poll_ended_by(emu, lambda: emu.conflict(2))
+    assert status == 409 and "terminated by other getUpdates request" in answer["description"]
 
 
 def test_webhook_delivery_keeps_to_max_connections_and_each_chat_in_order(emu):
