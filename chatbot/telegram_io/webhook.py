@@ -161,6 +161,11 @@ class Receiver:
         fails, or anything else does, sets `failed` and calls `on_failure`."""
         try:
             await self._keep_front()
+        except FrontFailed as exc:  # said by main(), in one line
+            if self._stopping:  # stopped while a front started: not a failure
+                return
+            self.failed = exc
+            self.on_failure()
         except Exception as exc:  # noqa: BLE001 - a bot that no longer takes updates must stop, and say why
             logger.exception("The webhook receiver failed")
             self.failed = FrontFailed(f"the webhook receiver failed ({exc.__class__.__name__}: {exc})")
@@ -189,14 +194,7 @@ class Receiver:
             await asyncio.sleep(FRONT_RESTART_SECONDS)
             if self._stopping:
                 return
-            try:
-                await self._start_front()
-            except FrontFailed as exc:
-                if self._stopping:  # stopped while it started: not a failure
-                    return
-                self.failed = exc
-                self.on_failure()
-                return
+            await self._start_front()
 
     async def _relay(self) -> None:
         """Takes the front's frames until it closes the channel; each read's bodies are one batch."""
