@@ -2,6 +2,10 @@
 
     python benchmarks/relay_benchmark.py [--pairs 50] [--messages 20] [--rounds 3] [--api-latency 0.05]
     python benchmarks/relay_benchmark.py --webhook [--repeat 3]   (the bot by webhook beside the bot by long polling)
+    python benchmarks/relay_benchmark.py --webhook --instructions --messages 10 --rounds 1
+        (the same, the bot under valgrind's callgrind: instructions a message, whatever else the machine does)
+    python benchmarks/relay_benchmark.py --webhook --one-core
+        (the same, the bot and its front on the first core, the emulator on another: a one-core host)
 
 Both bots run as subprocesses against the Bot API emulator of tests/. For each round, every user of
 every pair sends `--messages` texts, all released into the update queue at one instant; the
@@ -49,6 +53,7 @@ class Result:
     front_peak_mb: float
     lost: int
     out_of_order: int
+    instructions_per_message: float = float("nan")  # the bot's process, counted by callgrind (--instructions)
 
 
 def peak_memory_mb(pid: int) -> float:
@@ -132,6 +137,23 @@ def start(command: list[str], env: dict[str, str], emulator: Emulator, cwd: Path
     return proc
 
 
+CALLGRIND = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
+
+
+def callgrind(pid: int, *commands: str) -> None:
+    """Tell the callgrind running as process `pid` to do each of `commands` (--instr=on, --dump, ...)."""
+    for command in commands:
+        subprocess.run(["callgrind_control", command, str(pid)], check=True, capture_output=True)
+
+
+def counted_instructions(workdir: Path) -> int:
+    """The instructions in callgrind's first dump (callgrind.out.1: the measured stretch)."""
+    for line in (workdir / "callgrind.out.1").read_text().splitlines():
+        if line.startswith("summary:"):
+            return int(line.split()[1])
+    raise ValueError("no summary in the callgrind dump")
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[max(0, int(len(ordered) * fraction) - 1)] if ordered else float("nan")
@@ -155,11 +177,13 @@ def paced_latencies(emulator: Emulator, people: list[tuple[Person, Person]], rat
 def run(
     name: str, command: list[str], extra_env: dict[str, str], pairs: int, messages: int, rounds: int, echo: bool,
     paced_rate: float = 200, paced_seconds: float = 5, api_latency: float = 0.0, kind: str | None = None,
-    covered: bool = True, webhook: bool = False,
+    covered: bool = True, webhook: bool = False, instructions: bool = False,
 ) -> Result:  # fmt: skip
     """`kind`: media of that kind instead of texts (their captions carry the order); `covered`: the
     readers hide their partner's media (the default: sent again by file id) or not (copied);
-    `webhook`: the emulator POSTs the updates to the bot (the shipped WEBHOOK_MAX_CONNECTIONS)."""
+    `webhook`: the emulator POSTs the updates to the bot (the shipped WEBHOOK_MAX_CONNECTIONS);
+    `instructions`: the bot runs under callgrind, which counts the instructions of the rounds (only
+    theirs: no start, no warm-up, no paced phase); it runs about 50 times slower."""
     emulator = Emulator()
     url = emulator.start()
     if webhook:
@@ -176,6 +200,9 @@ def run(
         if not covered:
             with sqlite3.connect(workdir / "bot.db") as conn:
                 conn.execute("UPDATE users SET hide_media = 0")
+    if instructions:
+        # Its HTTP front (a child) is not followed: it runs beside the bot, on the other core.
+        command = [*CALLGRIND, f"--callgrind-out-file={workdir / 'callgrind.out'}", *command]
     proc = start(command, bot_env(emulator, url, workdir, **extra_env), emulator, workdir)
     try:
         # Warm up connections and caches with one message each way.
@@ -187,6 +214,8 @@ def run(
         front = children(proc.pid)
         front_before = sum(map(cpu_seconds, front))
         own_before = cpu_seconds(os.getpid())
+        if instructions:
+            callgrind(proc.pid, "--instr=on")
         latencies: list[float] = []
         total = 0
         elapsed = 0.0
@@ -198,8 +227,9 @@ def run(
             pushed_at, _ = emulator.push_messages(load, kind)
             expected = len(load)
             goal = len(before) + expected
+            patience = 600 if instructions else 120
             try:
-                look_until(lambda: len(emulator.delivered_at) >= goal, 120)  # noqa: B023 - called here, at once
+                look_until(lambda: len(emulator.delivered_at) >= goal, patience)  # noqa: B023 - called here, at once
             except TimeoutError:
                 pass  # counted as lost below
             with emulator.cond:
@@ -211,10 +241,12 @@ def run(
                 for a, b in people:
                     for sender, receiver in ((a, a), (b, b)) if echo else ((a, b), (b, a)):
                         out_of_order += order_errors(emulator, sender, receiver, round_no)
+        if instructions:
+            callgrind(proc.pid, "--dump", "--instr=off")
         cpu = cpu_seconds(proc.pid) - cpu_before
         front_cpu = sum(map(cpu_seconds, front)) - front_before
         own = cpu_seconds(os.getpid()) - own_before
-        paced = paced_latencies(emulator, people, paced_rate, paced_seconds)
+        paced = [] if instructions else paced_latencies(emulator, people, paced_rate, paced_seconds)
         peak = peak_memory_mb(proc.pid)
         front_peak = sum(map(peak_memory_mb, front))
     finally:
@@ -238,6 +270,7 @@ def run(
         front_peak_mb=front_peak,
         lost=lost,
         out_of_order=out_of_order,
+        instructions_per_message=counted_instructions(workdir) / total if instructions and total else float("nan"),
     )
 
 
@@ -264,21 +297,44 @@ def main() -> None:
         help="with --webhook: runs of each, alternating (this machine's speed drifts by 20%% from minute to"
         " minute: one run of each compares two moments, not two modes); the medians are compared",
     )  # fmt: skip
+    parser.add_argument(
+        "--instructions", action="store_true",
+        help="with --webhook: run the bot under valgrind's callgrind and count its instructions a message, which"
+        " the other processes on this machine cannot change (its speed is not measured then: about 50 times"
+        " slower; no paced phase)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--one-core", action="store_true",
+        help="the bot, and by webhook its front, on the first core and this process (the emulator) on the"
+        " others: a host with one core, where Telegram is elsewhere",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.instructions and not args.webhook:
+        parser.error("--instructions compares the two modes: use it with --webhook")
+    bot = [sys.executable, str(ROOT / "bot.py")]
+    if args.one_core and (args.instructions or not args.webhook):
+        parser.error("--one-core compares the two modes by the clock: use it with --webhook, without --instructions")
+    if args.one_core:
+        cores = sorted(os.sched_getaffinity(0))
+        if len(cores) < 2:
+            parser.error("--one-core needs a second core for the emulator")
+        os.sched_setaffinity(0, cores[1:])
+        bot = ["taskset", "--cpu-list", str(cores[0]), *bot]  # the front, a child, inherits it
     # The bot's per-chat pace and per-user message limit would measure the limits, not the code:
     # lift them, as the echo bot has none.
     bot_env = {"API_CHAT_RATE": "10000", "API_CHAT_BURST": "10000", "MESSAGE_RATE_LIMIT": "10000", "MESSAGE_RATE_WINDOW": "1"}
     echo_bot = [sys.executable, str(ROOT / "benchmarks" / "echo_bot.py")]
     sizes = {"pairs": args.pairs, "messages": args.messages, "rounds": args.rounds,
              "paced_rate": args.paced_rate, "paced_seconds": args.paced_seconds, "api_latency": args.api_latency}  # fmt: skip
-    bot = [sys.executable, str(ROOT / "bot.py")]
     if args.webhook:
         results = []
         for index in range(args.repeat):
             modes = [False, True] if index % 2 == 0 else [True, False]  # neither always runs first
             for webhook in modes:
                 name = f"webhook {index + 1}" if webhook else f"long polling {index + 1}"
-                results.append(run(name, bot, bot_env, echo=False, webhook=webhook, **sizes))
+                results.append(
+                    run(name, bot, bot_env, echo=False, webhook=webhook, instructions=args.instructions, **sizes)
+                )
     elif args.kind:
         results = [
             run(f"{args.kind}s, covered", bot, bot_env, echo=False, kind=args.kind, **sizes),
@@ -301,7 +357,8 @@ def main() -> None:
         ]
     messages = args.pairs * 2 * args.messages * args.rounds
     print(f"{args.pairs} pairs, {args.messages} messages per user per round, {args.rounds} rounds: {messages} messages per bot")
-    print(f"then {args.paced_rate:g} messages/s for {args.paced_seconds:g} s (paced latency)")
+    if not args.instructions:
+        print(f"then {args.paced_rate:g} messages/s for {args.paced_seconds:g} s (paced latency)")
     if args.api_latency:
         print(f"Telegram answers each copy after {args.api_latency * 1000:g} ms")
     print(
@@ -314,7 +371,15 @@ def main() -> None:
             f" {r.peak_mb:7.1f} {r.cpu_ms_per_message:10.2f} {r.emulator_cpu_ms_per_message:8.2f}"
             f" {r.front_cpu_ms_per_message:5.2f} {r.front_peak_mb:8.1f} {r.lost:4d} {r.out_of_order:5d}"
         )
-    if args.webhook:
+    if args.instructions:
+        print("instructions a message, the bot's process (callgrind; its HTTP front is a process of its own):")
+        for r in results:
+            print(f"{r.name:20} {r.instructions_per_message:,.0f}")
+        polling = statistics.median(r.instructions_per_message for r in results if r.name.startswith("long polling"))
+        hooked = statistics.median(r.instructions_per_message for r in results if r.name.startswith("webhook"))
+        print(f"median instructions a message: long polling {polling:,.0f}, webhook {hooked:,.0f}")
+        print(f"capacity by instructions, webhook / long polling: {polling / hooked:.2f} (target >= 1.00)")
+    elif args.webhook:
         polling = statistics.median(r.rate for r in results if r.name.startswith("long polling"))
         hooked = statistics.median(r.rate for r in results if r.name.startswith("webhook"))
         print(f"median msgs/s: long polling {polling:.0f}, webhook {hooked:.0f}")

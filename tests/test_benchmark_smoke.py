@@ -5,7 +5,10 @@ It asserts what the benchmark counts (lost, out of order), never how fast anythi
 
 from __future__ import annotations
 
+import shutil
 import sys
+
+import pytest
 
 from conftest import ROOT
 
@@ -37,6 +40,18 @@ def test_a_tiny_webhook_run_loses_nothing_and_keeps_order():
         paced_rate=20, paced_seconds=0.5, webhook=True,
     )  # fmt: skip
     assert result.lost == 0 and result.out_of_order == 0, result
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_a_tiny_run_under_callgrind_counts_the_bots_instructions():
+    lifted = {"API_CHAT_RATE": "10000", "API_CHAT_BURST": "10000", "MESSAGE_RATE_LIMIT": "10000", "MESSAGE_RATE_WINDOW": "1"}
+    result = relay_benchmark.run(
+        "webhook", [sys.executable, str(ROOT / "bot.py")], lifted, pairs=2, messages=3, rounds=1, echo=False,
+        webhook=True, instructions=True,
+    )  # fmt: skip
+    assert result.lost == 0 and result.out_of_order == 0, result
+    # Counted over the rounds only: hundreds of thousands an update, not the start's billions.
+    assert 100_000 < result.instructions_per_message < 100_000_000, result
 
 
 def test_a_tiny_media_run_covered_and_copied_loses_nothing_and_keeps_order():
