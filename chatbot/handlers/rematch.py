@@ -1,8 +1,6 @@
 """🔁 Chat again: for REMATCH_MINUTES after a chat ends, either side may ask the other to chat again;
-✅ Accept pairs them at once if both are free, ❌ Decline tells the one who asked.
-
-Never after a 👎 or ⛔ between the two (either way, before or after the request), never with a
-banned user, and one open request per sender. Requests live in SQLite: a restart keeps them.
+✅ Accept pairs them at once if both are free, ❌ Decline tells the one who asked. The rules are
+`core.rematch`'s; requests live in SQLite, so a restart keeps them.
 """
 
 from __future__ import annotations
@@ -10,8 +8,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 
+from chatbot.core import rematch
 from chatbot.handlers.chatting import start_chat_with
 from chatbot.handlers.common import Context, press_of
 from chatbot.storage.rematches import RematchRequest
@@ -27,13 +26,12 @@ def minutes(context: Context, user_id: int) -> str:
     return context.number(user_id, value, 0 if value == int(value) else 1)
 
 
-def refused(context: Context, user_id: int, other_id: int) -> bool:
-    """Whether these two may never chat again: a 👎 or ⛔ between them (either way), or a ban. The
-    text says neither which nor who, so nothing about the other is revealed."""
+def allowed(context: Context, user_id: int, other_id: int) -> bool:
+    """Whether these two may chat again (no 👎 or ⛔ between them either way, no ban)."""
     s = context.services
-    if other_id in s.db.matching.blocked_ids(user_id):
-        return True
-    return s.db.moderation.is_banned(user_id) or s.db.moderation.is_banned(other_id)
+    blocked = other_id in s.db.matching.blocked_ids(user_id)
+    banned = s.db.moderation.is_banned(user_id) or s.db.moderation.is_banned(other_id)
+    return rematch.may_meet_again(blocked, banned)
 
 
 async def chat_again_callback(update: Update, context: Context) -> None:
@@ -45,31 +43,40 @@ async def chat_again_callback(update: Update, context: Context) -> None:
     query, user_id = press.query, press.user_id
     chat_id = int(press.fields[0])
     chat = s.db.chats.chat(chat_id)
-    if chat is None or user_id not in chat[:2] or chat[2] is None:
+    if chat is None or user_id not in chat[:2]:
         await answer(query, context.text_for(user_id, "button_invalid"))
         return
     other_id = chat[1] if chat[0] == user_id else chat[0]
     pairing = s.state.active_chats.get(user_id)
-    if pairing is not None and pairing.partner_id == other_id:
-        await answer(query, context.text_for(user_id, "button_invalid"))  # chatting again already
-        return
     now = datetime.now(timezone.utc)
     window = timedelta(minutes=s.config.rematch_minutes)
-    if chat[2] + window < now:
-        await answer(query, context.text_for(user_id, "rematch_too_late", minutes=minutes(context, user_id)), alert=True)
-        return
-    if refused(context, user_id, other_id):
-        await answer(query, context.text_for(user_id, "rematch_refused"), alert=True)
-        return
-    if s.db.rematches.sent_by(user_id, now - window) is not None:
-        await answer(query, context.text_for(user_id, "rematch_on_its_way"), alert=True)
-        return
     asked = s.db.rematches.sent_by(other_id, now - window)
-    if asked is not None and asked.to_id == user_id:
-        # Both pressed 🔁 Chat again: the other's request is answered by this press.
+    verdict = rematch.ask(
+        ended_at=chat[2], now=now, window=window,
+        chatting_again=pairing is not None and pairing.partner_id == other_id,
+        allowed=allowed(context, user_id, other_id),
+        own_request_open=s.db.rematches.sent_by(user_id, now - window) is not None,
+        asked_by_other=asked is not None and asked.to_id == user_id,
+    )  # fmt: skip
+    if verdict is rematch.Ask.INVALID:
+        await answer(query, context.text_for(user_id, "button_invalid"))
+    elif verdict is rematch.Ask.TOO_LATE:
+        await answer(query, context.text_for(user_id, "rematch_too_late", minutes=minutes(context, user_id)), alert=True)
+    elif verdict is rematch.Ask.REFUSED:
+        await answer(query, context.text_for(user_id, "rematch_refused"), alert=True)
+    elif verdict is rematch.Ask.ON_ITS_WAY:
+        await answer(query, context.text_for(user_id, "rematch_on_its_way"), alert=True)
+    elif verdict is rematch.Ask.ACCEPT_THEIRS:
+        assert asked is not None
         await answer(query)
         await accept(context, asked)
-        return
+    else:
+        await ask(context, chat_id, user_id, other_id, query)
+
+
+async def ask(context: Context, chat_id: int, user_id: int, other_id: int, query: CallbackQuery) -> None:
+    """Store the request and show the other side ✅ Accept / ❌ Decline (closed if it cannot reach them)."""
+    s = context.services
     request = s.db.rematches.request(chat_id, user_id, other_id)
     await answer(query)
     keyboard = context.keyboard(
@@ -95,27 +102,33 @@ async def rematch_callback(update: Update, context: Context) -> None:
         return
     query, user_id = press.query, press.user_id
     request = s.db.rematches.get(int(press.fields[0]))
-    now = datetime.now(timezone.utc)
-    expired = request is not None and request.created_at + timedelta(minutes=s.config.rematch_minutes) < now
-    if request is None or request.to_id != user_id or expired:
-        if request is not None and expired:
+    if request is None:
+        await answer(query, context.text_for(user_id, "button_invalid"))
+        return
+    window = timedelta(minutes=s.config.rematch_minutes)
+    expired = rematch.expired(request.created_at, datetime.now(timezone.utc), window)
+    verdict = rematch.reply(
+        addressed_to_them=request.to_id == user_id, expired=expired,
+        allowed=allowed(context, user_id, request.from_id), accepts=press.fields[1] == "yes",
+    )  # fmt: skip
+    if verdict is rematch.Reply.INVALID:
+        if expired:
             s.db.rematches.close(request.request_id)
         await answer(query, context.text_for(user_id, "button_invalid"))
         return
-    refuse = refused(context, user_id, request.from_id)
-    if press.fields[1] == "no" or refuse:
-        s.db.rematches.close(request.request_id)
+    if verdict is rematch.Reply.ACCEPT:
         await answer(query)
-        await remove_buttons(query)
-        if refuse:
-            await context.say(user_id, "rematch_refused")
-            return
+        if await accept(context, request):
+            await remove_buttons(query)
+        return
+    s.db.rematches.close(request.request_id)
+    await answer(query)
+    await remove_buttons(query)
+    if verdict is rematch.Reply.REFUSED:
+        await context.say(user_id, "rematch_refused")
+    else:
         await context.say(user_id, "rematch_you_declined")
         await context.say(request.from_id, "rematch_declined")
-        return
-    await answer(query)
-    if await accept(context, request):
-        await remove_buttons(query)
 
 
 async def accept(context: Context, request: RematchRequest) -> bool:
