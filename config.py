@@ -97,6 +97,7 @@ class Config:
     report_evidence_hours: float = 24.0
     new_user_media_hold_minutes: float = 10.0  # 0: off
     chat_retention_days: int = 90
+    flow_expire_days: int = 7  # a step of a flow left this long is forgotten (registration, appeal, ...)
     channel_check_cache_seconds: int = 300
     api_chat_rate: float = 1.0
     api_chat_burst: int = 20
@@ -292,6 +293,7 @@ def load_config(
         report_evidence_hours=read.number("REPORT_EVIDENCE_HOURS", 0.0, 24.0 * 365),
         new_user_media_hold_minutes=read.number("NEW_USER_MEDIA_HOLD_MINUTES", 0.0, 10_080.0),
         chat_retention_days=read.number("CHAT_RETENTION_DAYS", 1, 3650),
+        flow_expire_days=read.number("FLOW_EXPIRE_DAYS", 1, 365),
         channel_check_cache_seconds=read.number("CHANNEL_CHECK_CACHE_SECONDS", 0, 86_400),
         api_chat_rate=read.number("API_CHAT_RATE", 0.1, 10_000.0),
         api_chat_burst=read.number("API_CHAT_BURST", 1, 10_000),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from conftest import register
 
 
@@ -138,3 +140,21 @@ def test_unknown_command(bot, emulator):
     ivy = register(emulator.person("Ivy"))
     ivy.send("/frobnicate")
     ivy.wait_for("Unknown command")
+
+
+def test_a_registration_left_half_way_is_forgotten_after_flow_expire_days(start_bot, emulator):
+    bot = start_bot()
+    erin = emulator.person("Erin")
+    erin.send("/start")
+    erin.press("👩 Female")
+    erin.wait_for("How old are you?")
+    bot.stop()
+    with sqlite3.connect(bot.env["DATABASE_PATH"]) as conn:  # she left eight days ago
+        conn.execute("UPDATE conversations SET updated_at = datetime('now', '-8 days')")
+    bot.start()
+    # The hourly housekeeping runs 10 s after a start.
+    emulator.wait_until(lambda: "1 steps of flows left for FLOW_EXPIRE_DAYS forgotten" in bot.log(), 30, "the expiry")
+    erin.send("27")
+    erin.wait_for("Please send /start to register first.")
+    erin.send("/start")
+    erin.wait_for("gender")  # and begins again

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import sqlite3
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from chatbot.telegram_io import callbacks
 from database import Database
+from chatbot.storage.migrations import MIGRATIONS
 from chatbot.core.flows import FLOWS, Conversations, Flow, Step
 from chatbot.telegram_io.sending import Failure, classify
 from chatbot.core.pairing import ChatState, Pairing
@@ -167,6 +170,44 @@ def test_a_user_is_in_each_flow_at_one_step(db):
     db.users.create(9, "female", 30)
     assert conversations.end(9, Flow.REGISTRATION)  # registration's handler ends the flow (storage knows no flows)
     assert conversations.step(9, Flow.REGISTRATION) is None
+
+
+def test_a_step_left_half_way_is_forgotten_in_the_table_and_in_memory(db):
+    conversations = Conversations(db.conversations)
+    conversations.move(9, Flow.REGISTRATION, Step.AGE, "female")
+    conversations.move(9, Flow.INVITED, Step.REGISTER, "code")
+    conversations.move(8, Flow.SUPPORT, Step.MESSAGE)
+    with db.conn:  # user 9 last moved eight days ago
+        db.conn.execute("UPDATE conversations SET updated_at = datetime('now', '-8 days') WHERE user_id = 9")
+    assert db.conversations.expire(datetime.now(timezone.utc) - timedelta(days=7)) == 2
+    assert conversations.step(9, Flow.REGISTRATION) is None and conversations.step(9, Flow.INVITED) is None
+    assert conversations.at(8, Flow.SUPPORT, Step.MESSAGE)
+    assert [tuple(row) for row in db.conn.execute("SELECT user_id FROM conversations")] == [(8,)]
+    # A move counts from now: the step of a user who goes on is kept.
+    conversations.move(8, Flow.SUPPORT, Step.MESSAGE)
+    assert db.conversations.expire(datetime.now(timezone.utc) - timedelta(seconds=5)) == 0
+
+
+def test_steps_kept_before_the_expiry_existed_count_from_the_upgrade(tmp_path):
+    path = tmp_path / "v11.db"
+    with sqlite3.connect(path) as conn:
+        for version, step in enumerate(MIGRATIONS[:11], start=1):
+            conn.executescript(f"BEGIN; {step}; PRAGMA user_version = {version}; COMMIT;")
+        conn.execute("INSERT INTO conversations (user_id, flow, step, data) VALUES (9, 'support', 'message', '')")
+    upgraded = Database(str(path))
+    try:
+        assert Conversations(upgraded.conversations).at(9, Flow.SUPPORT, Step.MESSAGE)
+        assert upgraded.conversations.expire(datetime.now(timezone.utc) - timedelta(days=1)) == 0
+        assert upgraded.conversations.expire(datetime.now(timezone.utc) + timedelta(seconds=5)) == 1
+    finally:
+        upgraded.close()
+
+
+def test_the_expiry_of_flows_is_a_search_of_the_index(db):
+    plan = db.conn.execute(
+        "EXPLAIN QUERY PLAN DELETE FROM conversations WHERE updated_at < ?", ("2026-01-01 00:00:00",)
+    ).fetchall()
+    assert any("idx_conversations_updated" in row[-1] for row in plan), plan
 
 
 def test_every_step_belongs_to_a_flow():

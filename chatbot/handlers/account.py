@@ -66,6 +66,7 @@ async def privacy_command(update: Update, context: Context) -> None:
         evidence_hours=f"{config.report_evidence_hours:g}",
         retention_days=config.chat_retention_days,
         backup_days=config.backup_keep,
+        flow_days=config.flow_expire_days,
     )
 
 

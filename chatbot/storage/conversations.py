@@ -4,7 +4,9 @@ and a step are only names."""
 
 from __future__ import annotations
 
-from chatbot.storage import Connected, Store
+from datetime import datetime
+
+from chatbot.storage import Connected, Store, utc_text
 
 
 class ConversationStore(Store):
@@ -23,8 +25,9 @@ class ConversationStore(Store):
     def set_step(self, user_id: int, flow: str, step: str, data: str = "") -> None:
         with self.conn:
             self.conn.execute(
-                "INSERT INTO conversations (user_id, flow, step, data) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (user_id, flow) DO UPDATE SET step = excluded.step, data = excluded.data",
+                "INSERT INTO conversations (user_id, flow, step, data, updated_at) VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP)"
+                " ON CONFLICT (user_id, flow) DO UPDATE SET step = excluded.step, data = excluded.data,"
+                " updated_at = excluded.updated_at",
                 (user_id, flow, step, data),
             )
         self._steps[(user_id, flow)] = (step, data)
@@ -35,6 +38,16 @@ class ConversationStore(Store):
             cur = self.conn.execute("DELETE FROM conversations WHERE user_id = ? AND flow = ?", (user_id, flow))
         self._steps.pop((user_id, flow), None)
         return cur.rowcount == 1
+
+    def expire(self, before: datetime) -> int:
+        """Take everyone out of the flows they last moved in before `before` (left half-way)."""
+        with self.conn:
+            gone = self.conn.execute(
+                "DELETE FROM conversations WHERE updated_at < ? RETURNING user_id, flow", (utc_text(before),)
+            ).fetchall()
+        for user_id, flow in gone:
+            self._steps.pop((user_id, flow), None)
+        return len(gone)
 
     def forget(self, user_id: int) -> None:
         """Drop the user's steps from memory (their rows were deleted with their data)."""

@@ -367,4 +367,13 @@ MIGRATIONS: tuple[str, ...] = (
         set_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
     );
     """,
+    # 11 -> 12: when each user last moved in each flow, so a step left half-way (a registration
+    # abandoned at the age, an appeal never written) is forgotten after FLOW_EXPIRE_DAYS instead of
+    # being kept, in the table and in memory, for everyone who ever opened the bot. Rows older than
+    # this version count from the upgrade.
+    """
+    ALTER TABLE conversations ADD COLUMN updated_at TIMESTAMP;
+    UPDATE conversations SET updated_at = CURRENT_TIMESTAMP;
+    CREATE INDEX idx_conversations_updated ON conversations(updated_at);
+    """,
 )
