@@ -107,3 +107,13 @@ def test_mutes_older_than_a_week_are_forgotten():
 
 def test_storage_keeps_strikes_and_mutes_as_long_as_the_ladder_looks_back():
     assert STRIKES_KEPT == moderation.STRIKE_MEMORY == timedelta(days=7)
+
+
+def test_only_a_replayed_press_that_made_the_decision_carries_it_out():
+    now = datetime(2026, 12, 3, tzinfo=timezone.utc)
+    purge = moderation.decide_report(moderation.ReportAction.PURGE, 1, now)
+    assert moderation.resumes(purge, 1, "banned", 1, replayed=True)
+    assert not moderation.resumes(purge, 1, "banned", 1, replayed=False)  # pressed again: already handled
+    assert not moderation.resumes(purge, 1, "banned", 2, replayed=True)  # another admin decided it
+    assert not moderation.resumes(purge, 1, "dismissed", 1, replayed=True)  # decided otherwise
+    assert not moderation.resumes(purge, 1, "open", None, replayed=True)

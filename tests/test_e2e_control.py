@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 import time
 
+import pytest
+
 from botapi import media
 from conftest import pair, register, report
 from test_e2e_chat import db_rows
@@ -226,6 +228,35 @@ def test_ban_and_delete_from_the_card_deletes_copies_across_partners_and_a_resta
     assert "Already handled" in admin.press_data(card, purge_data)["text"]
     admin.send("/audit")
     assert "messages deleted" in admin.wait_for("8 deleted")["text"]
+
+
+@pytest.mark.parametrize("cut", ["answerCallbackQuery", "deleteMessages"])
+def test_a_ban_and_delete_cut_short_by_a_kill_9_is_carried_out_after_the_restart(start_bot, emulator, admin, cut):
+    """Killed before the ban is written (the press's answer hangs) or in the middle of the deletions:
+    the press, journaled, comes again at start and does the rest, once."""
+    bot = start_bot()
+    spammer, partner = chatting(emulator)
+    copies = [partner.wait_for_copy(spammer.send(f"buy crypto {n}"))["message_id"] for n in range(3)]
+    partner.send("/stop")
+    partner.wait_for("You ended the chat")
+    report(partner, "💰 Spam or ads")
+    card = admin.wait_for("Report")
+    purge_data = card["reply_markup"]["inline_keyboard"][0][1]["callback_data"]
+    emulator.delay(cut, 5.0)
+    admin.press("🧹 Ban and delete")
+    emulator.wait_until(lambda: emulator.calls_of(cut), what=f"{cut} in flight")
+    bot.kill()
+    emulator.delay(cut, 0)
+    bot.start()
+    emulator.wait_until(lambda: "Banned by admin" in card["text"], what="the card closed")
+    assert "3 of their messages deleted" in card["text"]
+    assert {(partner.id, m) for m in copies} <= set(emulator.deleted)
+    assert "Carrying out the decision on report" in bot.log()
+    assert db_rows(bot, "SELECT COUNT(*) FROM bans WHERE user_id = ?", spammer.id) == [(1,)]  # banned once
+    spammer.send("hello?")
+    spammer.wait_for("banned")
+    # Not a replay: a second press reads "already handled", as before.
+    assert "Already handled" in admin.press_data(card, purge_data)["text"]
 
 
 def test_purge_command(bot, emulator, admin):

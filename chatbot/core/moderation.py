@@ -86,6 +86,13 @@ def decide_report(action: ReportAction, admin_id: int, now: datetime) -> ReportD
     return ReportDecision("dismissed", None)
 
 
+def resumes(decision: ReportDecision, admin_id: int, status: str, handled_by: int | None, replayed: bool) -> bool:
+    """Whether a press that finds its report decided is that same decision cut short by a crash (the
+    press queued again from the journal, the report decided by it): then it carries out the rest,
+    the ban and the purge, instead of reading "already handled"."""
+    return replayed and status == decision.status and handled_by == admin_id
+
+
 class AppealStart(Enum):
     """What /appeal does: ask for the appeal, or say why there is nothing to appeal."""
 

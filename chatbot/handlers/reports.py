@@ -114,19 +114,28 @@ async def report_action_callback(update: Update, context: Context) -> None:
     report_id, action = int(press.fields[0]), moderation.ReportAction(press.fields[1])
     decision = moderation.decide_report(action, admin_id, datetime.now(timezone.utc))
     report = s.db.moderation.report(report_id)
-    if report is None or not s.db.moderation.decide_report(report_id, decision.status, admin_id):
+    if report is None:
         await answer(query, context.text_for(admin_id, "admin_card_already"))
         return
-    await answer(query)
+    decided = s.db.moderation.decide_report(report_id, decision.status, admin_id)
+    replayed = s.update_processor.was_replayed(update)
+    resuming = not decided and moderation.resumes(decision, admin_id, report.status, report.handled_by, replayed)
+    if not decided and not resuming:
+        await answer(query, context.text_for(admin_id, "admin_card_already"))
+        return
     target_id = report.target_id
+    if resuming:
+        logger.info("Carrying out the decision on report %s that a restart cut short", report_id)
+    elif decision.ban is None:
+        # With the decision, nothing awaited in between: a crash cannot part them.
+        s.db.moderation.audit(admin_id, moderation.AuditAction.DISMISS.value, target_id, report_id=report_id)
+    await answer(query)
     reason = context.text_for(
         target_id, "report_ban_reason", report_id=report_id, reason=context.text_for(target_id, REASON_KEYS[report.reason])
     )
     deleted = 0
-    if decision.ban is None:
-        s.db.moderation.audit(admin_id, moderation.AuditAction.DISMISS.value, target_id, report_id=report_id)
-    else:
-        await ban(context, target_id, reason, admin_id, decision.ban)
+    if decision.ban is not None:
+        await ban(context, target_id, reason, admin_id, decision.ban, resuming)
         if decision.purge:
             deleted = await purge(context, target_id, admin_id)
 

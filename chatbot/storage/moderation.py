@@ -60,6 +60,7 @@ class Report:
     chat_id: int
     reason: str
     status: str  # open, banned, suspended or dismissed
+    handled_by: int | None  # the admin who decided it
     started_at: datetime
     ended_at: datetime | None
     target_messages: int  # messages the reported user sent in that chat
@@ -237,7 +238,7 @@ class ModerationStore(Store):
         """A report with its chat's figures: when it started and ended, and messages sent by each side."""
         self._db.flush_writes()
         row = self.conn.execute(
-            "SELECT r.id, r.reporter_id, r.target_id, r.chat_id, r.reason, r.status, h.started_at, h.ended_at,"
+            "SELECT r.id, r.reporter_id, r.target_id, r.chat_id, r.reason, r.status, r.handled_by, h.started_at, h.ended_at,"
             " (SELECT COUNT(*) FROM message_map m WHERE m.chat_id = r.chat_id AND m.user_id = r.target_id AND m.sent = 1),"
             " (SELECT COUNT(*) FROM message_map m WHERE m.chat_id = r.chat_id AND m.user_id = r.reporter_id AND m.sent = 1)"
             " FROM reports r JOIN chat_history h ON h.id = r.chat_id WHERE r.id = ?",
@@ -245,8 +246,10 @@ class ModerationStore(Store):
         ).fetchone()
         if row is None:
             return None
-        started_at, ended_at = parse_utc(row[6]), _utc(row[7])
-        return Report(row[0], row[1], row[2], row[3], row[4], row[5], started_at, ended_at, int(row[8]), int(row[9]))
+        started_at, ended_at = parse_utc(row[7]), _utc(row[8])
+        return Report(
+            row[0], row[1], row[2], row[3], row[4], row[5], row[6], started_at, ended_at, int(row[9]), int(row[10])
+        )
 
     def evidence(self, chat_id: int, user_id: int, limit: int = 5) -> list[int]:
         """Ids (in the user's own chat) of the last messages the user sent in that chat, oldest first."""
