@@ -157,6 +157,26 @@ def test_appeal_accepted_by_one_admin_and_the_other_press_changes_nothing(start_
     assert db_rows(bot, "SELECT status, handled_by FROM appeals") == [("accepted", second.id)]
 
 
+def test_an_unban_from_an_appeal_card_survives_a_kill_9_while_the_press_is_answered(bot, emulator, admin):
+    user = register(emulator.person("User"))
+    admin.send(f"/ban {user.id}")
+    user.wait_for("You are banned")
+    user.send("/appeal")
+    user.wait_for("Write your appeal")
+    user.send("sorry")
+    user.wait_for("appeal was sent")
+    admin.wait_for(f"Appeal from user {user.id}")
+    emulator.delay("answerCallbackQuery", 5.0)
+    admin.press("✅ Unban")
+    emulator.wait_until(lambda: emulator.calls_of("answerCallbackQuery"), what="the press being answered")
+    bot.kill()
+    emulator.delay("answerCallbackQuery", 0)
+    bot.start()
+    user.send("/search")
+    user.wait_for("Searching")
+    assert db_rows(bot, "SELECT status, handled_by FROM appeals") == [("accepted", admin.id)]
+
+
 def test_one_appeal_per_ban_and_a_rejection(bot, emulator, admin):
     user = register(emulator.person("User"))
     admin.send(f"/ban {user.id} 7d")

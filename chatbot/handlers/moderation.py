@@ -181,13 +181,13 @@ async def appeal_action_callback(update: Update, context: Context) -> None:
     if user_id is None:
         await answer(query, context.text_for(admin_id, "admin_card_already"))
         return
-    await answer(query)
+    # Written with the decision, nothing awaited in between: a crash cannot decide an appeal and
+    # leave its ban (the press, replayed, would read "already handled").
     s.db.moderation.audit(admin_id, decision.action.value, user_id)
     if decision.unban:
         s.db.moderation.unban_user(user_id, admin_id)
-        await context.say(user_id, "appeal_accepted")
-    else:
-        await context.say(user_id, "appeal_rejected")
+    await answer(query)
+    await context.say(user_id, "appeal_accepted" if decision.unban else "appeal_rejected")
     # The card as the deciding admin saw it (the ban it describes may be lifted by now).
     shown = query.message.text if isinstance(query.message, Message) and query.message.text else ""
 
