@@ -109,11 +109,7 @@ def test_storage_keeps_strikes_and_mutes_as_long_as_the_ladder_looks_back():
     assert STRIKES_KEPT == moderation.STRIKE_MEMORY == timedelta(days=7)
 
 
-def test_only_a_replayed_press_that_made_the_decision_carries_it_out():
-    now = datetime(2026, 12, 3, tzinfo=timezone.utc)
-    purge = moderation.decide_report(moderation.ReportAction.PURGE, 1, now)
-    assert moderation.resumes(purge, 1, "banned", 1, replayed=True)
-    assert not moderation.resumes(purge, 1, "banned", 1, replayed=False)  # pressed again: already handled
-    assert not moderation.resumes(purge, 1, "banned", 2, replayed=True)  # another admin decided it
-    assert not moderation.resumes(purge, 1, "dismissed", 1, replayed=True)  # decided otherwise
-    assert not moderation.resumes(purge, 1, "open", None, replayed=True)
+def test_only_the_press_that_decided_a_card_carries_the_decision_out_again():
+    assert moderation.resumes(decided_by=41, update_id=41)  # the journal brought it again after a crash
+    assert not moderation.resumes(decided_by=41, update_id=42)  # another press, even the same admin's
+    assert not moderation.resumes(decided_by=None, update_id=42)  # decided before presses were noted

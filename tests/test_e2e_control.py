@@ -232,8 +232,8 @@ def test_ban_and_delete_from_the_card_deletes_copies_across_partners_and_a_resta
 
 @pytest.mark.parametrize("cut", ["answerCallbackQuery", "deleteMessages"])
 def test_a_ban_and_delete_cut_short_by_a_kill_9_is_carried_out_after_the_restart(start_bot, emulator, admin, cut):
-    """Killed before the ban is written (the press's answer hangs) or in the middle of the deletions:
-    the press, journaled, comes again at start and does the rest, once."""
+    """Killed once the decision and the ban are written, while the press is answered or in the middle
+    of the deletions: the press, journaled, comes again at start and does the rest."""
     bot = start_bot()
     spammer, partner = chatting(emulator)
     copies = [partner.wait_for_copy(spammer.send(f"buy crypto {n}"))["message_id"] for n in range(3)]
@@ -242,9 +242,11 @@ def test_a_ban_and_delete_cut_short_by_a_kill_9_is_carried_out_after_the_restart
     report(partner, "💰 Spam or ads")
     card = admin.wait_for("Report")
     purge_data = card["reply_markup"]["inline_keyboard"][0][1]["callback_data"]
-    emulator.delay(cut, 5.0)
+    emulator.delay(cut, 8.0)  # longer than the bot waits for an answer: the kill comes first
     admin.press("🧹 Ban and delete")
-    emulator.wait_until(lambda: emulator.calls_of(cut), what=f"{cut} in flight")
+    emulator.wait_until(lambda: emulator.holding.get(cut), what=f"{cut} on the wire")
+    assert db_rows(bot, "SELECT COUNT(*) FROM bans WHERE user_id = ?", spammer.id) == [(1,)]
+    assert not {(partner.id, m) for m in copies} & set(emulator.deleted)
     bot.kill()
     emulator.delay(cut, 0)
     bot.start()

@@ -83,7 +83,9 @@ def test_one_appeal_per_ban(db):
     db.moderation.ban_user(1, "x", 9)
     appeal = db.moderation.open_appeal(1)
     assert appeal is not None and db.moderation.appealed(1) and db.moderation.open_appeal(1) is None
-    assert db.moderation.decide_appeal(appeal, "rejected", 9) == 1 and db.moderation.decide_appeal(appeal, "accepted", 8) is None
+    assert db.moderation.decide_appeal(appeal, "rejected", 9, update_id=41) == 1
+    assert db.moderation.decide_appeal(appeal, "accepted", 8, update_id=42) is None
+    assert db.moderation.appeal(appeal) == (1, 41)  # the press that decided it
     db.moderation.ban_user(1, "again", 9)  # a new ban may be appealed again
     assert not db.moderation.appealed(1) and db.moderation.open_appeal(1) is not None
 

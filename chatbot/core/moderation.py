@@ -86,11 +86,11 @@ def decide_report(action: ReportAction, admin_id: int, now: datetime) -> ReportD
     return ReportDecision("dismissed", None)
 
 
-def resumes(decision: ReportDecision, admin_id: int, status: str, handled_by: int | None, replayed: bool) -> bool:
-    """Whether a press that finds its report decided is that same decision cut short by a crash (the
-    press queued again from the journal, the report decided by it): then it carries out the rest,
-    the ban and the purge, instead of reading "already handled"."""
-    return replayed and status == decision.status and handled_by == admin_id
+def resumes(decided_by: int | None, update_id: int) -> bool:
+    """Whether a press that finds its card decided made that decision itself: a crash cut it short and
+    the journal brought it again. It carries out the rest (the deletions, telling the user); any
+    other press reads "already handled"."""
+    return decided_by is not None and decided_by == update_id
 
 
 class AppealStart(Enum):

@@ -54,23 +54,30 @@ def ban_notice(context: Context, user_id: int) -> str:
     return context.text_for(user_id, "banned", until=until, reason=reason, appeal=appeal)
 
 
-async def ban(
-    context: Context, user_id: int, reason: str | None, admin_id: int | None, order: moderation.BanOrder,
-    resuming: bool = False,
-) -> bool:  # fmt: skip
-    """Ban the user as ordered, remove them from any chat or queue, and tell them and their partner.
-    `resuming`: the same ban, cut short by a crash: if the ban is written, only the rest is done."""
+async def ban(context: Context, user_id: int, reason: str | None, admin_id: int | None, order: moderation.BanOrder) -> bool:
+    """Ban the user as ordered, remove them from any chat or queue, and tell them and their partner."""
+    if not write_ban(context, user_id, reason, admin_id, order):
+        return False
+    await carry_out_ban(context, user_id)
+    return True
+
+
+def write_ban(context: Context, user_id: int, reason: str | None, admin_id: int | None, order: moderation.BanOrder) -> bool:
+    """A ban's record: the ban, the user out of the queue, the audit; False if the user is unknown."""
     s = context.services
-    if not (resuming and s.db.moderation.active_ban(user_id) is not None):
-        if not s.db.moderation.ban_user(user_id, reason, admin_id, order.until):
-            return False
-        s.state.forget(user_id)
-        metrics.BANS.inc()
-        logger.info("User %s banned%s", user_id, f" until {order.until}" if order.until else "")
-        s.db.moderation.audit(admin_id, order.action.value, user_id, reason=reason or "", until=order.until)
+    if not s.db.moderation.ban_user(user_id, reason, admin_id, order.until):
+        return False
+    s.state.forget(user_id)
+    metrics.BANS.inc()
+    logger.info("User %s banned%s", user_id, f" until {order.until}" if order.until else "")
+    s.db.moderation.audit(admin_id, order.action.value, user_id, reason=reason or "", until=order.until)
+    return True
+
+
+async def carry_out_ban(context: Context, user_id: int) -> None:
+    """What follows a written ban: the user leaves any chat (the partner is told), and is told."""
     await finish_chat(context, user_id, None, "partner_removed")
     await send_message(context.bot, user_id, ban_notice(context, user_id))
-    return True
 
 
 async def purge(context: Context, user_id: int, admin_id: int) -> int:

@@ -177,15 +177,18 @@ async def appeal_action_callback(update: Update, context: Context) -> None:
         return
     query, admin_id = press.query, press.user_id
     appeal_id, decision = int(press.fields[0]), moderation.decide_appeal(moderation.AppealAction(press.fields[1]))
-    user_id = s.db.moderation.decide_appeal(appeal_id, decision.status, admin_id)
-    if user_id is None:
-        await answer(query, context.text_for(admin_id, "admin_card_already"))
-        return
-    # Written with the decision, nothing awaited in between: a crash cannot decide an appeal and
-    # leave its ban (the press, replayed, would read "already handled").
-    s.db.moderation.audit(admin_id, decision.action.value, user_id)
-    if decision.unban:
-        s.db.moderation.unban_user(user_id, admin_id)
+    user_id = s.db.moderation.decide_appeal(appeal_id, decision.status, admin_id, update.update_id)
+    if user_id is not None:
+        # Written with the decision, nothing awaited in between: a crash cannot part them.
+        s.db.moderation.audit(admin_id, decision.action.value, user_id)
+        if decision.unban:
+            s.db.moderation.unban_user(user_id, admin_id)
+    else:
+        appeal = s.db.moderation.appeal(appeal_id)
+        if appeal is None or not moderation.resumes(appeal[1], update.update_id):
+            await answer(query, context.text_for(admin_id, "admin_card_already"))
+            return
+        user_id = appeal[0]  # decided by this press before a crash: the user is told, the cards closed
     await answer(query)
     await context.say(user_id, "appeal_accepted" if decision.unban else "appeal_rejected")
     # The card as the deciding admin saw it (the ban it describes may be lifted by now).

@@ -12,7 +12,17 @@ from telegram import InlineKeyboardMarkup, Update
 from chatbot.telegram_io import callbacks
 from chatbot.ops import metrics
 from chatbot.core import moderation
-from chatbot.handlers.moderating import REASON_KEYS, admin_press, ban, close_cards, purge, refuse_rating, send_cards
+from chatbot.handlers.moderating import (
+    REASON_KEYS,
+    admin_press,
+    ban,
+    carry_out_ban,
+    close_cards,
+    purge,
+    refuse_rating,
+    send_cards,
+    write_ban,
+)
 from chatbot.telegram_io.sending import Failure, answer, copy_album, remove_buttons
 from chatbot.handlers.common import Context, press_of
 from chatbot.storage.moderation import Report
@@ -117,25 +127,26 @@ async def report_action_callback(update: Update, context: Context) -> None:
     if report is None:
         await answer(query, context.text_for(admin_id, "admin_card_already"))
         return
-    decided = s.db.moderation.decide_report(report_id, decision.status, admin_id)
-    replayed = s.update_processor.was_replayed(update)
-    resuming = not decided and moderation.resumes(decision, admin_id, report.status, report.handled_by, replayed)
-    if not decided and not resuming:
-        await answer(query, context.text_for(admin_id, "admin_card_already"))
-        return
     target_id = report.target_id
-    if resuming:
-        logger.info("Carrying out the decision on report %s that a restart cut short", report_id)
-    elif decision.ban is None:
-        # With the decision, nothing awaited in between: a crash cannot part them.
-        s.db.moderation.audit(admin_id, moderation.AuditAction.DISMISS.value, target_id, report_id=report_id)
-    await answer(query)
     reason = context.text_for(
         target_id, "report_ban_reason", report_id=report_id, reason=context.text_for(target_id, REASON_KEYS[report.reason])
     )
+    decided = s.db.moderation.decide_report(report_id, decision.status, admin_id, update.update_id)
+    if decided:
+        # Written with the decision, nothing awaited in between: a crash cannot part them.
+        if decision.ban is None:
+            s.db.moderation.audit(admin_id, moderation.AuditAction.DISMISS.value, target_id, report_id=report_id)
+        else:
+            write_ban(context, target_id, reason, admin_id, decision.ban)
+    elif moderation.resumes(report.decided_update, update.update_id):
+        logger.info("Carrying out the decision on report %s that a restart cut short", report_id)
+    else:
+        await answer(query, context.text_for(admin_id, "admin_card_already"))
+        return
+    await answer(query)
     deleted = 0
-    if decision.ban is not None:
-        await ban(context, target_id, reason, admin_id, decision.ban, resuming)
+    if decision.ban is not None and s.db.moderation.active_ban(target_id) is not None:
+        await carry_out_ban(context, target_id)
         if decision.purge:
             deleted = await purge(context, target_id, admin_id)
 

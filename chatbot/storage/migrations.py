@@ -370,12 +370,16 @@ MIGRATIONS: tuple[str, ...] = (
     # 11 -> 12: when each user last moved in each flow, so a step left half-way (a registration
     # abandoned at the age, an appeal never written) is forgotten after FLOW_EXPIRE_DAYS instead of
     # being kept, in the table and in memory, for everyone who ever opened the bot. Rows older than
-    # this version count from the upgrade. And an index no query uses: offers are only ever looked
-    # up by chat (the primary key), never by offerer, so it only cost every offer a write.
+    # this version count from the upgrade. The update (a press on a card) that decided each report
+    # and appeal: the journal replays a press a crash cut short, and it must find its own decision
+    # and carry out the rest, where any other press reads "already handled". And an index no query
+    # uses: offers are only ever looked up by chat (the primary key), so it only cost every offer a write.
     """
     ALTER TABLE conversations ADD COLUMN updated_at TIMESTAMP;
     UPDATE conversations SET updated_at = CURRENT_TIMESTAMP;
     CREATE INDEX idx_conversations_updated ON conversations(updated_at);
+    ALTER TABLE reports ADD COLUMN decided_update INTEGER;
+    ALTER TABLE appeals ADD COLUMN decided_update INTEGER;
     DROP INDEX idx_reveal_offers_offerer;
     """,
 )

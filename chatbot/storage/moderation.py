@@ -60,7 +60,7 @@ class Report:
     chat_id: int
     reason: str
     status: str  # open, banned, suspended or dismissed
-    handled_by: int | None  # the admin who decided it
+    decided_update: int | None  # the update (a press on its card) that decided it
     started_at: datetime
     ended_at: datetime | None
     target_messages: int  # messages the reported user sent in that chat
@@ -238,7 +238,7 @@ class ModerationStore(Store):
         """A report with its chat's figures: when it started and ended, and messages sent by each side."""
         self._db.flush_writes()
         row = self.conn.execute(
-            "SELECT r.id, r.reporter_id, r.target_id, r.chat_id, r.reason, r.status, r.handled_by, h.started_at, h.ended_at,"
+            "SELECT r.id, r.reporter_id, r.target_id, r.chat_id, r.reason, r.status, r.decided_update, h.started_at, h.ended_at,"
             " (SELECT COUNT(*) FROM message_map m WHERE m.chat_id = r.chat_id AND m.user_id = r.target_id AND m.sent = 1),"
             " (SELECT COUNT(*) FROM message_map m WHERE m.chat_id = r.chat_id AND m.user_id = r.reporter_id AND m.sent = 1)"
             " FROM reports r JOIN chat_history h ON h.id = r.chat_id WHERE r.id = ?",
@@ -261,12 +261,14 @@ class ModerationStore(Store):
         ).fetchall()
         return sorted(row[0] for row in rows)
 
-    def decide_report(self, report_id: int, status: str, admin_id: int) -> bool:
-        """Close an open report ('banned', 'suspended' or 'dismissed'); False if it was handled already."""
+    def decide_report(self, report_id: int, status: str, admin_id: int, update_id: int | None = None) -> bool:
+        """Close an open report ('banned', 'suspended' or 'dismissed') by the press `update_id`; False if
+        it was handled already."""
         with self.conn:
             cur = self.conn.execute(
-                "UPDATE reports SET status = ?, handled_by = ?, handled_at = CURRENT_TIMESTAMP WHERE id = ? AND status = 'open'",
-                (status, admin_id, report_id),
+                "UPDATE reports SET status = ?, handled_by = ?, handled_at = CURRENT_TIMESTAMP, decided_update = ?"
+                " WHERE id = ? AND status = 'open'",
+                (status, admin_id, update_id, report_id),
             )
         return cur.rowcount == 1
 
@@ -306,15 +308,21 @@ class ModerationStore(Store):
         ban = self.active_ban(user_id)
         return ban is not None and self.conn.execute("SELECT 1 FROM appeals WHERE ban_id = ?", (ban.id,)).fetchone() is not None
 
-    def decide_appeal(self, appeal_id: int, status: str, admin_id: int) -> int | None:
-        """Accept or reject an open appeal; the appellant's id, or None if it was handled already."""
+    def decide_appeal(self, appeal_id: int, status: str, admin_id: int, update_id: int | None = None) -> int | None:
+        """Accept or reject an open appeal by the press `update_id`; the appellant's id, or None if it
+        was handled already."""
         with self.conn:
             row = self.conn.execute(
-                "UPDATE appeals SET status = ?, handled_by = ?, handled_at = CURRENT_TIMESTAMP"
+                "UPDATE appeals SET status = ?, handled_by = ?, handled_at = CURRENT_TIMESTAMP, decided_update = ?"
                 " WHERE id = ? AND status = 'open' RETURNING user_id",
-                (status, admin_id, appeal_id),
+                (status, admin_id, update_id, appeal_id),
             ).fetchone()
         return int(row[0]) if row else None
+
+    def appeal(self, appeal_id: int) -> tuple[int, int | None] | None:
+        """(appellant's id, the update that decided it or None) of an appeal, or None if there is none."""
+        row = self.conn.execute("SELECT user_id, decided_update FROM appeals WHERE id = ?", (appeal_id,)).fetchone()
+        return (int(row[0]), row[1]) if row else None
 
     # The audit log
 

@@ -47,9 +47,6 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self.skip: set[int] = set()
         # Update ids whose handling was cut short by the bot stopping: not finished, so replayed at start.
         self._unfinished: set[int] = set()
-        # Update ids queued again from the journal at start (a crash cut their handling short): a
-        # handler whose first steps are done already carries out the rest (see was_replayed).
-        self.replayed: set[int] = set()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Drop it if Telegram sent it again or its sender is flooding; else wait for this user's
@@ -75,15 +72,10 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
                 async with self.serialized(user.id), self._slots:
                     await coroutine
         finally:
-            self.replayed.discard(update_id)
             if update_id in self._unfinished:
                 self._unfinished.discard(update_id)
             elif update_id is not None and self.on_finished is not None:
                 self.on_finished(update_id)
-
-    def was_replayed(self, update: Update) -> bool:
-        """Whether this update was handled once already, up to a crash (queued again from the journal)."""
-        return update.update_id in self.replayed
 
     def leave_unfinished(self, update_id: int) -> None:
         """The bot is stopping before this update was handled: leave it in the journal for the next start."""
@@ -209,8 +201,6 @@ class UpdateJournal:
         """Queue the updates a crash left unhandled, before polling brings new ones."""
         bodies = self.db.journal.to_replay()
         for body in bodies:
-            update = Update.de_json(json.loads(body), application.bot)
-            self.processor.replayed.add(update.update_id)
-            await application.update_queue.put(update)
+            await application.update_queue.put(Update.de_json(json.loads(body), application.bot))
         if bodies:
             logger.warning("Replaying %s updates left unhandled by a crash", len(bodies))
