@@ -59,11 +59,11 @@ def test_a_request_expires_after_the_window():
 
 
 def test_a_reply_accepts_or_declines_only_a_live_request_addressed_to_the_presser():
-    live = {"addressed_to_them": True, "expired": False, "allowed": True}
+    live = {"addressed_to_them": True, "is_expired": False, "allowed": True}
     assert rematch.reply(**live, accepts=True) is Reply.ACCEPT
     assert rematch.reply(**live, accepts=False) is Reply.DECLINE
     assert rematch.reply(**{**live, "addressed_to_them": False}, accepts=True) is Reply.INVALID
-    assert rematch.reply(**{**live, "expired": True}, accepts=True) is Reply.INVALID
+    assert rematch.reply(**{**live, "is_expired": True}, accepts=True) is Reply.INVALID
     # Blocked since the request: refused, whichever button.
     assert rematch.reply(**{**live, "allowed": False}, accepts=True) is Reply.REFUSED
     assert rematch.reply(**{**live, "allowed": False}, accepts=False) is Reply.REFUSED

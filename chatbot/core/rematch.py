@@ -57,9 +57,9 @@ def expired(created_at: datetime, now: datetime, window: timedelta) -> bool:
     return created_at + window < now
 
 
-def reply(*, addressed_to_them: bool, expired: bool, allowed: bool, accepts: bool) -> Reply:
+def reply(*, addressed_to_them: bool, is_expired: bool, allowed: bool, accepts: bool) -> Reply:
     """A press of ✅ Accept (`accepts`) or ❌ Decline on a request."""
-    if not addressed_to_them or expired:
+    if not addressed_to_them or is_expired:
         return Reply.INVALID
     if not allowed:
         return Reply.REFUSED

@@ -108,7 +108,7 @@ async def rematch_callback(update: Update, context: Context) -> None:
     window = timedelta(minutes=s.config.rematch_minutes)
     expired = rematch.expired(request.created_at, datetime.now(timezone.utc), window)
     verdict = rematch.reply(
-        addressed_to_them=request.to_id == user_id, expired=expired,
+        addressed_to_them=request.to_id == user_id, is_expired=expired,
         allowed=allowed(context, user_id, request.from_id), accepts=press.fields[1] == "yes",
     )  # fmt: skip
     if verdict is rematch.Reply.INVALID:
