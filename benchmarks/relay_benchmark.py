@@ -128,10 +128,11 @@ def start(command: list[str], env: dict[str, str], emulator: Emulator, cwd: Path
     """Start a bot and wait until it polls (or, with WEBHOOK_URL, has set its webhook)."""
     polls = emulator.polls
     proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    patience = 300 if command[0] == "valgrind" else 60  # under valgrind the start is several times slower
     if env.get("WEBHOOK_URL"):
-        emulator.wait_until(lambda: emulator.webhook is not None or proc.poll() is not None, 60, "the webhook")
+        emulator.wait_until(lambda: emulator.webhook is not None or proc.poll() is not None, patience, "the webhook")
     else:
-        emulator.wait_until(lambda: emulator.polls > polls or proc.poll() is not None, 60, "the bot to poll")
+        emulator.wait_until(lambda: emulator.polls > polls or proc.poll() is not None, patience, "the bot to poll")
     if proc.poll() is not None:
         raise SystemExit(f"{command} exited at start")
     return proc
@@ -208,7 +209,7 @@ def run(
         # Warm up connections and caches with one message each way.
         warm = [(p, "warm-up") for pair in people for p in pair]
         emulator.push_messages(warm)
-        emulator.wait_until(lambda: len(emulator.delivered_at) >= len(warm), 60, "warm-up copies")
+        emulator.wait_until(lambda: len(emulator.delivered_at) >= len(warm), 300 if instructions else 60, "warm-up copies")
 
         cpu_before = cpu_seconds(proc.pid)
         front = children(proc.pid)
@@ -378,7 +379,7 @@ def main() -> None:
         polling = statistics.median(r.instructions_per_message for r in results if r.name.startswith("long polling"))
         hooked = statistics.median(r.instructions_per_message for r in results if r.name.startswith("webhook"))
         print(f"median instructions a message: long polling {polling:,.0f}, webhook {hooked:,.0f}")
-        print(f"capacity by instructions, webhook / long polling: {polling / hooked:.2f} (target >= 1.00)")
+        print(f"webhook / long polling, by the bot's instructions a message: {polling / hooked:.2f}")
     elif args.webhook:
         polling = statistics.median(r.rate for r in results if r.name.startswith("long polling"))
         hooked = statistics.median(r.rate for r in results if r.name.startswith("webhook"))
