@@ -157,15 +157,20 @@ def test_appeal_accepted_by_one_admin_and_the_other_press_changes_nothing(start_
     assert db_rows(bot, "SELECT status, handled_by FROM appeals") == [("accepted", second.id)]
 
 
-def test_an_appeal_decision_cut_short_by_a_kill_9_is_carried_out_after_the_restart(bot, emulator, admin):
-    user = register(emulator.person("User"))
-    admin.send(f"/ban {user.id}")
+def banned_and_appealing(admin, user, ban_args: str = "") -> dict:
+    """The admin bans the user (`ban_args`: a duration, a reason), who appeals; the admin's card."""
+    admin.send(f"/ban {user.id} {ban_args}".rstrip())
     user.wait_for("You are banned")
     user.send("/appeal")
     user.wait_for("Write your appeal")
-    user.send("sorry")
+    user.send("please")
     user.wait_for("appeal was sent")
-    card = admin.wait_for(f"Appeal from user {user.id}")
+    return admin.wait_for(f"Appeal from user {user.id}")
+
+
+def test_an_appeal_decision_cut_short_by_a_kill_9_is_carried_out_after_the_restart(bot, emulator, admin):
+    user = register(emulator.person("User"))
+    card = banned_and_appealing(admin, user)
     emulator.delay("answerCallbackQuery", 8.0)  # longer than the bot waits for an answer: the kill comes first
     admin.press("✅ Unban")
     emulator.wait_until(lambda: emulator.holding.get("answerCallbackQuery"), what="the press being answered")
@@ -183,12 +188,7 @@ def test_an_appeal_decision_cut_short_by_a_kill_9_is_carried_out_after_the_resta
 
 def test_one_appeal_per_ban_and_a_rejection(bot, emulator, admin):
     user = register(emulator.person("User"))
-    admin.send(f"/ban {user.id} 7d")
-    user.wait_for("You are banned")
-    user.send("/appeal")
-    user.send("please")
-    user.wait_for("appeal was sent")
-    admin.wait_for("Appeal from user")
+    banned_and_appealing(admin, user, "7d")
     user.send("/appeal")
     user.wait_for("already appealed")
     admin.press("❌ Reject")
