@@ -90,7 +90,7 @@ def resumes(decided_by: int | None, update_id: int) -> bool:
     """Whether a press that finds its card decided made that decision itself: a crash cut it short and
     the journal brought it again. It carries out the rest (the deletions, telling the user); any
     other press reads "already handled"."""
-    return decided_by is not None and decided_by == update_id
+    return decided_by == update_id
 
 
 class AppealStart(Enum):

@@ -136,11 +136,12 @@ async def housekeeping_job(context: Context) -> None:
     """Expires ended VIPs; deletes what the retention periods say; forgets old journaled updates,
     expired requests to chat again, offers of ended chats and steps of flows left half-way."""
     s: Services = context.services
+    now = datetime.now(timezone.utc)
     expired = s.db.payments.expire_vips()
-    left = s.db.conversations.expire(datetime.now(timezone.utc) - timedelta(days=s.config.flow_expire_days))
+    left = s.db.conversations.expire(now - timedelta(days=s.config.flow_expire_days))
     if left:
         logger.info("Housekeeping: %s steps of flows left for FLOW_EXPIRE_DAYS forgotten", left)
-    s.db.rematches.expire(datetime.now(timezone.utc) - timedelta(minutes=s.config.rematch_minutes))
+    s.db.rematches.expire(now - timedelta(minutes=s.config.rematch_minutes))
     s.db.reveals.drop_ended()
     maps, chats = s.db.privacy.prune_old_chats(s.config.chat_retention_days, s.config.report_evidence_hours)
     logger.info("Housekeeping: %s reply maps past REPORT_EVIDENCE_HOURS and %s old chats deleted", maps, chats)
