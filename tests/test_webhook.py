@@ -8,8 +8,12 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import sqlite3
+import subprocess
 import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -17,6 +21,7 @@ import pytest
 from telegram import Bot, Update, WebhookInfo
 
 from chatbot.telegram_io import webhook
+from chatbot.telegram_io import webhook_front as front_module
 from conftest import free_port
 
 SECRET = "s3cret-_"
@@ -241,6 +246,57 @@ def test_a_front_killed_before_reading_its_answers_is_replaced_too(monkeypatch, 
 
     asyncio.run(main())
     assert journaled == [5, 6]
+
+
+def test_a_second_sigterm_while_the_front_drains_is_ignored():
+    """systemd signals the front and the bot, and the bot then stops the front too: from its first
+    SIGTERM on, the front ignores the signal (one landing while asyncio closes its wakeup pipe was
+    reported as an error), answers what is in flight, and ends in order."""
+    listening = socket.create_server(("127.0.0.1", 0))
+    port = listening.getsockname()[1]
+    ours, theirs = socket.socketpair()
+    fds = (listening.fileno(), theirs.fileno())
+    front = subprocess.Popen(
+        [*webhook.FRONT_COMMAND, *map(str, fds)], pass_fds=fds, cwd=webhook.PACKAGE_ROOT, stderr=subprocess.PIPE
+    )
+    theirs.close()
+    try:
+        ours.sendall(json.dumps({"path": "/hook", "secret": SECRET}).encode() + b"\n")
+        assert ours.recv(FRAME_SIZE) == front_module.frame(front_module.READY)
+        body = json.dumps(update(1)).encode()
+        request = b"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n%s: %s\r\n\r\n" % (
+            len(body), webhook.SECRET_HEADER.encode(), SECRET.encode()
+        )
+        with socket.create_connection(("127.0.0.1", port)) as telegram:
+            telegram.sendall(request + body)
+            assert ours.recv(FRAME_SIZE + len(body)) == front_module.frame(front_module.BODY, body)  # in flight
+            front.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 5
+            while not ignores_sigterm(front.pid):
+                assert time.monotonic() < deadline, "the front still takes SIGTERM while it drains"
+                time.sleep(0.01)
+            front.send_signal(signal.SIGTERM)  # the bot's own stop
+            ours.sendall(b"200")
+            assert telegram.recv(4096).startswith(b"HTTP/1.1 200")
+        assert front.wait(10) == 0
+        assert front.stderr is not None and front.stderr.read() == b""
+    finally:
+        if front.poll() is None:
+            front.kill()
+            front.wait()
+        ours.close()
+        listening.close()
+
+
+FRAME_SIZE = front_module.FRAME.size
+
+
+def ignores_sigterm(pid: int) -> bool:
+    """Whether the process ignores SIGTERM (its SigIgn mask, /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigIgn:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
+    return False
 
 
 def test_the_watch_says_each_delivery_error_once():

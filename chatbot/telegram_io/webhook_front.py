@@ -113,7 +113,11 @@ async def serve(listening: socket.socket, channel_socket: socket.socket) -> None
             logger.error("Reading the bot's answers failed", exc_info=error)
             os._exit(1)
         os._exit(0)
-    # SIGTERM: stop taking requests, and answer those in flight as the bot journals them.
+    # SIGTERM: stop taking requests, and answer those in flight as the bot journals them. Another
+    # SIGTERM is ignored from now on (systemd signals both processes, then the bot stops the front
+    # too): one landing while asyncio.run closes the loop, whose wakeup pipe goes before its signal
+    # handler, was reported on stderr as an error.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     await runner.cleanup()
     answers.cancel()
     writer.close()
