@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from conftest import pair, register, report
 from emulator import Person
 from test_e2e_chat import db_rows
@@ -168,18 +170,22 @@ def banned_and_appealing(admin, user, ban_args: str = "") -> dict:
     return admin.wait_for(f"Appeal from user {user.id}")
 
 
-def test_an_appeal_decision_cut_short_by_a_kill_9_is_carried_out_after_the_restart(bot, emulator, admin):
+@pytest.mark.parametrize("cut", ["answerCallbackQuery", "editMessageText"])
+def test_an_appeal_decision_cut_short_by_a_kill_9_is_carried_out_after_the_restart(bot, emulator, admin, cut):
+    """Killed while the press is answered (before the user is told) or while the card is closed (after)."""
     user = register(emulator.person("User"))
     card = banned_and_appealing(admin, user)
-    emulator.delay("answerCallbackQuery", 8.0)  # longer than the bot waits for an answer: the kill comes first
+    emulator.delay(cut, 8.0)  # longer than the bot waits for an answer: the kill comes first
     admin.press("✅ Unban")
-    emulator.wait_until(lambda: emulator.holding.get("answerCallbackQuery"), what="the press being answered")
+    emulator.wait_until(lambda: emulator.holding.get(cut), what=f"{cut} on the wire")
     bot.kill()
-    emulator.delay("answerCallbackQuery", 0)
+    emulator.delay(cut, 0)
     bot.start()
     # The press, journaled, comes again: it finds its own decision, tells the user, closes the card.
     user.wait_for("appeal was accepted")
     emulator.wait_until(lambda: f"Unbanned by admin {admin.id}" in card["text"], what="the card closed")
+    told = [c for c in emulator.calls_of("sendMessage") if c["chat_id"] == user.id and "appeal was accepted" in c["text"]]
+    assert len(told) == 1, told  # once, whether or not the kill came after telling
     user.send("/search")
     user.wait_for("Searching")
     assert db_rows(bot, "SELECT status, handled_by FROM appeals") == [("accepted", admin.id)]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from chatbot.storage.migrations import MIGRATIONS
 from database import Database
 from chatbot.handlers.payments import grant_vip
 from chatbot.storage import parse_utc, utc_text
@@ -85,9 +87,50 @@ def test_one_appeal_per_ban(db):
     assert appeal is not None and db.moderation.appealed(1) and db.moderation.open_appeal(1) is None
     assert db.moderation.decide_appeal(appeal, "rejected", 9, update_id=41) == 1
     assert db.moderation.decide_appeal(appeal, "accepted", 8, update_id=42) is None
-    assert db.moderation.appeal(appeal) == (1, 41)  # the press that decided it
+    assert db.moderation.appeal(appeal) == (1, 41, False)  # the press that decided it; not told yet
+    db.moderation.appeal_told(appeal)
+    assert db.moderation.appeal(appeal) == (1, 41, True)
     db.moderation.ban_user(1, "again", 9)  # a new ban may be appealed again
     assert not db.moderation.appealed(1) and db.moderation.open_appeal(1) is not None
+
+
+def notified(db: Database, user_id: int) -> bool:
+    """Whether the user's active ban has had its notice sent."""
+    ban = db.moderation.active_ban(user_id)
+    assert ban is not None
+    return ban.notified
+
+
+def test_a_ban_notice_is_remembered_until_the_next_ban(db):
+    db.moderation.ban_user(1, "x", 9)
+    assert not notified(db, 1)
+    db.moderation.ban_notified(1)
+    assert notified(db, 1)
+    again = Database(db.path)  # a restart
+    try:
+        assert notified(again, 1)
+    finally:
+        again.close()
+    db.moderation.ban_user(1, "again", 9)  # a new ban gets its own notice
+    assert not notified(db, 1)
+    db.moderation.ban_notified(2)  # not banned: nothing to remember
+    assert db.moderation.active_ban(2) is None
+
+
+def test_bans_and_appeals_from_before_the_notice_marks_count_as_told(tmp_path):
+    path = tmp_path / "v12.db"
+    with sqlite3.connect(path) as conn:
+        for version, step in enumerate(MIGRATIONS[:12], start=1):
+            conn.executescript(f"BEGIN; {step}; PRAGMA user_version = {version}; COMMIT;")
+        conn.execute("INSERT INTO users (user_id, gender, age) VALUES (1, 'male', 30)")
+        conn.execute("INSERT INTO bans (id, user_id, reason) VALUES (5, 1, 'x')")
+        conn.execute("INSERT INTO appeals (id, ban_id, user_id, status, decided_update) VALUES (7, 5, 1, 'rejected', 40)")
+    upgraded = Database(str(path))
+    try:
+        assert notified(upgraded, 1)
+        assert upgraded.moderation.appeal(7) == (1, 40, True)
+    finally:
+        upgraded.close()
 
 
 def test_evidence_keeps_only_the_reported_users_own_messages(db):

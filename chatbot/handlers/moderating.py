@@ -75,9 +75,13 @@ def write_ban(context: Context, user_id: int, reason: str | None, admin_id: int 
 
 
 async def carry_out_ban(context: Context, user_id: int) -> None:
-    """What follows a written ban: the user leaves any chat (the partner is told), and is told."""
+    """What follows a written ban: the user leaves any chat (the partner is told), and is told once
+    (a press replayed after a crash finds the notice sent)."""
     await finish_chat(context, user_id, None, "partner_removed")
-    await send_message(context.bot, user_id, ban_notice(context, user_id))
+    ban = context.services.db.moderation.active_ban(user_id)
+    if ban is not None and not ban.notified:
+        await send_message(context.bot, user_id, ban_notice(context, user_id))
+        context.services.db.moderation.ban_notified(user_id)
 
 
 async def purge(context: Context, user_id: int, admin_id: int) -> int:

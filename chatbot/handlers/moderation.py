@@ -178,6 +178,7 @@ async def appeal_action_callback(update: Update, context: Context) -> None:
     query, admin_id = press.query, press.user_id
     appeal_id, decision = int(press.fields[0]), moderation.decide_appeal(moderation.AppealAction(press.fields[1]))
     user_id = s.db.moderation.decide_appeal(appeal_id, decision.status, admin_id, update.update_id)
+    told = False
     if user_id is not None:
         # Written with the decision, nothing awaited in between: a crash cannot part them.
         s.db.moderation.audit(admin_id, decision.action.value, user_id)
@@ -188,9 +189,11 @@ async def appeal_action_callback(update: Update, context: Context) -> None:
         if appeal is None or not moderation.resumes(appeal[1], update.update_id):
             await answer(query, context.text_for(admin_id, "admin_card_already"))
             return
-        user_id = appeal[0]  # decided by this press before a crash: the user is told, the cards closed
+        user_id, _, told = appeal  # decided by this press before a crash: the rest is carried out
     await answer(query)
-    await context.say(user_id, "appeal_accepted" if decision.unban else "appeal_rejected")
+    if not told:
+        await context.say(user_id, "appeal_accepted" if decision.unban else "appeal_rejected")
+        s.db.moderation.appeal_told(appeal_id)
     # The card as the deciding admin saw it (the ban it describes may be lifted by now).
     shown = query.message.text if isinstance(query.message, Message) and query.message.text else ""
 

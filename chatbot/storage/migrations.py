@@ -382,4 +382,13 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE appeals ADD COLUMN decided_update INTEGER;
     DROP INDEX idx_reveal_offers_offerer;
     """,
+    # 12 -> 13: whether the banned user was sent the ban notice, and the appellant the decision, so
+    # a press that a crash cut short, replayed at the next start, carries out the rest without
+    # telling them twice. Bans and decided appeals from before the upgrade count as told.
+    """
+    ALTER TABLE bans ADD COLUMN notified_at TIMESTAMP;
+    UPDATE bans SET notified_at = created_at;
+    ALTER TABLE appeals ADD COLUMN told_at TIMESTAMP;
+    UPDATE appeals SET told_at = COALESCE(handled_at, CURRENT_TIMESTAMP) WHERE status != 'open';
+    """,
 )

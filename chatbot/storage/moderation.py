@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -48,6 +48,7 @@ class Ban:
     reason: str | None
     until: datetime | None  # None: permanent
     banned_at: datetime
+    notified: bool  # the user has been sent the ban notice (a press replayed after a crash sends none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +131,10 @@ class ModerationStore(Store):
     def __init__(self, db: Connected) -> None:
         super().__init__(db)
         self._banned = {
-            row[1]: Ban(row[0], row[2], _utc(row[3]), parse_utc(row[4]))
-            for row in self.conn.execute("SELECT id, user_id, reason, until, created_at FROM bans WHERE lifted_at IS NULL")
+            row[1]: Ban(row[0], row[2], _utc(row[3]), parse_utc(row[4]), row[5] is not None)
+            for row in self.conn.execute(
+                "SELECT id, user_id, reason, until, created_at, notified_at FROM bans WHERE lifted_at IS NULL"
+            )
         }
         self._muted = {
             row[0]: parse_utc(row[1])
@@ -171,8 +174,17 @@ class ModerationStore(Store):
                 (user_id, reason, admin_id, utc_text(until) if until is not None else None),
             ).fetchone()
             self.conn.execute("DELETE FROM search_queue WHERE user_id = ?", (user_id,))
-        self._banned[user_id] = Ban(ban_id, reason, _kept(until) if until is not None else None, parse_utc(banned_at))
+        self._banned[user_id] = Ban(ban_id, reason, _kept(until) if until is not None else None, parse_utc(banned_at), False)
         return True
+
+    def ban_notified(self, user_id: int) -> None:
+        """The user has been sent the notice of their active ban."""
+        ban = self._banned.get(user_id)
+        if ban is None:
+            return
+        with self.conn:
+            self.conn.execute("UPDATE bans SET notified_at = CURRENT_TIMESTAMP WHERE id = ?", (ban.id,))
+        self._banned[user_id] = replace(ban, notified=True)
 
     def unban_user(self, user_id: int, admin_id: int | None = None) -> bool:
         """Lift the user's ban; False if they have none."""
@@ -319,10 +331,18 @@ class ModerationStore(Store):
             ).fetchone()
         return int(row[0]) if row else None
 
-    def appeal(self, appeal_id: int) -> tuple[int, int | None] | None:
-        """(appellant's id, the update that decided it or None) of an appeal, or None if there is none."""
-        row = self.conn.execute("SELECT user_id, decided_update FROM appeals WHERE id = ?", (appeal_id,)).fetchone()
-        return (int(row[0]), row[1]) if row else None
+    def appeal(self, appeal_id: int) -> tuple[int, int | None, bool] | None:
+        """(appellant's id, the update that decided it or None, whether the appellant was told the
+        decision) of an appeal, or None if there is none."""
+        row = self.conn.execute(
+            "SELECT user_id, decided_update, told_at FROM appeals WHERE id = ?", (appeal_id,)
+        ).fetchone()
+        return (int(row[0]), row[1], row[2] is not None) if row else None
+
+    def appeal_told(self, appeal_id: int) -> None:
+        """The appellant has been sent the decision on the appeal."""
+        with self.conn:
+            self.conn.execute("UPDATE appeals SET told_at = CURRENT_TIMESTAMP WHERE id = ?", (appeal_id,))
 
     # The audit log
 
