@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import socket
@@ -286,6 +287,72 @@ def test_a_second_sigterm_while_the_front_drains_is_ignored():
             front.wait()
         ours.close()
         listening.close()
+
+
+def test_what_the_front_logs_goes_to_the_bot_not_to_stdout():
+    """A record the front logs (here its last, that the bot's answers make no sense) reaches the bot,
+    which writes it to its own log (LOG_FILE too): the front's stdout stays empty."""
+    listening = socket.create_server(("127.0.0.1", 0))
+    ours, theirs = socket.socketpair()
+    fds = (listening.fileno(), theirs.fileno())
+    front = subprocess.Popen(
+        [*webhook.FRONT_COMMAND, *map(str, fds)], pass_fds=fds, cwd=webhook.PACKAGE_ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    theirs.close()
+    try:
+        ours.sendall(json.dumps({"path": "/hook", "secret": SECRET}).encode() + b"\n")
+        assert ours.recv(FRAME_SIZE) == front_module.frame(front_module.READY)
+        ours.sendall(b"200")  # an answer to no request
+        assert front.wait(10) == 1
+        received = b""
+        while chunk := ours.recv(1 << 16):
+            received += chunk
+        kind, size = front_module.FRAME.unpack_from(received)
+        assert kind == front_module.LOG and len(received) == FRAME_SIZE + size
+        head, text = received[FRAME_SIZE:].decode().split("\n", 1)
+        assert head == f"{logging.ERROR} chatbot.webhook_front"
+        assert text.startswith("Reading the bot's answers failed") and "IndexError" in text  # with its traceback
+        assert front.stdout is not None and front.stdout.read() == b""
+        assert front.stderr is not None and front.stderr.read() == b""
+    finally:
+        if front.poll() is None:
+            front.kill()
+            front.wait()
+        ours.close()
+        listening.close()
+
+
+def test_the_bot_writes_what_its_front_logged_as_its_own(monkeypatch, tmp_path, caplog):
+    script = tmp_path / "front.py"
+    record = b"30 aiohttp.server\nError handling request\nTraceback (most recent call last): ..."
+    script.write_text(
+        "import socket, struct, sys, time\n"
+        "channel = socket.socket(fileno=int(sys.argv[2]))\n"
+        "channel.recv(4096)\n"  # the settings
+        f"channel.sendall(struct.pack('>cI', b'R', 0) + struct.pack('>cI', b'L', {len(record)}) + {record!r})\n"
+        "time.sleep(30)\n"
+    )
+    monkeypatch.setattr(webhook, "FRONT_COMMAND", [sys.executable, str(script)])
+
+    async def main() -> None:
+        receiver, _, _ = await serve(lambda updates: None)
+        try:
+            for _ in range(200):
+                if "Error handling request" in caplog.text:
+                    break
+                await asyncio.sleep(0.02)
+            assert receiver.front is not None
+            pid = receiver.front.pid
+        finally:
+            await receiver.stop()
+        [logged] = [r for r in caplog.records if "Error handling request" in r.getMessage()]
+        assert (logged.name, logged.levelno) == ("chatbot.webhook_front", logging.WARNING)
+        assert logged.getMessage() == (
+            f"Webhook front (pid {pid}), aiohttp.server: Error handling request\nTraceback (most recent call last): ..."
+        )
+
+    asyncio.run(main())
 
 
 FRAME_SIZE = front_module.FRAME.size

@@ -216,6 +216,8 @@ class Receiver:
                     bodies.append(payload)
                 elif kind == front_module.REFUSED:
                     self._say_refused(payload.decode(errors="replace"))
+                elif kind == front_module.LOG:
+                    self._say_logged(payload.decode(errors="replace"))
             del buffer[:at]
             if bodies:
                 writer.write(self.take(bodies))
@@ -260,6 +262,13 @@ class Receiver:
         if self._channel is not None:
             self._channel[1].close()
             self._channel = None
+
+    def _say_logged(self, record: str) -> None:
+        """A record the front logged ("LEVEL NAME\nTEXT"), written as the bot's own."""
+        head, _, text = record.partition("\n")
+        level, _, name = head.partition(" ")
+        levelno = min(max(int(level), logging.DEBUG), logging.CRITICAL) if level.isdecimal() else logging.ERROR
+        front_module.logger.log(levelno, "Webhook front (pid %s), %s: %s", self.front.pid if self.front else "?", name, text)
 
     def _say_refused(self, remote: str | None) -> None:
         self.refused += 1

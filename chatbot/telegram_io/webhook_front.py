@@ -11,7 +11,8 @@ The channel, a socket pair (once the front is ready the bot never waits for it; 
 the bot's answers):
     bot -> front   the settings, one JSON line {"path", "secret"}; then a 3-digit status per body, in order
     front -> bot   READY once serving; per request a BODY frame (its bytes), or a REFUSED frame (the
-                   address to log) for one without the secret
+                   address to log) for one without the secret; a LOG frame per record the front logs
+                   ("LEVEL NAME\nTEXT"), which the bot writes where it writes its own, LOG_FILE too
 It ends when the channel ends (the bot stopped, even by a kill -9: requests still waiting are cut, and
 Telegram sends them again), or at SIGTERM once the requests in flight are answered.
 """
@@ -33,11 +34,14 @@ from aiohttp import web
 
 # A frame: its kind, then the length of what follows. A body is at most aiohttp's 1 MiB.
 FRAME = struct.Struct(">cI")
-READY, BODY, REFUSED = b"R", b"B", b"X"
+READY, BODY, REFUSED, LOG = b"R", b"B", b"X", b"L"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 STATUS_SIZE = 3
 # A request still running at the stop has this long to get the bot's answer.
 STOP_SECONDS = 5.0
+# A logged record's text (a traceback, say) is cut at this many bytes.
+LOG_MAX = 16_384
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 logger = logging.getLogger("chatbot.webhook_front")
 
@@ -45,6 +49,24 @@ logger = logging.getLogger("chatbot.webhook_front")
 def frame(kind: bytes, payload: bytes = b"") -> bytes:
     """One frame of the channel."""
     return FRAME.pack(kind, len(payload)) + payload
+
+
+class ChannelLog(logging.Handler):
+    """Sends what the front logs to the bot, so that it lands where the bot's own lines do (LOG_FILE
+    too); once the channel is closing (the bot gone, or the front ending), to the handlers it replaced."""
+
+    def __init__(self, channel: asyncio.StreamWriter, fallback: list[logging.Handler]) -> None:
+        super().__init__()
+        self.channel = channel
+        self.fallback = fallback
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.channel.is_closing():
+            for handler in self.fallback:
+                handler.handle(record)
+            return
+        text = f"{record.levelno} {record.name}\n{self.format(record)}"  # the message, and its traceback if any
+        self.channel.write(frame(LOG, text.encode(errors="replace")[:LOG_MAX]))
 
 
 class Front:
@@ -94,6 +116,8 @@ class Front:
 async def serve(listening: socket.socket, channel_socket: socket.socket) -> None:
     """Serve until SIGTERM, or until the bot closes the channel."""
     reader, writer = await asyncio.open_connection(sock=channel_socket)
+    root = logging.getLogger()
+    root.handlers = [ChannelLog(writer, fallback=root.handlers)]
     settings = json.loads(await reader.readline())
     front = Front(settings["path"], settings["secret"], writer)
     # No access log: a line per update would be all of it. aiohttp's 1 MiB limit on a body stands.
@@ -125,7 +149,8 @@ async def serve(listening: socket.socket, channel_socket: socket.socket) -> None
 
 def main() -> None:
     """`python -m chatbot.telegram_io.webhook_front LISTEN_FD CHANNEL_FD`."""
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.WARNING, stream=sys.stdout)
+    # Until the channel is open, and once it is closing: stdout (the journal, or docker's log).
+    logging.basicConfig(format=LOG_FORMAT, level=logging.WARNING, stream=sys.stdout)
     # Ctrl-C in a terminal reaches the whole process group: the bot stops the front in its own time.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     listening = socket.socket(fileno=int(sys.argv[1]))
