@@ -255,7 +255,7 @@ def test_a_ban_and_delete_cut_short_by_a_kill_9_is_carried_out_after_the_restart
     assert {(partner.id, m) for m in copies} <= set(emulator.deleted)
     assert "Carrying out the decision on report" in bot.log()
     assert db_rows(bot, "SELECT COUNT(*) FROM bans WHERE user_id = ?", spammer.id) == [(1,)]  # banned once
-    # Told once, though the deletions were cut after the notice went out.
+    # Told once, whether the kill came before the notice (the press) or after it (the deletions).
     notices = [c for c in emulator.calls_of("sendMessage") if c["chat_id"] == spammer.id and "You are banned" in c["text"]]
     assert len(notices) == 1, notices
     spammer.send("hello?")

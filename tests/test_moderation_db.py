@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from chatbot.storage.migrations import MIGRATIONS
+from chatbot.storage.moderation import Appeal
 from database import Database
 from chatbot.handlers.payments import grant_vip
 from chatbot.storage import parse_utc, utc_text
@@ -87,9 +89,9 @@ def test_one_appeal_per_ban(db):
     assert appeal is not None and db.moderation.appealed(1) and db.moderation.open_appeal(1) is None
     assert db.moderation.decide_appeal(appeal, "rejected", 9, update_id=41) == 1
     assert db.moderation.decide_appeal(appeal, "accepted", 8, update_id=42) is None
-    assert db.moderation.appeal(appeal) == (1, 41, False)  # the press that decided it; not told yet
+    assert db.moderation.appeal(appeal) == Appeal(1, 41, False)  # the press that decided it; not told yet
     db.moderation.appeal_told(appeal)
-    assert db.moderation.appeal(appeal) == (1, 41, True)
+    assert db.moderation.appeal(appeal) == Appeal(1, 41, True)
     db.moderation.ban_user(1, "again", 9)  # a new ban may be appealed again
     assert not db.moderation.appealed(1) and db.moderation.open_appeal(1) is not None
 
@@ -101,10 +103,11 @@ def notified(db: Database, user_id: int) -> bool:
     return ban.notified
 
 
-def test_a_ban_notice_is_remembered_until_the_next_ban(db):
+def test_a_ban_notice_is_remembered_for_that_ban_only(db):
     db.moderation.ban_user(1, "x", 9)
-    assert not notified(db, 1)
-    db.moderation.ban_notified(1)
+    first = db.moderation.active_ban(1)
+    assert first is not None and not first.notified
+    db.moderation.ban_notified(1, first.id)
     assert notified(db, 1)
     again = Database(db.path)  # a restart
     try:
@@ -113,22 +116,27 @@ def test_a_ban_notice_is_remembered_until_the_next_ban(db):
         again.close()
     db.moderation.ban_user(1, "again", 9)  # a new ban gets its own notice
     assert not notified(db, 1)
-    db.moderation.ban_notified(2)  # not banned: nothing to remember
-    assert db.moderation.active_ban(2) is None
+    # Another admin's ban replaced the first while its notice was on its way: the new one is not told yet.
+    db.moderation.ban_notified(1, first.id)
+    assert not notified(db, 1)
 
 
 def test_bans_and_appeals_from_before_the_notice_marks_count_as_told(tmp_path):
     path = tmp_path / "v12.db"
-    with sqlite3.connect(path) as conn:
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         for version, step in enumerate(MIGRATIONS[:12], start=1):
             conn.executescript(f"BEGIN; {step}; PRAGMA user_version = {version}; COMMIT;")
-        conn.execute("INSERT INTO users (user_id, gender, age) VALUES (1, 'male', 30)")
-        conn.execute("INSERT INTO bans (id, user_id, reason) VALUES (5, 1, 'x')")
+        conn.execute("INSERT INTO users (user_id, gender, age) VALUES (1, 'male', 30), (2, 'female', 30)")
+        conn.execute("INSERT INTO bans (id, user_id, reason, lifted_at) VALUES (4, 1, 'old', CURRENT_TIMESTAMP)")
+        conn.execute("INSERT INTO bans (id, user_id, reason) VALUES (5, 1, 'x'), (6, 2, 'y')")
         conn.execute("INSERT INTO appeals (id, ban_id, user_id, status, decided_update) VALUES (7, 5, 1, 'rejected', 40)")
+        conn.execute("INSERT INTO appeals (id, ban_id, user_id) VALUES (8, 6, 2)")
     upgraded = Database(str(path))
     try:
-        assert notified(upgraded, 1)
-        assert upgraded.moderation.appeal(7) == (1, 40, True)
+        assert notified(upgraded, 1) and notified(upgraded, 2)
+        assert upgraded.moderation.appeal(7) == Appeal(1, 40, True)
+        assert upgraded.moderation.appeal(8) == Appeal(2, None, False)  # still open: its outcome is to be told
+        assert tuple(upgraded.conn.execute("SELECT notified_at IS NOT NULL FROM bans WHERE id = 4").fetchone()) == (1,)
     finally:
         upgraded.close()
 

@@ -81,7 +81,7 @@ async def carry_out_ban(context: Context, user_id: int) -> None:
     ban = context.services.db.moderation.active_ban(user_id)
     if ban is not None and not ban.notified:
         await send_message(context.bot, user_id, ban_notice(context, user_id))
-        context.services.db.moderation.ban_notified(user_id)
+        context.services.db.moderation.ban_notified(user_id, ban.id)
 
 
 async def purge(context: Context, user_id: int, admin_id: int) -> int:

@@ -186,10 +186,10 @@ async def appeal_action_callback(update: Update, context: Context) -> None:
             s.db.moderation.unban_user(user_id, admin_id)
     else:
         appeal = s.db.moderation.appeal(appeal_id)
-        if appeal is None or not moderation.resumes(appeal[1], update.update_id):
+        if appeal is None or not moderation.resumes(appeal.decided_update, update.update_id):
             await answer(query, context.text_for(admin_id, "admin_card_already"))
             return
-        user_id, _, told = appeal  # decided by this press before a crash: the rest is carried out
+        user_id, told = appeal.user_id, appeal.told  # decided by this press before a crash: the rest is carried out
     await answer(query)
     if not told:
         await context.say(user_id, "appeal_accepted" if decision.unban else "appeal_rejected")

@@ -384,7 +384,9 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 12 -> 13: whether the banned user was sent the ban notice, and the appellant the decision, so
     # a press that a crash cut short, replayed at the next start, carries out the rest without
-    # telling them twice. Bans and decided appeals from before the upgrade count as told.
+    # telling them twice. Bans and decided appeals from before the upgrade count as told (a press cut
+    # short by a crash just before the upgrade, replayed after it, then tells nobody: rare, and a
+    # missed notice is also what the banned user's next message brings).
     """
     ALTER TABLE bans ADD COLUMN notified_at TIMESTAMP;
     UPDATE bans SET notified_at = created_at;

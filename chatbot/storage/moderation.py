@@ -52,6 +52,15 @@ class Ban:
 
 
 @dataclass(frozen=True, slots=True)
+class Appeal:
+    """Who appealed, the update (a press on its card) that decided it, and whether they were told."""
+
+    user_id: int
+    decided_update: int | None
+    told: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """A report with its chat's figures."""
 
@@ -177,14 +186,13 @@ class ModerationStore(Store):
         self._banned[user_id] = Ban(ban_id, reason, _kept(until) if until is not None else None, parse_utc(banned_at), False)
         return True
 
-    def ban_notified(self, user_id: int) -> None:
-        """The user has been sent the notice of their active ban."""
-        ban = self._banned.get(user_id)
-        if ban is None:
-            return
+    def ban_notified(self, user_id: int, ban_id: int) -> None:
+        """The user has been sent the notice of this ban (by id: another may have replaced it meanwhile)."""
         with self.conn:
-            self.conn.execute("UPDATE bans SET notified_at = CURRENT_TIMESTAMP WHERE id = ?", (ban.id,))
-        self._banned[user_id] = replace(ban, notified=True)
+            self.conn.execute("UPDATE bans SET notified_at = CURRENT_TIMESTAMP WHERE id = ?", (ban_id,))
+        ban = self._banned.get(user_id)
+        if ban is not None and ban.id == ban_id:
+            self._banned[user_id] = replace(ban, notified=True)
 
     def unban_user(self, user_id: int, admin_id: int | None = None) -> bool:
         """Lift the user's ban; False if they have none."""
@@ -331,13 +339,12 @@ class ModerationStore(Store):
             ).fetchone()
         return int(row[0]) if row else None
 
-    def appeal(self, appeal_id: int) -> tuple[int, int | None, bool] | None:
-        """(appellant's id, the update that decided it or None, whether the appellant was told the
-        decision) of an appeal, or None if there is none."""
+    def appeal(self, appeal_id: int) -> Appeal | None:
+        """An appeal, as a press on its card replayed after a crash needs it; None if there is none."""
         row = self.conn.execute(
             "SELECT user_id, decided_update, told_at FROM appeals WHERE id = ?", (appeal_id,)
         ).fetchone()
-        return (int(row[0]), row[1], row[2] is not None) if row else None
+        return Appeal(int(row[0]), row[1], row[2] is not None) if row else None
 
     def appeal_told(self, appeal_id: int) -> None:
         """The appellant has been sent the decision on the appeal."""
