@@ -13,9 +13,10 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import pytest
@@ -349,10 +350,108 @@ def test_the_bot_writes_what_its_front_logged_as_its_own(monkeypatch, tmp_path, 
         [logged] = [r for r in caplog.records if "Error handling request" in r.getMessage()]
         assert (logged.name, logged.levelno) == ("chatbot.webhook_front", logging.WARNING)
         assert logged.getMessage() == (
-            f"Webhook front (pid {pid}), aiohttp.server: Error handling request\nTraceback (most recent call last): ..."
+            f"Webhook front (pid {pid}), aiohttp.server: Error handling request\n  | Traceback (most recent call last): ..."
         )
 
     asyncio.run(main())
+
+
+def test_what_a_front_sends_to_the_log_is_only_text(caplog):
+    """The front faces the internet: a record it sends cannot pass for the bot's own lines, pick a
+    level of its own, or make the bot fail (a level of 5,000 digits is more than int() takes)."""
+    receiver = webhook.Receiver("/hook", SECRET, lambda updates: None, asyncio.Queue(), Bot("1:a"))
+    caplog.set_level(logging.DEBUG)
+    receiver._say_logged("9" * 5000 + " evil\nname\nfirst\n2026-12-03 13:00:00 INFO chatbot: forged\r\nend")
+    receiver._say_logged("30 " + "x" * 65 + "\n" + "y" * 100_000)
+    receiver._say_logged("no newline at all")
+    first, second, third = caplog.records
+    assert first.levelno == logging.ERROR and first.getMessage() == (
+        "Webhook front (pid ?), evil: name\n  | first\n  | 2026-12-03 13:00:00 INFO chatbot: forged\n  | end"
+    )
+    assert second.levelno == logging.WARNING and "), ?: " in second.getMessage()
+    assert len(second.getMessage()) < front_module.LOG_MAX + 300
+    assert third.levelno == logging.ERROR and third.getMessage() == "Webhook front (pid ?), ?: "
+
+
+class Channel:
+    """A StreamWriter's part that ChannelLog uses: what was written, and whether it is closing."""
+
+    def __init__(self) -> None:
+        self.frames: list[tuple[bytes, str]] = []
+        self.closing = False
+
+    def write(self, data: bytes) -> None:
+        kind, size = front_module.FRAME.unpack_from(data)
+        assert len(data) == FRAME_SIZE + size
+        self.frames.append((kind, data[FRAME_SIZE:].decode()))
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+
+class Fallen(logging.Handler):
+    """Keeps the records that fell back (to stdout, in the front)."""
+
+    def __init__(self, records: list[logging.LogRecord]) -> None:
+        super().__init__()
+        self.records = records
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def channel_log() -> tuple[front_module.ChannelLog, Channel, list[logging.LogRecord]]:
+    """A ChannelLog on a fake channel, falling back to a list."""
+    channel = Channel()
+    fallen: list[logging.LogRecord] = []
+    fallback = Fallen(fallen)
+    return front_module.ChannelLog(cast(asyncio.StreamWriter, channel), [fallback]), channel, fallen
+
+
+def record(message: str, level: int = logging.ERROR) -> logging.LogRecord:
+    return logging.LogRecord("aiohttp.server", level, __file__, 1, message, None, None)
+
+
+def test_the_fronts_log_goes_to_stdout_once_the_channel_closes_or_from_another_thread():
+    handler, channel, fallen = channel_log()
+    handler.handle(record("sent"))
+    elsewhere = threading.Thread(target=handler.handle, args=(record("from a thread"),))
+    elsewhere.start()
+    elsewhere.join()
+    channel.closing = True
+    handler.handle(record("after"))
+    assert channel.frames == [(front_module.LOG, f"{logging.ERROR} aiohttp.server\nsent")]
+    assert [r.getMessage() for r in fallen] == ["from a thread", "after"]
+
+
+def test_the_front_passes_on_a_few_records_a_minute_and_counts_the_rest(monkeypatch):
+    monkeypatch.setattr(front_module, "LOG_WINDOW_SECONDS", 0.3)
+
+    async def main() -> None:
+        handler, channel, fallen = channel_log()
+        for n in range(front_module.LOG_BURST + 5):
+            handler.handle(record(f"bad request {n}\nTraceback ..."))
+        assert len(channel.frames) == front_module.LOG_BURST
+        await asyncio.sleep(0.5)  # the minute is over: the count is said, though nothing more came
+        assert channel.frames[-1] == (
+            front_module.LOG,
+            f"{logging.WARNING} chatbot.webhook_front\n5 more records in a minute not written"
+            f" (the latest: bad request {front_module.LOG_BURST + 4})",
+        )
+        handler.handle(record("next minute"))
+        assert channel.frames[-1][1].endswith("next minute") and len(channel.frames) == front_module.LOG_BURST + 2
+        assert not fallen
+
+    asyncio.run(main())
+
+
+def test_a_long_record_keeps_its_start_and_its_end():
+    handler, channel, _ = channel_log()
+    handler.handle(record("Error handling request\n" + "  File ...\n" * 5000 + "ValueError: the cause"))
+    [(_, text)] = channel.frames
+    assert text.startswith(f"{logging.ERROR} aiohttp.server\nError handling request\n")
+    assert text.endswith("ValueError: the cause") and "\n[...]\n" in text
+    assert len(text) < front_module.LOG_MAX + 100
 
 
 FRAME_SIZE = front_module.FRAME.size

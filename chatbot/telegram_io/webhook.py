@@ -19,6 +19,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -50,6 +51,9 @@ FRONT_START_SECONDS = 20.0
 FRONT_RESTART_SECONDS = 1.0
 # Refused requests are said at most this often, with how many there were: a scanner must not fill the log.
 REFUSED_LOG_SECONDS = 60.0
+# What a front's log record may name as its level (logging's, DEBUG to CRITICAL) and its logger.
+LOG_LEVEL_RE = re.compile(r"[1-5]0")
+LOG_NAME_RE = re.compile(r"[\w.]{1,64}")
 
 
 class CannotListen(Exception):
@@ -264,10 +268,14 @@ class Receiver:
             self._channel = None
 
     def _say_logged(self, record: str) -> None:
-        """A record the front logged ("LEVEL NAME\nTEXT"), written as the bot's own."""
-        head, _, text = record.partition("\n")
+        """A record the front logged ("LEVEL NAME\nTEXT"), written among the bot's own lines. The
+        front faces the internet, so what it sends is taken as text: cut to size, and each line after
+        the first marked, so that no line of it can pass for one of the bot's."""
+        head, _, text = record[: front_module.LOG_MAX + 200].partition("\n")
         level, _, name = head.partition(" ")
-        levelno = min(max(int(level), logging.DEBUG), logging.CRITICAL) if level.isdecimal() else logging.ERROR
+        levelno = int(level) if LOG_LEVEL_RE.fullmatch(level) else logging.ERROR
+        name = name if LOG_NAME_RE.fullmatch(name) else "?"
+        text = text.replace("\r", "").replace("\n", "\n  | ")
         front_module.logger.log(levelno, "Webhook front (pid %s), %s: %s", self.front.pid if self.front else "?", name, text)
 
     def _say_refused(self, remote: str | None) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import hmac
 import json
 import logging
@@ -29,6 +30,8 @@ import signal
 import socket
 import struct
 import sys
+import threading
+import time
 
 from aiohttp import web
 
@@ -39,9 +42,13 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 STATUS_SIZE = 3
 # A request still running at the stop has this long to get the bot's answer.
 STOP_SECONDS = 5.0
-# A logged record's text (a traceback, say) is cut at this many bytes.
+# A logged record's text (a traceback, say) is cut to this many characters, its start and its end.
 LOG_MAX = 16_384
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# At most this many records a minute go to the bot: a malformed request is logged with a traceback
+# (aiohttp's), and anybody who finds the port must not be able to fill LOG_FILE or busy the bot. The
+# others are counted, and the count said once the minute is over.
+LOG_BURST, LOG_WINDOW_SECONDS = 20, 60.0
 
 logger = logging.getLogger("chatbot.webhook_front")
 
@@ -53,20 +60,57 @@ def frame(kind: bytes, payload: bytes = b"") -> bytes:
 
 class ChannelLog(logging.Handler):
     """Sends what the front logs to the bot, so that it lands where the bot's own lines do (LOG_FILE
-    too); once the channel is closing (the bot gone, or the front ending), to the handlers it replaced."""
+    too), LOG_BURST records a minute at most; to the handlers it replaced (stdout) what it cannot
+    send: once the channel is closing (the bot gone, or the front ending), or from another thread."""
 
     def __init__(self, channel: asyncio.StreamWriter, fallback: list[logging.Handler]) -> None:
         super().__init__()
         self.channel = channel
         self.fallback = fallback
+        self._thread = threading.get_ident()  # the loop's: a StreamWriter is not thread-safe
+        self._emitting = False  # a record logged while one is sent (asyncio's own, on a failed write)
+        self._window_start = -LOG_WINDOW_SECONDS
+        self._sent = self._held = 0
+        self._latest_held = ""
 
     def emit(self, record: logging.LogRecord) -> None:
-        if self.channel.is_closing():
-            for handler in self.fallback:
-                handler.handle(record)
+        if self._emitting or threading.get_ident() != self._thread or self.channel.is_closing():
+            self._to_fallback(record)
             return
-        text = f"{record.levelno} {record.name}\n{self.format(record)}"  # the message, and its traceback if any
-        self.channel.write(frame(LOG, text.encode(errors="replace")[:LOG_MAX]))
+        self._emitting = True
+        try:
+            now = time.monotonic()
+            if now - self._window_start >= LOG_WINDOW_SECONDS:
+                self._say_held()
+                self._window_start, self._sent = now, 0
+            if self._sent >= LOG_BURST:
+                if not self._held:
+                    asyncio.get_running_loop().call_later(self._window_start + LOG_WINDOW_SECONDS - now, self._say_held)
+                self._held += 1
+                self._latest_held = record.getMessage().partition("\n")[0][:200]
+                return
+            self._sent += 1
+            self._send(record.levelno, record.name, self.format(record))  # the message, and its traceback if any
+            if self.channel.is_closing():  # the write found the bot gone
+                self._to_fallback(record)
+        except Exception:  # noqa: BLE001 - logging's own rule: a record that cannot be written is said on stderr
+            self.handleError(record)
+        finally:
+            self._emitting = False
+
+    def _say_held(self) -> None:
+        if self._held and not self.channel.is_closing():
+            self._send(logging.WARNING, logger.name, f"{self._held} more records in a minute not written (the latest: {self._latest_held})")
+        self._held = 0
+
+    def _send(self, level: int, name: str, text: str) -> None:
+        if len(text) > LOG_MAX:  # the start says what failed, the end where (a traceback's last line)
+            text = f"{text[: LOG_MAX // 2]}\n[...]\n{text[-LOG_MAX // 2 :]}"
+        self.channel.write(frame(LOG, f"{level} {name}\n{text}".encode(errors="replace")))
+
+    def _to_fallback(self, record: logging.LogRecord) -> None:
+        for handler in self.fallback:
+            handler.handle(record)
 
 
 class Front:
@@ -116,8 +160,6 @@ class Front:
 async def serve(listening: socket.socket, channel_socket: socket.socket) -> None:
     """Serve until SIGTERM, or until the bot closes the channel."""
     reader, writer = await asyncio.open_connection(sock=channel_socket)
-    root = logging.getLogger()
-    root.handlers = [ChannelLog(writer, fallback=root.handlers)]
     settings = json.loads(await reader.readline())
     front = Front(settings["path"], settings["secret"], writer)
     # No access log: a line per update would be all of it. aiohttp's 1 MiB limit on a body stands.
@@ -125,6 +167,9 @@ async def serve(listening: socket.socket, channel_socket: socket.socket) -> None
     await runner.setup()
     await web.SockSite(runner, listening).start()
     writer.write(frame(READY))
+    # From READY on (the bot reads nothing else before it), what the front logs goes to the bot.
+    root = logging.getLogger()
+    root.handlers = [ChannelLog(writer, fallback=root.handlers)]
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     answers = asyncio.create_task(front.read_answers(reader))
@@ -135,6 +180,8 @@ async def serve(listening: socket.socket, channel_socket: socket.socket) -> None
         error = answers.exception()
         if error is not None and not isinstance(error, ConnectionError):
             logger.error("Reading the bot's answers failed", exc_info=error)
+            with contextlib.suppress(Exception):  # the record is in the channel's buffer, if not sent yet
+                await asyncio.wait_for(writer.drain(), 1.0)
             os._exit(1)
         os._exit(0)
     # SIGTERM: stop taking requests, and answer those in flight as the bot journals them. Another
