@@ -3,6 +3,8 @@ once, survived while it passes, and ends the bot with exit code 1 when it outlas
 
 from __future__ import annotations
 
+import time
+
 from conftest import pair, register
 
 
@@ -27,6 +29,19 @@ def test_a_lasting_conflict_ends_the_bot_with_exit_code_1(start_bot, emulator):
     assert bot.proc.returncode == 1
     log = bot.log()
     assert log.count("409 Conflict") == 1 and "Still in conflict after 3 s" in log and "Traceback" not in log
+
+
+def test_a_lasting_conflict_ends_the_bot_when_its_time_is_up_not_at_the_next_retry(start_bot, emulator):
+    """PTB polls again after a growing wait (1, 1.5, 2.25, ... s): the 409 seen at 8.1 s would be
+    followed by the next at 13.2 s. The bot gives up at CONFLICT_EXIT_SECONDS (9), between the two."""
+    bot = start_bot(CONFLICT_EXIT_SECONDS="9", LOG_LEVEL="INFO")
+    assert bot.proc is not None
+    began = time.monotonic()
+    emulator.conflict(60)
+    emulator.wait_until(lambda: bot.proc.poll() is not None, 30, "the bot to give up")
+    took = time.monotonic() - began
+    assert bot.proc.returncode == 1 and "Still in conflict after 9 s" in bot.log()
+    assert 9 <= took < 12, took
 
 
 def test_a_second_copy_on_the_same_database_refuses_to_start_and_a_kill_leaves_no_lock(start_bot, emulator):

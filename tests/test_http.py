@@ -7,17 +7,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from telegram import Bot
+from telegram.ext import Updater
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TimedOut
 
 from emulator import Emulator
 from emulator_methods import PNG_SIGNATURE
-from chatbot.telegram_io.http import AiohttpRequest, PollingRequest
+from chatbot.telegram_io.http import AiohttpRequest, ConflictWatch, PollingRequest, cut_polling_wait
 
 PNG = bytes.fromhex(PNG_SIGNATURE) + b"\0" * 64
 
@@ -156,3 +158,36 @@ async def test_a_poll_is_journaled_once_and_beats_the_heartbeat_only_when_it_suc
     finally:
         await refused.shutdown()
     assert not heartbeat.exists() and len(journaled) == 1
+
+
+async def test_the_polling_wait_is_cut_so_a_stop_in_a_lasting_conflict_is_at_once(emulator):
+    """In a lasting conflict PTB's polling loop sleeps between 409s and sees a stop only when it
+    wakes; `cut_polling_wait` ends it now (it reads a private attribute of PTB's Updater: a PTB that
+    renamed it fails here)."""
+    async with bot_for(emulator) as bot:
+        updater = Updater(bot, asyncio.Queue())
+        async with updater:
+            emulator.conflict(60)
+            await updater.start_polling(poll_interval=0, timeout=1, error_callback=lambda error: None)
+            for _ in range(10):  # 409s at 0, 1, 2.5 and 4.75 s: then a 3.4 s sleep
+                await asyncio.sleep(0.5)
+            began = time.monotonic()
+            assert cut_polling_wait(updater)
+            await updater.stop()
+            assert time.monotonic() - began < 1.0
+            assert not cut_polling_wait(updater)  # no task left
+
+
+def test_a_conflict_streak_is_said_once_and_outlasts_its_deadline_only_if_unbroken():
+    watch = ConflictWatch(exit_after=60)
+    assert watch.conflict(100.0) == (True, False)  # the streak's first: said
+    assert watch.conflict(130.0) == (False, False)
+    watch.polled()  # a good poll ends it
+    assert not watch.outlasted(100.0)  # the timer of the streak that ended
+    assert watch.conflict(140.0) == (True, False)  # a new streak
+    assert watch.outlasted(140.0) and watch.gave_up  # its timer, with no good poll since
+    assert watch.stop_once() and not watch.stop_once()  # the timer and a late 409 stop the bot once
+    assert ConflictWatch(exit_after=5).conflict(0.0) == (True, False)
+    late = ConflictWatch(exit_after=5)
+    late.conflict(0.0)
+    assert late.conflict(5.0) == (False, True)  # a 409 past the deadline gives up as well

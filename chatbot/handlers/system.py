@@ -9,10 +9,12 @@ import gc
 import logging
 import time
 from datetime import datetime, timedelta, timezone
+from typing import cast
 
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import Conflict, NetworkError
+from telegram.ext import JobQueue
 
 from chatbot.ops import metrics
 from chatbot.handlers.channels import channel_checks
@@ -115,9 +117,27 @@ def in_conflict(context: Context, seen: str) -> None:
             " lasts %g s (CONFLICT_EXIT_SECONDS)",
             seen, watch.exit_after,
         )  # fmt: skip
+        # PTB types CallbackContext.job_queue with an unbound type variable; it is this context's queue.
+        job_queue = cast("JobQueue[Context] | None", context.job_queue)
+        assert job_queue is not None
+        job_queue.run_once(conflict_deadline_job, watch.exit_after, data=watch.since, name="conflict deadline")
     if give_up:
-        logger.critical("Still in conflict after %g s: exiting", watch.exit_after)
+        stop_for_conflict(context)
+
+
+async def conflict_deadline_job(context: Context) -> None:
+    """CONFLICT_EXIT_SECONDS after a conflict began: the bot stops if no good poll came since."""
+    assert context.job is not None and isinstance(context.job.data, float)
+    if context.services.conflicts.outlasted(context.job.data):
+        stop_for_conflict(context)
+
+
+def stop_for_conflict(context: Context) -> None:
+    """Stop the bot (main() then exits with 1), once."""
+    if context.services.conflicts.stop_once():
+        logger.critical("Still in conflict after %g s: exiting", context.services.conflicts.exit_after)
         context.application.stop_running()
+        http.cut_polling_wait(context.application.updater)
 
 
 async def bot_profile_job(context: Context) -> None:

@@ -3,6 +3,7 @@ polling request that journals each batch of updates and beats the heartbeat."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -144,6 +145,7 @@ class ConflictWatch:
         self.exit_after = exit_after
         self.since: float | None = None  # when the current streak began
         self.gave_up = False
+        self._stopping = False
 
     def polled(self) -> None:
         """A poll succeeded: any streak is over."""
@@ -156,6 +158,30 @@ class ConflictWatch:
             self.since = now
         self.gave_up = now - self.since >= self.exit_after
         return first, self.gave_up
+
+    def stop_once(self) -> bool:
+        """True the first time only: the 409 past the deadline and the deadline's timer may both stop the bot."""
+        first, self._stopping = not self._stopping, True
+        return first
+
+    def outlasted(self, since: float) -> bool:
+        """At exit_after past the start of the streak that began at `since`: whether it still goes on
+        (PTB's next poll may be 30 s away, so the deadline is kept by a timer, not by the next 409)."""
+        self.gave_up = self.gave_up or self.since == since
+        return self.gave_up
+
+
+def cut_polling_wait(updater: object) -> bool:
+    """End PTB's polling task now; True if there was one. Between failed polls PTB sleeps (1 s, then
+    half as long again each time, up to 30 s) and sees a stop only when it wakes, so a bot stopped
+    in a lasting conflict would outlive CONFLICT_EXIT_SECONDS by that sleep. PTB keeps the task in a
+    private attribute (tests/test_http.py fails if a PTB upgrade renames it); the journal makes
+    cancelling a poll in flight harmless."""
+    task = getattr(updater, "_Updater__polling_task", None)
+    if isinstance(task, asyncio.Task) and not task.done():
+        task.cancel()
+        return True
+    return False
 
 
 class PollingRequest(AiohttpRequest):
