@@ -416,6 +416,16 @@ def main(argv: list[str] | None = None) -> int:
         db.close()
         print(f"Configuration error: WEBHOOK_LISTEN and WEBHOOK_PORT: cannot listen on {exc}", file=sys.stderr)
         return 2
+    except webhook.Refused as exc:
+        # Each start costs Telegram calls: a supervisor that restarts anyway must not hammer it.
+        db.close()
+        time.sleep(config.start_failure_delay)
+        print(
+            f"Configuration error: Telegram refuses WEBHOOK_URL {config.masked_webhook_url!r}: {exc}"
+            f" (waited {config.start_failure_delay:g} s, START_FAILURE_DELAY)",
+            file=sys.stderr,
+        )
+        return 2
     except webhook.FrontFailed as exc:
         logger.critical("Stopped: %s", exc)  # after the clean stop: what was journaled is replayed at the next start
         return 1

@@ -13,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 
-from conftest import WEBHOOK_SECRET, pair, register, webhook_settings
+from conftest import WEBHOOK_SECRET, free_port, pair, register, webhook_settings
 from test_e2e_chat import db_rows
 from test_e2e_conversation import kill_under_load
 
@@ -328,6 +328,25 @@ def test_telegram_unreachable_while_setting_the_webhook_is_a_failed_start(emulat
     log = bot.log()
     assert "Could not start" in log and "START_FAILURE_DELAY" in log and "Traceback" not in log
     assert "Bad Gateway (502) from a proxy in front of the Bot API" in log and "<html>" not in log
+
+
+def test_a_webhook_url_telegram_refuses_is_a_configuration_error(emulator, tmp_path):
+    """Telegram takes only https:// URLs on ports 443, 80, 88 and 8443: a URL it refuses stops the bot
+    with one line and exit code 2 (restarting cannot fix it), after START_FAILURE_DELAY (each start
+    costs Telegram calls)."""
+    from conftest import BotProcess
+
+    port = free_port()
+    settings = {**webhook_settings(port), "WEBHOOK_URL": f"http://bot.example.com:{port}/telegram", "START_FAILURE_DELAY": "1"}
+    bot = BotProcess(emulator, emulator.url, tmp_path, settings)
+    bot.start(wait=False)
+    assert bot.proc is not None and bot.proc.wait(60) == 2
+    errors = [line for line in bot.output.read_text().splitlines() if "Configuration error" in line]
+    assert errors == [
+        "Configuration error: Telegram refuses WEBHOOK_URL 'http://bot.example.com:%s/telegram':"
+        " Bad webhook: https url must be provided for webhook (waited 1 s, START_FAILURE_DELAY)" % port
+    ], bot.output.read_text()
+    assert "Traceback" not in bot.log() and not emulator.calls_of("getUpdates")
 
 
 def test_a_502_for_a_while_loses_nothing_by_webhook(start_bot, emulator):

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from telegram import Bot, Update, WebhookInfo
+from telegram.error import BadRequest
 from telegram.ext import Application
 
 from chatbot.storage.webhook import WebhookStore
@@ -62,6 +63,10 @@ class CannotListen(Exception):
 
 class FrontFailed(Exception):
     """The webhook front (webhook_front.py) could not be started."""
+
+
+class Refused(Exception):
+    """Telegram refuses WEBHOOK_URL (setWebhook's 400: not https://, a port it does not allow, ...)."""
 
 
 class Receiver:
@@ -329,13 +334,17 @@ def same_webhook(info: WebhookInfo, url: str, max_connections: int, allowed_upda
 async def register(
     bot: Bot, store: WebhookStore, url: str, secret: str, max_connections: int, allowed_updates: Sequence[str]
 ) -> bool:
-    """Set the webhook unless Telegram already has these settings; True if it was set. A restart with
-    nothing changed makes one getWebhookInfo call, so a crash loop never floods setWebhook."""
+    """Set the webhook unless Telegram already has these settings; True if it was set (raises Refused
+    if Telegram refuses them). A restart with nothing changed makes one getWebhookInfo call, so a
+    crash loop never floods setWebhook."""
     wanted = fingerprint(bot.token, url, secret, max_connections, allowed_updates)
     info = await bot.get_webhook_info()
     if store.fingerprint() == wanted and same_webhook(info, url, max_connections, allowed_updates):
         return False
-    await bot.set_webhook(url, secret_token=secret, max_connections=max_connections, allowed_updates=list(allowed_updates))
+    try:
+        await bot.set_webhook(url, secret_token=secret, max_connections=max_connections, allowed_updates=list(allowed_updates))
+    except BadRequest as exc:  # the settings, not the moment: a restart would be refused the same
+        raise Refused(exc.message) from exc
     store.remember(wanted)
     return True
 
