@@ -347,7 +347,7 @@ class Emulator(BotApiMethods, WebhookDelivery):
             update = {"update_id": next(self.update_ids), **update}
             for problem in check_object(update, "Update"):
                 self.violations.append(f"emulator built a bad update: {problem}")
-            if self.webhook_takes(update):
+            if self.makes(update):
                 self.updates.append(update)
             self.polls_at_last_push = self.polls
             self.cond.notify_all()
@@ -366,7 +366,7 @@ class Emulator(BotApiMethods, WebhookDelivery):
                 message = self.new_message(person.id, person.user, content)
                 updates.append({"update_id": next(self.update_ids), "message": message})
             pushed_at = time.monotonic()
-            self.updates.extend(u for u in updates if self.webhook_takes(u))
+            self.updates.extend(u for u in updates if self.makes(u))
             self.cond.notify_all()
         self.wake_pollers()
         return pushed_at, [(u["message"]["chat"]["id"], u["message"]["message_id"]) for u in updates]

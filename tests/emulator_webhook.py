@@ -40,9 +40,16 @@ def queue_key(update: dict) -> int:
     return 0
 
 
+# What an empty allowed_updates, or none ever given, leaves out ("all update types except ...").
+NOT_BY_DEFAULT = ("chat_member", "message_reaction", "message_reaction_count")
+
+
 def of_kinds(update: dict, allowed: list[str] | None) -> bool:
-    """Whether an update is of one of the `allowed` kinds (no list: any kind), as allowed_updates means."""
-    return not allowed or any(kind in update for kind in allowed)
+    """Whether an update is of one of the `allowed` kinds, as allowed_updates means (no list, or an
+    empty one: every kind but those not sent by default)."""
+    if not allowed:
+        return not any(kind in update for kind in NOT_BY_DEFAULT)
+    return any(kind in update for kind in allowed)
 
 
 def parse_head(head: bytes) -> tuple[str, dict[str, str]]:
@@ -115,7 +122,9 @@ class WebhookDelivery:
         raise NotImplementedError
 
     def init_webhook(self) -> None:
-        self.webhook: dict[str, Any] | None = None  # url, secret_token, max_connections, allowed_updates
+        self.webhook: dict[str, Any] | None = None  # url, secret_token, max_connections
+        # The bot's one allowed_updates setting, kept from the last getUpdates or setWebhook that gave it.
+        self.allowed_updates: list[str] | None = None
         self.webhook_error: tuple[int, str] | None = None  # (unix time, message) of the last failed delivery
         self.webhook_sending: set[int] = set()  # update ids in flight
         self.webhook_busy: set[int] = set()  # queue keys with an update in flight
@@ -144,27 +153,25 @@ class WebhookDelivery:
         connections = params.get("max_connections", 40)
         if not 1 <= connections <= 100:
             raise ApiError(400, "Bad Request: bad max_connections")
-        allowed = params.get("allowed_updates")
-        previous = self.webhook or {}
-        self.webhook = {
-            "url": url,
-            "secret_token": secret,
-            "max_connections": connections,
-            # "If not specified, the previous setting will be used."
-            "allowed_updates": allowed if allowed is not None else previous.get("allowed_updates"),
-        }
+        self.webhook = {"url": url, "secret_token": secret, "max_connections": connections}
+        self.allow(params.get("allowed_updates"))
         if params.get("drop_pending_updates"):
             self.updates.clear()
-        self.updates[:] = [u for u in self.updates if self.webhook_takes(u)]
         self.webhook_error = None
         self.webhook_retry_at.clear()
         self.webhook_backoff.clear()
         self.wake_pollers()  # a long poll waiting now is answered 409, as Telegram does
         return True
 
-    def webhook_takes(self, update: dict) -> bool:
-        """Whether Telegram makes this update at all: with a webhook's allowed_updates, only of those kinds."""
-        return of_kinds(update, self.webhook["allowed_updates"] if self.webhook else None)
+    def allow(self, allowed: list[str] | None) -> None:
+        """allowed_updates, given to getUpdates or setWebhook: "If not specified, the previous setting
+        will be used"; it "doesn't affect updates created before the call" (those already queued stay)."""
+        if allowed is not None:
+            self.allowed_updates = allowed
+
+    def makes(self, update: dict) -> bool:
+        """Whether Telegram makes this update at all: only of the kinds the bot's setting allows."""
+        return of_kinds(update, self.allowed_updates)
 
     def api_deleteWebhook(self, params: dict) -> bool:  # noqa: N802
         self.webhook = None
@@ -182,8 +189,8 @@ class WebhookDelivery:
         }
         if self.webhook:
             info["max_connections"] = self.webhook["max_connections"]
-            if self.webhook["allowed_updates"]:
-                info["allowed_updates"] = self.webhook["allowed_updates"]
+            if self.allowed_updates:
+                info["allowed_updates"] = self.allowed_updates
             if self.webhook_error:
                 info["last_error_date"], info["last_error_message"] = self.webhook_error
         return info

@@ -209,6 +209,43 @@ def test_webhook_methods_answer_as_telegram(emu):
     assert emu.violations == []
 
 
+def test_allowed_updates_is_one_setting_kept_from_call_to_call_as_telegram_documents(emu):
+    """allowed_updates: "Specify an empty list to receive all update types except chat_member,
+    message_reaction, and message_reaction_count (default). If not specified, the previous setting
+    will be used." It "doesn't affect updates created before the call". getUpdates and setWebhook
+    share it."""
+    alice = emu.person("Alice")
+
+    def kinds() -> list[str]:
+        """The kinds of the updates waiting, which are then confirmed."""
+        result = call(emu, "getUpdates", timeout=0)[1]["result"]
+        if result:
+            call(emu, "getUpdates", offset=result[-1]["update_id"] + 1, timeout=0)
+        return [next(k for k in u if k != "update_id") for u in result]
+
+    message = alice.send("hi")
+    alice.react(message, "👍")  # the default leaves reactions out
+    assert kinds() == ["message"]
+    assert call(emu, "getUpdates", allowed_updates=["message", "message_reaction"], timeout=0)[0] == 200
+    alice.send("again")
+    alice.react(message, "🔥")
+    assert kinds() == ["message", "message_reaction"]  # kept by the getUpdates that did not say
+    alice.send("made before the change")
+    call(emu, "getUpdates", allowed_updates=["message_reaction"], timeout=0)
+    alice.send("made after it: not at all")
+    alice.react(message, "❤")
+    assert kinds() == ["message", "message_reaction"]  # what was made before the change stays queued
+    call(emu, "getUpdates", allowed_updates=[], timeout=0)  # an empty list: the default again
+    alice.react(message, "👎")
+    call(emu, "setWebhook", url="https://bot.example.com/hook")
+    assert "allowed_updates" not in call(emu, "getWebhookInfo")[1]["result"]
+    call(emu, "setWebhook", url="https://bot.example.com/hook", allowed_updates=["message_reaction"])
+    call(emu, "deleteWebhook")
+    alice.react(message, "👌")
+    assert kinds()[-1:] == ["message_reaction"]  # the webhook's setting is the one getUpdates goes on with
+    assert emu.violations == []
+
+
 def long_poll_ended_by(emu, action) -> tuple[int, dict]:
     """The answer to a long poll (4 s) that `action()` ends while it waits; it must end at once."""
     import threading
