@@ -396,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         lock = instance.hold(config.database_path)
     except instance.AlreadyRunning as exc:
         print(
-            f"Not starting: another copy of the bot (pid {exc.pid}) is running on DATABASE_PATH"
+            f"Not starting: another copy of the bot (pid {exc.pid or '?'}) is running on DATABASE_PATH"
             f" {config.database_path!r}; only one may run at a time",
             file=sys.stderr,
         )

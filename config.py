@@ -123,6 +123,7 @@ class Config:
     webhook_max_connections: int = 40
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    webhook_domain: str = ""  # docker compose's webhook profile: Caddy's certificate is for this host
     allowed_message_types: frozenset[str] = frozenset(MESSAGE_TYPES)
 
     @property
@@ -259,12 +260,20 @@ def load_config(
         if not _SECRET_RE.match(webhook_secret):
             wrong = (
                 "it is missing" if not webhook_secret
-                else f"it has {len(webhook_secret)}" if len(webhook_secret) > 256
+                else f"it has {len(webhook_secret)} characters" if len(webhook_secret) > 256
                 else "it has other characters"
             )  # fmt: skip
             read.problems.append(
                 f"WEBHOOK_SECRET is required with WEBHOOK_URL: 1 to 256 characters of A-Z, a-z, 0-9, _ and -; {wrong}"
             )
+    webhook_domain = read.raw("WEBHOOK_DOMAIN").strip().lower()
+    if webhook_url and webhook_domain:
+        host = urlsplit(webhook_url).hostname or ""
+        read.check(
+            host == webhook_domain,
+            f"WEBHOOK_DOMAIN (the host Caddy gets a certificate for) must be WEBHOOK_URL's host: {webhook_domain!r}"
+            f" is not {host!r}",
+        )
 
     database_path = read.text("DATABASE_PATH")
     vip_price = read.number("VIP_PRICE_STARS", 1, 100_000)
@@ -316,6 +325,7 @@ def load_config(
         poll_timeout=read.number("POLL_TIMEOUT", 1, 50),
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,
+        webhook_domain=webhook_domain,
         webhook_max_connections=read.number("WEBHOOK_MAX_CONNECTIONS", 1, 100),
         webhook_listen=read.text("WEBHOOK_LISTEN"),
         webhook_port=read.number("WEBHOOK_PORT", 1, 65_535),

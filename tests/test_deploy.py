@@ -157,6 +157,27 @@ def test_compose_webhook_profile_puts_caddy_in_front_of_the_bot():
     assert "WEBHOOK_DOMAIN=" in (ROOT / ".env.example").read_text()
 
 
+@pytest.mark.skipif(shutil.which("caddy") is None, reason="no caddy (.ci/run installs Debian's)")
+def test_caddy_reads_the_caddyfile_as_a_proxy_for_webhook_domain_and_refuses_it_without_one():
+    def adapt(domain: str) -> subprocess.CompletedProcess[str]:
+        env = {"PATH": os.environ.get("PATH", ""), "WEBHOOK_DOMAIN": domain, "WEBHOOK_PORT": "8443", "HOME": "/tmp"}
+        return subprocess.run(
+            ["caddy", "adapt", "--config", str(ROOT / "caddy" / "Caddyfile"), "--adapter", "caddyfile"],
+            capture_output=True, text=True, env=env, timeout=60,
+        )  # fmt: skip
+
+    result = adapt("bot.example.com")
+    assert result.returncode == 0, result.stderr
+    [server] = json.loads(result.stdout)["apps"]["http"]["servers"].values()
+    assert server["listen"] == [":443"]
+    [route] = server["routes"]
+    assert route["match"] == [{"host": ["bot.example.com"]}]
+    assert '"upstreams":[{"dial":"bot:8443"}]' in json.dumps(route["handle"], separators=(",", ":"))
+    # An empty WEBHOOK_DOMAIN: Caddy refuses to start (README, "Webhook mode", says what it means).
+    refused = adapt("")
+    assert refused.returncode != 0 and "unrecognized global option: reverse_proxy" in refused.stderr
+
+
 @pytest.mark.skipif(shutil.which("docker") is None, reason="no docker CLI")
 def test_compose_config_parses_with_docker_compose(tmp_path):
     probe = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True)

@@ -199,6 +199,8 @@ def run_bot_with(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess[s
         ({"BOT_TOKEN": "1:a", "WEBHOOK_URL": "https://bot.example.com/t", "WEBHOOK_SECRET": "has spaces!"}, "WEBHOOK_SECRET"),
         ({"BOT_TOKEN": "1:a", "WEBHOOK_URL": "https://bot.example.com/t", "WEBHOOK_SECRET": "s" * 257}, "WEBHOOK_SECRET"),
         ({"BOT_TOKEN": "1:a", "WEBHOOK_URL": "bot.example.com", "WEBHOOK_SECRET": "s"}, "WEBHOOK_URL"),
+        ({"BOT_TOKEN": "1:a", "WEBHOOK_URL": "https://bot.example.com/t", "WEBHOOK_SECRET": "s",
+          "WEBHOOK_DOMAIN": "chat.example.com"}, "WEBHOOK_DOMAIN"),  # Caddy's certificate would be for another host
         ({"BOT_TOKEN": "1:a", "WEBHOOK_MAX_CONNECTIONS": "101"}, "WEBHOOK_MAX_CONNECTIONS"),
         ({"BOT_TOKEN": "1:a", "WEBHOOK_PORT": "70000"}, "WEBHOOK_PORT"),
     ],
