@@ -71,6 +71,7 @@ def test_answers_and_the_batch_journaled_before_the_200s():
                 assert await post({"update_id": "1"}) == 400
                 assert await post(update(1), to=url + "/more") == 404
                 assert await post(update(1), method="GET") == 405
+                assert await post(update(1), method="GET", secret=None) == 403  # no secret: 403, whatever else
                 assert batches == [] and queue.empty()
                 # Twenty at once: journaled together, queued in the order they came, all answered 200.
                 assert await asyncio.gather(*(post(update(i)) for i in range(10, 30))) == [200] * 20

@@ -3,9 +3,10 @@ nothing on HTTP (by webhook each update is a request of its own; by polling one 
 hundred, and the front gives the bot what came in together, as a poll does).
 
 Started by `webhook.Receiver` (`python -m chatbot.telegram_io.webhook_front LISTEN_FD CHANNEL_FD`) on the
-socket the bot bound; it knows nothing of updates or the database. Per request it answers 404, 405 and
-403 (no exact secret) itself; any other body goes to the bot, and the bot's answer comes back: 200 once
-the update is journaled, 400 if the body is not an update, 500 if the journal could not be written.
+socket the bot bound; it knows nothing of updates or the database. Per request it answers 404 (another
+path), 403 (no exact secret, whatever the method) and 405 itself; any other body goes to the bot, and
+the bot's answer comes back: 200 once the update is journaled, 400 if the body is not an update, 500 if
+the journal could not be written.
 
 The channel, a socket pair (once the front is ready the bot never waits for it; the front waits for
 the bot's answers):
@@ -127,14 +128,14 @@ class Front:
         """One request from Telegram (or from anybody who found the port)."""
         if request.path != self.path:
             return web.Response(status=404)
-        if request.method != "POST":
-            return web.Response(status=405)
         given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")  # any bytes: a 403
         if not hmac.compare_digest(given, self.secret):
             # Behind a proxy the peer is the proxy: the address it forwards says more (for the log only).
             remote = request.headers.get("X-Forwarded-For", request.remote) or "unknown"
             self.channel.write(frame(REFUSED, remote.encode()[:200]))
             return web.Response(status=403)
+        if request.method != "POST":
+            return web.Response(status=405)
         body = await request.read()
         answered: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self.waiting.append(answered)
