@@ -44,6 +44,20 @@ def test_a_lasting_conflict_ends_the_bot_when_its_time_is_up_not_at_the_next_ret
     assert 9 <= took < 12, took
 
 
+def test_a_conflict_that_ends_while_a_poll_waits_at_the_deadline_is_over(start_bot, emulator):
+    """The conflict ends at 6 s; PTB's poll at about 8.1 s succeeds and is still waiting (a long poll)
+    at the 9 s deadline: that poll's answer decides, and the bot goes on."""
+    bot = start_bot(CONFLICT_EXIT_SECONDS="9", POLL_TIMEOUT="5", LOG_LEVEL="INFO")
+    alice, bob = register(emulator.person("Alice")), register(emulator.person("Bob"))
+    emulator.conflict(6)
+    time.sleep(12)
+    assert bot.proc is not None and bot.proc.poll() is None
+    pair(alice, bob)
+    bob.wait_for_copy(alice.send("still relayed"))
+    log = bot.log()
+    assert "Still in conflict" not in log and "Traceback" not in log and "never retrieved" not in log
+
+
 def test_a_second_copy_on_the_same_database_refuses_to_start_and_a_kill_leaves_no_lock(start_bot, emulator):
     import subprocess
     import sys
@@ -78,11 +92,9 @@ def test_restarts_set_only_what_changed_and_a_crash_loop_never_trips_the_profile
     emulator.wait_until(lambda: "Bot profile checked: 13 item(s) set" in bot.log(), what="the profile set")
     sets = lambda: sum(len(emulator.calls_of(m)) for m in ("setMyCommands", "setMyDescription", "setMyShortDescription"))  # noqa: E731
     first = sets()
-    began = time.monotonic()
     for n in range(1, 21):  # a crash loop: killed as soon as each start has checked the profile, 20 times
         bot.kill()
         bot.start()
         emulator.wait_until(lambda n=n: bot.log().count("Bot profile checked: 0 item(s) set") >= n, what=f"check {n}")
-    assert time.monotonic() - began < 60  # 20 restarts within Telegram's minute
     assert sets() == first and not [e for e in emulator.errors if e[1] == 429]
     assert len(emulator.calls_of("getMyCommands")) == 5 * 21  # every start read all five menus

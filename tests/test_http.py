@@ -185,7 +185,11 @@ def test_a_conflict_streak_is_said_once_and_outlasts_its_deadline_only_if_unbrok
     watch.polled()  # a good poll ends it
     assert not watch.outlasted(100.0)  # the timer of the streak that ended
     assert watch.conflict(140.0) == (True, False)  # a new streak
+    watch.polls_in_flight = 1
+    assert not watch.outlasted(140.0)  # a poll is out: its answer decides
+    watch.polls_in_flight = 0
     assert watch.outlasted(140.0) and watch.gave_up  # its timer, with no good poll since
+    assert watch.conflict(300.0) == (False, True)  # given up stays given up (the exit code)
     assert watch.stop_once() and not watch.stop_once()  # the timer and a late 409 stop the bot once
     assert ConflictWatch(exit_after=5).conflict(0.0) == (True, False)
     late = ConflictWatch(exit_after=5)

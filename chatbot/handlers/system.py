@@ -134,10 +134,12 @@ async def conflict_deadline_job(context: Context) -> None:
 
 def stop_for_conflict(context: Context) -> None:
     """Stop the bot (main() then exits with 1), once."""
-    if context.services.conflicts.stop_once():
-        logger.critical("Still in conflict after %g s: exiting", context.services.conflicts.exit_after)
+    watch = context.services.conflicts
+    if watch.stop_once():
+        logger.critical("Still in conflict after %g s: exiting", watch.exit_after)
         context.application.stop_running()
-        http.cut_polling_wait(context.application.updater)
+        if not watch.polls_in_flight:  # PTB sleeps before its next poll: no need to wait that out
+            http.cut_polling_wait(context.application.updater)
 
 
 async def bot_profile_job(context: Context) -> None:

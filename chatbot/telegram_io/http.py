@@ -145,6 +145,7 @@ class ConflictWatch:
         self.exit_after = exit_after
         self.since: float | None = None  # when the current streak began
         self.gave_up = False
+        self.polls_in_flight = 0  # counted by PollingRequest
         self._stopping = False
 
     def polled(self) -> None:
@@ -156,7 +157,7 @@ class ConflictWatch:
         first = self.since is None
         if self.since is None:
             self.since = now
-        self.gave_up = now - self.since >= self.exit_after
+        self.gave_up = self.gave_up or now - self.since >= self.exit_after
         return first, self.gave_up
 
     def stop_once(self) -> bool:
@@ -166,17 +167,20 @@ class ConflictWatch:
 
     def outlasted(self, since: float) -> bool:
         """At exit_after past the start of the streak that began at `since`: whether it still goes on
-        (PTB's next poll may be 30 s away, so the deadline is kept by a timer, not by the next 409)."""
-        self.gave_up = self.gave_up or self.since == since
+        (PTB's next poll may be 30 s away, so the deadline is kept by a timer, not by the next 409).
+        With a poll in flight, its answer decides: a 409 gives up, a success ends the streak."""
+        self.gave_up = self.gave_up or (self.since == since and not self.polls_in_flight)
         return self.gave_up
 
 
 def cut_polling_wait(updater: object) -> bool:
-    """End PTB's polling task now; True if there was one. Between failed polls PTB sleeps (1 s, then
-    half as long again each time, up to 30 s) and sees a stop only when it wakes, so a bot stopped
-    in a lasting conflict would outlive CONFLICT_EXIT_SECONDS by that sleep. PTB keeps the task in a
-    private attribute (tests/test_http.py fails if a PTB upgrade renames it); the journal makes
-    cancelling a poll in flight harmless."""
+    """End PTB's polling task now, while it sleeps between failed polls; True if there was one.
+    PTB sleeps 1 s, then half as long again each time, up to 30 s, and sees a stop only when it
+    wakes, so a bot stopped in a lasting conflict would outlive CONFLICT_EXIT_SECONDS by that sleep.
+    Only for a task with no poll in flight (ConflictWatch.polls_in_flight): PTB runs the poll in a
+    task of its own, which cancelling the loop would leave running, holding the polling connection
+    PTB's last getUpdates needs. PTB keeps the task in a private attribute (tests/test_http.py fails
+    if a PTB upgrade renames it)."""
     task = getattr(updater, "_Updater__polling_task", None)
     if isinstance(task, asyncio.Task) and not task.done():
         task.cancel()
@@ -205,6 +209,16 @@ class PollingRequest(AiohttpRequest):
         self.on_updates = on_updates
         self.conflicts = conflicts
         self._last_beat = 0.0
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """A poll, counted while in flight (a conflict's deadline waits for its answer)."""
+        if self.conflicts is None:
+            return await super().do_request(*args, **kwargs)
+        self.conflicts.polls_in_flight += 1
+        try:
+            return await super().do_request(*args, **kwargs)
+        finally:
+            self.conflicts.polls_in_flight -= 1
 
     def parse_json_payload(self, payload: bytes) -> JSONDict:  # type: ignore[override]
         """Parse a poll's answer once, for PTB and for the journal; journal its updates and, if the poll
