@@ -349,6 +349,18 @@ def test_a_webhook_url_telegram_refuses_is_a_configuration_error(emulator, tmp_p
     assert "Traceback" not in bot.log() and not emulator.calls_of("getUpdates")
 
 
+def test_a_webhook_host_telegram_cannot_resolve_yet_is_a_failed_start_not_a_configuration_error(emulator, tmp_path):
+    """DNS that is not there yet may be there at the next start: exit code 1, which a supervisor restarts."""
+    from conftest import BotProcess
+
+    emulator.fail_next("setWebhook", 400, "Bad Request: bad webhook: Failed to resolve host: Name or service not known")
+    bot = BotProcess(emulator, emulator.url, tmp_path, {**webhook_settings(), "START_FAILURE_DELAY": "0"})
+    bot.start(wait=False)
+    assert bot.proc is not None and bot.proc.wait(60) == 1
+    log = bot.log()
+    assert "Could not start: Bad webhook: failed to resolve host" in log and "Configuration error" not in log
+
+
 def test_a_502_for_a_while_loses_nothing_by_webhook(start_bot, emulator):
     """Telegram's front end failing for the bot's calls while it keeps delivering updates: the relays
     are retried, once each and in order, as by polling (tests/test_e2e_outages.py)."""

@@ -52,6 +52,9 @@ FRONT_START_SECONDS = 20.0
 FRONT_RESTART_SECONDS = 1.0
 # Refused requests are said at most this often, with how many there were: a scanner must not fill the log.
 REFUSED_LOG_SECONDS = 60.0
+# setWebhook's refusals that only a change of WEBHOOK_URL (or WEBHOOK_SECRET) can end: a restart would
+# be refused the same.
+REFUSED_FOR_GOOD = ("https url must be provided", "only on ports", "is reserved", "invalid webhook url", "unallowed characters")
 # What a front's log record may name as its level (logging's, DEBUG to CRITICAL) and its logger.
 LOG_LEVEL_RE = re.compile(r"[1-5]0")
 LOG_NAME_RE = re.compile(r"[\w.]{1,64}")
@@ -343,8 +346,10 @@ async def register(
         return False
     try:
         await bot.set_webhook(url, secret_token=secret, max_connections=max_connections, allowed_updates=list(allowed_updates))
-    except BadRequest as exc:  # the settings, not the moment: a restart would be refused the same
-        raise Refused(exc.message) from exc
+    except BadRequest as exc:
+        if any(reason in exc.message.lower() for reason in REFUSED_FOR_GOOD):
+            raise Refused(exc.message) from exc
+        raise  # "Failed to resolve host" may pass (DNS not there yet): a failed start, tried again
     store.remember(wanted)
     return True
 
