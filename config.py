@@ -186,6 +186,14 @@ class _Reader:
             self.problems.append(problem)
 
 
+def _idna(host: str) -> str:
+    """A host name as DNS reads it (an internationalised one in punycode), to compare two spellings."""
+    try:
+        return host.lower().rstrip(".").encode("idna").decode("ascii")
+    except UnicodeError:
+        return host.lower()
+
+
 def load_config(
     env: Mapping[str, str] | None = None, dotenv_path: str | None = ".env", require_token: bool = True
 ) -> Config:
@@ -250,9 +258,10 @@ def load_config(
 
     webhook_url = read.raw("WEBHOOK_URL")
     webhook_secret = read.raw("WEBHOOK_SECRET")
+    url_ok = bool(re.match(r"^https?://[^\s/?#]+(/\S*)?$", webhook_url))
     if webhook_url:
         read.check(
-            bool(re.match(r"^https?://[^\s/?#]+(/\S*)?$", webhook_url)),
+            url_ok,
             f"WEBHOOK_URL must be an http(s) URL (Telegram calls only https://), like https://bot.example.com/telegram;"
             f" got {mask_token(webhook_url, token)!r}",
         )
@@ -266,13 +275,22 @@ def load_config(
             read.problems.append(
                 f"WEBHOOK_SECRET is required with WEBHOOK_URL: 1 to 256 characters of A-Z, a-z, 0-9, _ and -; {wrong}"
             )
-    webhook_domain = read.raw("WEBHOOK_DOMAIN").strip().lower()
-    if webhook_url and webhook_domain:
-        host = urlsplit(webhook_url).hostname or ""
+    webhook_domain = read.raw("WEBHOOK_DOMAIN").strip()
+    if url_ok and webhook_domain:
+        url = urlsplit(webhook_url)
         read.check(
-            host == webhook_domain,
+            _idna(url.hostname or "") == _idna(webhook_domain),
             f"WEBHOOK_DOMAIN (the host Caddy gets a certificate for) must be WEBHOOK_URL's host: {webhook_domain!r}"
-            f" is not {host!r}",
+            f" is not {url.hostname!r}",
+        )
+        try:
+            port: int | None = url.port
+        except ValueError:  # not a number: Telegram refuses it at setWebhook
+            port = -1
+        read.check(
+            url.scheme == "https" and port in (None, 443),
+            f"WEBHOOK_URL must be https:// on port 443 with WEBHOOK_DOMAIN (Caddy serves only that); got"
+            f" {mask_token(webhook_url, token)!r}",
         )
 
     database_path = read.text("DATABASE_PATH")

@@ -64,6 +64,27 @@ def test_webhook_settings_and_the_path_the_bot_serves():
     assert load_config({"BOT_TOKEN": TOKEN, "WEBHOOK_SECRET": "not checked!"}).webhook_url == ""
 
 
+def test_webhook_domain_must_be_the_webhook_urls_host_served_by_caddy():
+    def problems(url: str, domain: str) -> list[str]:
+        try:
+            load_config({"BOT_TOKEN": TOKEN, "WEBHOOK_URL": url, "WEBHOOK_SECRET": "s", "WEBHOOK_DOMAIN": domain})
+        except ConfigError as exc:
+            return exc.problems
+        return []
+
+    assert problems("https://Bot.Example.com/t", "bot.example.COM.") == []
+    assert problems("https://bot.example.com:443/t", "bot.example.com") == []
+    assert problems("https://xn--bcher-kva.example/t", "bücher.example") == []  # one host, two spellings
+    assert problems("http://127.0.0.1:8443/t", "") == []  # no WEBHOOK_DOMAIN: nothing to compare (a local server, the tests)
+    [other] = problems("https://bot.example.com/t", "chat.example.com")
+    assert other.startswith("WEBHOOK_DOMAIN") and "'chat.example.com' is not 'bot.example.com'" in other
+    for url in ("https://bot.example.com:8443/t", "http://bot.example.com/t", "https://bot.example.com:x/t"):
+        [port] = problems(url, "bot.example.com")
+        assert port.startswith("WEBHOOK_URL must be https:// on port 443 with WEBHOOK_DOMAIN"), url
+    [bad_url] = problems("bot.example.com", "bot.example.com")  # said once, as a bad URL
+    assert bad_url.startswith("WEBHOOK_URL must be an http(s) URL")
+
+
 def test_config_parses_lists_and_numbers():
     config = load_config(
         {
