@@ -109,8 +109,8 @@ class BotApiMethods:
         offset = params.get("offset")
         limit = params.get("limit") or 100
         deadline = time.monotonic() + float(params.get("timeout") or 0)
+        allowed = params.get("allowed_updates")
         with self.cond:
-            self.allow(params.get("allowed_updates"))
             self.polls += 1
             self.calls.append(("getUpdates", params))
             self.cond.notify_all()
@@ -121,6 +121,7 @@ class BotApiMethods:
                     raise ApiError(409, WEBHOOK_CONFLICT)
                 if time.monotonic() < self.conflict_until:  # another process polls, or began to meanwhile
                     raise ApiError(409, CONFLICT)
+                self.allow(allowed)  # a poll refused changes nothing
                 if offset:
                     self.updates = [u for u in self.updates if u["update_id"] >= offset]
                 ready = self.updates[:limit]

@@ -235,6 +235,11 @@ def test_allowed_updates_is_one_setting_kept_from_call_to_call_as_telegram_docum
     alice.send("made after it: not at all")
     alice.react(message, "❤")
     assert kinds() == ["message", "message_reaction"]  # what was made before the change stays queued
+    emu.conflict(5)
+    assert call(emu, "getUpdates", allowed_updates=["message"], timeout=0)[0] == 409  # refused: changes nothing
+    emu.conflict(0)
+    alice.react(message, "😁")
+    assert kinds() == ["message_reaction"]
     call(emu, "getUpdates", allowed_updates=[], timeout=0)  # an empty list: the default again
     alice.react(message, "👎")
     call(emu, "setWebhook", url="https://bot.example.com/hook")

@@ -362,12 +362,12 @@ def test_what_a_front_sends_to_the_log_is_only_text(caplog):
     level of its own, or make the bot fail (a level of 5,000 digits is more than int() takes)."""
     receiver = webhook.Receiver("/hook", SECRET, lambda updates: None, asyncio.Queue(), Bot("1:a"))
     caplog.set_level(logging.DEBUG)
-    receiver._say_logged("9" * 5000 + " evil\nname\nfirst\n2026-12-03 13:00:00 INFO chatbot: forged\r\nend")
+    receiver._say_logged("9" * 5000 + " evil\nname\nfirst\n2026-12-03 13:00:00 INFO chatbot: forged\r\nend\x1b[2J\u2028x\x0bx\tok")
     receiver._say_logged("30 " + "x" * 65 + "\n" + "y" * 100_000)
     receiver._say_logged("no newline at all")
     first, second, third = caplog.records
     assert first.levelno == logging.ERROR and first.getMessage() == (
-        "Webhook front (pid ?), evil: name\n  | first\n  | 2026-12-03 13:00:00 INFO chatbot: forged\n  | end"
+        "Webhook front (pid ?), evil: name\n  | first\n  | 2026-12-03 13:00:00 INFO chatbot: forged\n  | end?[2J?x?x\tok"
     )
     assert second.levelno == logging.WARNING and "), ?: " in second.getMessage()
     assert len(second.getMessage()) < front_module.LOG_MAX + 300
@@ -426,21 +426,23 @@ def test_the_fronts_log_goes_to_stdout_once_the_channel_closes_or_from_another_t
 
 
 def test_the_front_passes_on_a_few_records_a_minute_and_counts_the_rest(monkeypatch):
-    monkeypatch.setattr(front_module, "LOG_WINDOW_SECONDS", 0.3)
+    monkeypatch.setattr(front_module, "LOG_WINDOW_SECONDS", 1.0)
 
     async def main() -> None:
         handler, channel, fallen = channel_log()
         for n in range(front_module.LOG_BURST + 5):
             handler.handle(record(f"bad request {n}\nTraceback ..."))
         assert len(channel.frames) == front_module.LOG_BURST
-        await asyncio.sleep(0.5)  # the minute is over: the count is said, though nothing more came
+        handler.handle(logging.LogRecord("chatbot.webhook_front", logging.ERROR, __file__, 1, "why it ends", None, None))
+        assert channel.frames[-1][1].endswith("why it ends")  # the front's own error is never held back
+        await asyncio.sleep(1.3)  # the minute is over: the count is said, though nothing more came
         assert channel.frames[-1] == (
             front_module.LOG,
             f"{logging.WARNING} chatbot.webhook_front\n5 more records in a minute not written"
             f" (the latest: bad request {front_module.LOG_BURST + 4})",
         )
         handler.handle(record("next minute"))
-        assert channel.frames[-1][1].endswith("next minute") and len(channel.frames) == front_module.LOG_BURST + 2
+        assert channel.frames[-1][1].endswith("next minute") and len(channel.frames) == front_module.LOG_BURST + 3
         assert not fallen
 
     asyncio.run(main())

@@ -58,6 +58,8 @@ REFUSED_FOR_GOOD = ("https url must be provided", "only on ports", "is reserved"
 # What a front's log record may name as its level (logging's, DEBUG to CRITICAL) and its logger.
 LOG_LEVEL_RE = re.compile(r"[1-5]0")
 LOG_NAME_RE = re.compile(r"[\w.]{1,64}")
+# What could end a line for some reader, or steer a terminal (ESC), in what a front logged: shown as "?".
+LOG_CONTROL_RE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class CannotListen(Exception):
@@ -283,7 +285,7 @@ class Receiver:
         level, _, name = head.partition(" ")
         levelno = int(level) if LOG_LEVEL_RE.fullmatch(level) else logging.ERROR
         name = name if LOG_NAME_RE.fullmatch(name) else "?"
-        text = text.replace("\r", "").replace("\n", "\n  | ")
+        text = "\n  | ".join(LOG_CONTROL_RE.sub("?", line) for line in text.replace("\r\n", "\n").split("\n"))
         front_module.logger.log(levelno, "Webhook front (pid %s), %s: %s", self.front.pid if self.front else "?", name, text)
 
     def _say_refused(self, remote: str | None) -> None:

@@ -84,7 +84,8 @@ class ChannelLog(logging.Handler):
             if now - self._window_start >= LOG_WINDOW_SECONDS:
                 self._say_held()
                 self._window_start, self._sent = now, 0
-            if self._sent >= LOG_BURST:
+            own_error = record.name == logger.name and record.levelno >= logging.ERROR  # why it is ending: never held
+            if self._sent >= LOG_BURST and not own_error:
                 if not self._held:
                     asyncio.get_running_loop().call_later(self._window_start + LOG_WINDOW_SECONDS - now, self._say_held)
                 self._held += 1
