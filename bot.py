@@ -16,8 +16,10 @@ import gc
 # every later full collection from walking them again.
 gc.disable()
 
-import logging  # noqa: E402 (after gc.disable, as every import below)
+import asyncio  # noqa: E402 (after gc.disable, as every import below)
+import logging
 import os
+import signal
 import sqlite3
 import sys
 import time
@@ -94,6 +96,7 @@ class AnonymousChatBot:
     def __init__(self, config: Config, db: Database) -> None:
         self.config = config
         self.db = db
+        self._stopping = False  # a stop signal came (polling: later ones are only said)
         self.state = ChatState(db.chats, db.matching)
         self.state.restore()
         self.update_processor = PerUserUpdateProcessor(config.concurrent_updates)
@@ -299,14 +302,29 @@ class AnonymousChatBot:
         application = self.build_application()
         config = self.config
         if not config.webhook_url:
+            # The stop signals are the bot's own: PTB's raise at every signal, so a second Ctrl-C cut
+            # its stop short (relays on the wire, the last writes, the database left open).
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGABRT):
+                loop.add_signal_handler(sig, self.stop_signal)
             # PTB calls deleteWebhook first (keeping pending updates): switching back strands nothing.
-            application.run_polling(allowed_updates=Update.ALL_TYPES, timeout=config.poll_timeout)
+            application.run_polling(allowed_updates=Update.ALL_TYPES, timeout=config.poll_timeout, stop_signals=None)
             return
         receiver = webhook.Receiver(
             config.webhook_path, config.webhook_secret, self.journal.record_bodies, application.update_queue, application.bot
         )
         receiver.bind(config.webhook_listen, config.webhook_port)  # a taken port stops the bot before any call
         webhook.run(application, receiver, lambda: self.set_webhook(application))
+
+    def stop_signal(self) -> None:
+        """SIGINT, SIGTERM or SIGABRT while polling: the first stops the bot, as PTB's own handler
+        does; one that comes while it stops (a second Ctrl-C, or after a conflict) is only said."""
+        if self._stopping or self.services.conflicts.stopping:
+            logger.info("Stopping already: handlers are finishing")
+            return
+        self._stopping = True
+        raise SystemExit
 
     async def set_webhook(self, application: App) -> None:
         """Points Telegram at WEBHOOK_URL unless it already is (once the receiver listens), then watches it."""

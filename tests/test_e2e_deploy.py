@@ -98,3 +98,23 @@ def test_restarts_set_only_what_changed_and_a_crash_loop_never_trips_the_profile
         emulator.wait_until(lambda n=n: bot.log().count("Bot profile checked: 0 item(s) set") >= n, what=f"check {n}")
     assert sets() == first and not [e for e in emulator.errors if e[1] == 429]
     assert len(emulator.calls_of("getMyCommands")) == 5 * 21  # every start read all five menus
+
+
+def test_a_second_ctrl_c_while_the_bot_stops_lets_it_finish_its_stop(start_bot, emulator):
+    """Ctrl-C twice in a terminal: the second one, while the stop waits for a relay on the wire, must
+    not cut the stop short (the last writes, the database closed, "Bot stopped")."""
+    import signal
+
+    bot = start_bot(LOG_LEVEL="INFO")
+    assert bot.proc is not None
+    alice, bob = register(emulator.person("Alice")), register(emulator.person("Bob"))
+    pair(alice, bob)
+    emulator.delay("copyMessage", 3.0)  # a relay on the wire: the stop waits for it
+    alice.send("on its way")
+    emulator.wait_until(lambda: emulator.holding.get("copyMessage"), what="the copy on the wire")
+    bot.proc.send_signal(signal.SIGINT)
+    time.sleep(1.0)
+    bot.proc.send_signal(signal.SIGINT)
+    assert bot.proc.wait(30) == 0
+    log = bot.log()
+    assert "Bot stopped" in log and "Stopping already" in log and "Traceback" not in log

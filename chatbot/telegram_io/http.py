@@ -160,6 +160,11 @@ class ConflictWatch:
         self.gave_up = self.gave_up or now - self.since >= self.exit_after
         return first, self.gave_up
 
+    @property
+    def stopping(self) -> bool:
+        """The bot is stopping over this conflict."""
+        return self._stopping
+
     def stop_once(self) -> bool:
         """True the first time only: the 409 past the deadline and the deadline's timer may both stop the bot."""
         first, self._stopping = not self._stopping, True
