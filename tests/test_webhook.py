@@ -5,6 +5,7 @@ that dies or cannot start; and when the webhook is set again."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -251,21 +253,35 @@ def test_a_front_killed_before_reading_its_answers_is_replaced_too(monkeypatch, 
     assert journaled == [5, 6]
 
 
-def test_a_second_sigterm_while_the_front_drains_is_ignored():
-    """systemd signals the front and the bot, and the bot then stops the front too: from its first
-    SIGTERM on, the front ignores the signal (one landing while asyncio closes its wakeup pipe was
-    reported as an error), answers what is in flight, and ends in order."""
+@contextlib.contextmanager
+def ready_front() -> Iterator[tuple[subprocess.Popen[bytes], socket.socket, int]]:
+    """A real front on a loopback port, its channel's other end held by the test as the bot's, after
+    the settings and READY: (the front, the channel, the port). Its stdout and stderr are captured."""
     listening = socket.create_server(("127.0.0.1", 0))
-    port = listening.getsockname()[1]
     ours, theirs = socket.socketpair()
     fds = (listening.fileno(), theirs.fileno())
     front = subprocess.Popen(
-        [*webhook.FRONT_COMMAND, *map(str, fds)], pass_fds=fds, cwd=webhook.PACKAGE_ROOT, stderr=subprocess.PIPE
-    )
+        [*webhook.FRONT_COMMAND, *map(str, fds)], pass_fds=fds, cwd=webhook.PACKAGE_ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
     theirs.close()
     try:
         ours.sendall(json.dumps({"path": "/hook", "secret": SECRET}).encode() + b"\n")
         assert ours.recv(FRAME_SIZE) == front_module.frame(front_module.READY)
+        yield front, ours, listening.getsockname()[1]
+    finally:
+        if front.poll() is None:
+            front.kill()
+            front.wait()
+        ours.close()
+        listening.close()
+
+
+def test_a_second_sigterm_while_the_front_drains_is_ignored():
+    """systemd signals the front and the bot, and the bot then stops the front too: from its first
+    SIGTERM on, the front ignores the signal (one landing while asyncio closes its wakeup pipe was
+    reported as an error), answers what is in flight, and ends in order."""
+    with ready_front() as (front, ours, port):
         body = json.dumps(update(1)).encode()
         request = b"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n%s: %s\r\n\r\n" % (
             len(body), webhook.SECRET_HEADER.encode(), SECRET.encode()
@@ -283,28 +299,12 @@ def test_a_second_sigterm_while_the_front_drains_is_ignored():
             assert telegram.recv(4096).startswith(b"HTTP/1.1 200")
         assert front.wait(10) == 0
         assert front.stderr is not None and front.stderr.read() == b""
-    finally:
-        if front.poll() is None:
-            front.kill()
-            front.wait()
-        ours.close()
-        listening.close()
 
 
 def test_what_the_front_logs_goes_to_the_bot_not_to_stdout():
     """A record the front logs (here its last, that the bot's answers make no sense) reaches the bot,
     which writes it to its own log (LOG_FILE too): the front's stdout stays empty."""
-    listening = socket.create_server(("127.0.0.1", 0))
-    ours, theirs = socket.socketpair()
-    fds = (listening.fileno(), theirs.fileno())
-    front = subprocess.Popen(
-        [*webhook.FRONT_COMMAND, *map(str, fds)], pass_fds=fds, cwd=webhook.PACKAGE_ROOT,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    theirs.close()
-    try:
-        ours.sendall(json.dumps({"path": "/hook", "secret": SECRET}).encode() + b"\n")
-        assert ours.recv(FRAME_SIZE) == front_module.frame(front_module.READY)
+    with ready_front() as (front, ours, _):
         ours.sendall(b"200")  # an answer to no request
         assert front.wait(10) == 1
         received = b""
@@ -317,12 +317,6 @@ def test_what_the_front_logs_goes_to_the_bot_not_to_stdout():
         assert text.startswith("Reading the bot's answers failed") and "IndexError" in text  # with its traceback
         assert front.stdout is not None and front.stdout.read() == b""
         assert front.stderr is not None and front.stderr.read() == b""
-    finally:
-        if front.poll() is None:
-            front.kill()
-            front.wait()
-        ours.close()
-        listening.close()
 
 
 def test_the_bot_writes_what_its_front_logged_as_its_own(monkeypatch, tmp_path, caplog):
